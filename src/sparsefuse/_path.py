@@ -1,0 +1,453 @@
+"""Data preparation, alpha grids and warm-started regularization paths.
+
+Everything here works on the objective of scikit-learn's ``ElasticNet``::
+
+    1 / (2 * sum(s)) * sum_i s_i (y_i - x_i . w - b)^2
+        + alpha * l1_ratio * ||w||_1 + alpha * (1 - l1_ratio) / 2 * ||w||_2^2
+
+The Cython kernels minimise ``n_samples`` times this objective, with sample
+weights folded into the rows (``s`` is rescaled to sum to ``n_samples``, then
+rows of X and y are multiplied by ``sqrt(s)``). Dense X is centred here when an
+intercept is fitted; sparse X never is, the kernel centres it implicitly.
+"""
+
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array, check_random_state
+
+from sparsefuse import _cd
+
+__all__ = ["lasso_path", "enet_path"]
+
+
+@dataclass
+class _Design:
+    """A design matrix made ready for the kernels, with what undoes the prep.
+
+    ``X`` is Fortran-ordered dense or CSC, rows scaled by ``sqrt_sw``; dense X is
+    centred when ``fit_intercept``. ``v`` is the intercept column seen by the
+    sparse kernel (``sqrt_sw``, or ones).
+    """
+
+    X: object
+    X_offset: np.ndarray
+    sqrt_sw: np.ndarray | None
+    v: np.ndarray
+    fit_intercept: bool
+
+    @property
+    def is_sparse(self):
+        return sparse.issparse(self.X)
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    def prepare_target(self, y):
+        """Centre (weighted) and rescale a target like the design; return (y, y_offset)."""
+        if self.fit_intercept:
+            y_offset = _weighted_mean(y, self.sqrt_sw)
+            y = y - y_offset
+        else:
+            y_offset = np.zeros(y.shape[1:], dtype=y.dtype)
+        if self.sqrt_sw is not None:
+            y = y * (self.sqrt_sw if y.ndim == 1 else self.sqrt_sw[:, None])
+        return np.ascontiguousarray(y, dtype=self.X.dtype), y_offset
+
+    def correlation(self, y_prepared):
+        """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal to v)."""
+        return np.asarray(self.X.T @ y_prepared, dtype=np.float64)
+
+
+def _weighted_mean(a, sqrt_sw):
+    if sqrt_sw is None:
+        return a.mean(axis=0)
+    return np.average(a, axis=0, weights=sqrt_sw**2)
+
+
+def check_sample_weight(sample_weight, n_samples, dtype):
+    """Validate sample weights; return ``None`` (uniform) or a float array.
+
+    Scalars mean uniform weights, as in scikit-learn.
+    """
+    if sample_weight is None or isinstance(sample_weight, numbers.Number):
+        return None
+    sw = check_array(
+        sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+    )
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight.shape == {sw.shape}, expected ({n_samples},)."
+        )
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not np.any(sw > 0):
+        raise ValueError("sample_weight must have at least one positive entry.")
+    return sw.astype(dtype, copy=False)
+
+
+def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
+    """Centre, reweight and reorder a validated X (float32/64 dense or sparse).
+
+    Dense X is copied only when it must change (centring, weights, C order)
+    and ``copy_X`` is set or the array is not ours to modify. Sparse X becomes
+    CSC once (CSR -> CSC conversion allocates a new matrix, the caller's is
+    untouched) with summed duplicate entries.
+    """
+    n_samples, n_features = X.shape
+    dtype = X.dtype
+    sqrt_sw = None
+    if sample_weight is not None:
+        sw = sample_weight * (n_samples / sample_weight.sum())
+        sqrt_sw = np.sqrt(sw).astype(dtype)
+
+    if sparse.issparse(X):
+        converted = X.format != "csc"
+        X = X.tocsc()
+        canonical = X.has_canonical_format
+        if not canonical or X.indices.dtype != X.indptr.dtype:
+            X = X if converted else X.copy()  # never alter the caller's matrix
+            if not canonical:
+                X.sum_duplicates()
+            if X.indices.dtype != X.indptr.dtype:
+                X.indices = X.indices.astype(np.int64)
+                X.indptr = X.indptr.astype(np.int64)
+        if fit_intercept:
+            weights = None if sqrt_sw is None else sqrt_sw.astype(np.float64) ** 2
+            X_offset = _sparse_column_means(X, weights)
+        else:
+            X_offset = np.zeros(n_features, dtype=np.float64)
+        if sqrt_sw is not None:
+            X = sparse.csc_matrix(
+                (X.data * sqrt_sw[X.indices], X.indices, X.indptr), shape=X.shape
+            )
+        v = sqrt_sw if sqrt_sw is not None else np.ones(n_samples, dtype=dtype)
+        return _Design(X, X_offset, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
+
+    if (fit_intercept or sqrt_sw is not None) and (copy_X or not X.flags.writeable):
+        X = np.array(X, dtype=dtype, order="F")
+    else:
+        X = np.asfortranarray(X)  # a copy only for C-ordered or strided input
+    if fit_intercept:
+        X_offset = _weighted_mean(X, sqrt_sw).astype(np.float64)
+        X -= X_offset.astype(dtype)
+    else:
+        X_offset = np.zeros(n_features, dtype=np.float64)
+    if sqrt_sw is not None:
+        X *= sqrt_sw[:, None]
+    return _Design(X, X_offset, sqrt_sw, np.empty(0, dtype=dtype), fit_intercept)
+
+
+def _sparse_column_means(X, weights):
+    """Weighted column means of a CSC matrix in float64, without densifying."""
+    data = X.data.astype(np.float64)
+    total = X.shape[0]
+    if weights is not None:
+        data = data * weights[X.indices]
+        total = weights.sum()
+    sums = np.zeros(X.shape[1])
+    nonempty = np.diff(X.indptr) > 0
+    if nonempty.any():
+        sums[nonempty] = np.add.reduceat(data, X.indptr[:-1][nonempty])
+    return sums / total
+
+
+def alpha_max(design, y_prepared, l1_ratio=1.0, positive=False):
+    """Smallest alpha for which the all-zero coefficient vector is optimal."""
+    corr = design.correlation(y_prepared)
+    if positive:
+        top = max(corr.max(initial=0.0), 0.0)
+    else:
+        top = np.abs(corr).max(initial=0.0)
+    return top / (design.n_samples * l1_ratio)
+
+
+def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False):
+    """Geometric grid of ``n_alphas`` values from alpha_max down to ``eps * alpha_max``."""
+    if l1_ratio == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. "
+            "Please supply a grid by providing your estimator with the "
+            "appropriate `alphas=` argument."
+        )
+    y2 = y_prepared if y_prepared.ndim == 2 else y_prepared[:, None]
+    top = max(alpha_max(design, y2[:, k], l1_ratio, positive) for k in range(y2.shape[1]))
+    if top <= np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(top, top * eps, num=n_alphas)
+
+
+def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
+               max_iter=1000, random_state=None, selection="cyclic",
+               positive=False, screening=True, warn=True):
+    """Warm-started coordinate descent along ``alphas`` for one prepared target.
+
+    Returns ``coefs`` (n_features, n_alphas), ``dual_gaps`` (normalised by the
+    number of samples, as scikit-learn reports them) and the epochs per alpha.
+    """
+    X = design.X
+    n_samples, n_features = X.shape
+    dtype = X.dtype
+    rng = check_random_state(random_state)
+    random = selection == "random"
+    w = np.zeros(n_features, dtype=dtype)
+    if coef_init is not None:
+        w[:] = coef_init
+    coefs = np.empty((n_features, len(alphas)), dtype=dtype)
+    gaps = np.empty(len(alphas))
+    n_iters = []
+    for k, alpha in enumerate(alphas):
+        l1_reg = alpha * l1_ratio * n_samples
+        l2_reg = alpha * (1.0 - l1_ratio) * n_samples
+        seed = rng.randint(1, np.iinfo(np.int32).max)
+        if design.is_sparse:
+            w, gap, tol_abs, n_iter, _ = _cd.enet_cd_sparse(
+                X.data, X.indices, X.indptr, n_samples, y_prepared, w, design.v,
+                design.fit_intercept, l1_reg, l2_reg, max_iter, tol, seed,
+                random, positive, screening,
+            )
+        else:
+            w, gap, tol_abs, n_iter, _ = _cd.enet_cd_dense(
+                X, y_prepared, w, l1_reg, l2_reg, max_iter, tol, seed,
+                random, positive, screening,
+            )
+        if warn and gap > tol_abs:
+            warnings.warn(
+                f"Objective did not converge: duality gap {gap:.3e} > tolerance "
+                f"{tol_abs:.3e} after {n_iter} epochs (alpha={alpha:.4g}). "
+                "Increase max_iter, loosen tol, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        coefs[:, k] = w
+        gaps[k] = gap / n_samples
+        n_iters.append(n_iter)
+    return coefs, gaps, n_iters
+
+
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
+              Xy=None, copy_X=True, coef_init=None, verbose=False,
+              return_n_iter=False, positive=False, check_input=True, **params):
+    """Compute the elastic-net path with coordinate descent.
+
+    A drop-in for :func:`sklearn.linear_model.enet_path`: the same objective
+    (no intercept unless ``fit_intercept=True`` is passed in ``params``),
+    the same alpha grid and the same return values::
+
+        1 / (2 * n_samples) * ||y - X w||^2_2
+            + alpha * l1_ratio * ||w||_1 + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data. Fortran-ordered float arrays are used without a copy;
+        CSR input is converted to CSC once for the whole path.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Target values. A 2-D target is solved column by column.
+    l1_ratio : float, default=0.5
+        Mix of the L1 and L2 penalties, in [0, 1]; 1 is the Lasso.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves
+        (sorted in decreasing order before use).
+    precompute : 'auto', bool or array-like, default='auto'
+        Accepted for compatibility with scikit-learn and validated; the
+        solutions do not depend on it.
+    Xy : array-like of shape (n_features,), default=None
+        Accepted for compatibility with scikit-learn; ignored.
+    copy_X : bool, default=True
+        If False, a dense X may be centred in place when an intercept is fitted.
+    coef_init : array-like of shape (n_features,), default=None
+        Initial coefficients (warm start for the first alpha).
+    verbose : bool or int, default=False
+        Print one line per alpha when positive.
+    return_n_iter : bool, default=False
+        Also return the number of epochs per alpha.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    check_input : bool, default=True
+        Validate X and y. Kept for compatibility; validation is cheap and is
+        always done.
+    **params : dict
+        ``tol`` (default 1e-4), ``max_iter`` (1000), ``random_state``,
+        ``selection`` ('cyclic' or 'random'), ``sample_weight``,
+        ``fit_intercept`` (default False), ``screening`` (Gap Safe screening,
+        default True).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path.
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        Duality gap of the normalised objective at the end of each solve.
+    n_iters : list of int
+        Epochs per alpha, only if ``return_n_iter``.
+    """
+    n_alphas = params.pop("n_alphas", None)
+    tol = params.pop("tol", 1e-4)
+    max_iter = params.pop("max_iter", 1000)
+    random_state = params.pop("random_state", None)
+    selection = params.pop("selection", "cyclic")
+    sample_weight = params.pop("sample_weight", None)
+    fit_intercept = params.pop("fit_intercept", False)
+    screening = params.pop("screening", True)
+    if params:
+        raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
+
+    X, y = check_Xy(X, y, copy=False)
+    if n_alphas is not None:
+        alphas = n_alphas
+    check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
+                        selection=selection, positive=positive, y=y)
+    check_precompute(precompute, X.shape[1])
+    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
+    y_prep, _ = design.prepare_target(y)
+
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+        if alphas < 1:
+            raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
+        if not 0 < eps:
+            raise ValueError(f"eps must be positive; got {eps}.")
+        alphas = alpha_grid(design, y_prep, l1_ratio, eps, alphas, positive)
+    else:
+        alphas = np.sort(check_alphas(alphas))[::-1]
+
+    coef_init = None if coef_init is None else np.asarray(coef_init, dtype=X.dtype)
+    targets = [y_prep] if y_prep.ndim == 1 else [y_prep[:, k] for k in range(y_prep.shape[1])]
+    inits = [coef_init] if y_prep.ndim == 1 else (
+        [None] * len(targets) if coef_init is None else list(np.atleast_2d(coef_init)))
+    results = [
+        solve_path(design, np.ascontiguousarray(t), alphas, l1_ratio=l1_ratio,
+                   coef_init=c0, tol=tol, max_iter=max_iter,
+                   random_state=random_state, selection=selection,
+                   positive=positive, screening=screening)
+        for t, c0 in zip(targets, inits)
+    ]
+    if verbose:
+        for k, alpha in enumerate(alphas):
+            print(f"alpha {k + 1:3d}/{len(alphas)}: {alpha:.4g}, gap {results[0][1][k]:.3e}")
+    if y_prep.ndim == 1:
+        coefs, gaps, n_iters = results[0]
+    else:
+        coefs = np.stack([r[0] for r in results])
+        gaps = np.max([r[1] for r in results], axis=0)
+        n_iters = [max(r[2][k] for r in results) for k in range(len(alphas))]
+    if return_n_iter:
+        return alphas, coefs, gaps, n_iters
+    return alphas, coefs, gaps
+
+
+def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
+               copy_X=True, coef_init=None, verbose=False, return_n_iter=False,
+               positive=False, **params):
+    """Compute the Lasso path with coordinate descent.
+
+    :func:`enet_path` with ``l1_ratio=1``; a drop-in for
+    :func:`sklearn.linear_model.lasso_path`. The objective is::
+
+        (1 / (2 * n_samples)) * ||y - Xw||^2_2 + alpha * ||w||_1
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Target values.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves.
+    precompute : 'auto', bool or array-like, default='auto'
+        Accepted for compatibility with scikit-learn.
+    Xy : array-like of shape (n_features,), default=None
+        Accepted for compatibility with scikit-learn; ignored.
+    copy_X : bool, default=True
+        If False, a dense X may be centred in place when an intercept is fitted.
+    coef_init : array-like of shape (n_features,), default=None
+        Initial coefficients.
+    verbose : bool or int, default=False
+        Print one line per alpha when positive.
+    return_n_iter : bool, default=False
+        Also return the number of epochs per alpha.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    **params : dict
+        Solver options, see :func:`enet_path`.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+        The alphas along the path.
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+        Coefficients along the path.
+    dual_gaps : ndarray of shape (n_alphas,)
+        Duality gap of the normalised objective at the end of each solve.
+    n_iters : list of int
+        Epochs per alpha, only if ``return_n_iter``.
+    """
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas,
+                     precompute=precompute, Xy=Xy, copy_X=copy_X,
+                     coef_init=coef_init, verbose=verbose,
+                     return_n_iter=return_n_iter, positive=positive, **params)
+
+
+# --- validation shared by the path functions and the estimators -------------
+
+def check_Xy(X, y, copy=False):
+    """Validate X (dense float or sparse) and y as the kernels need them."""
+    X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32],
+                    accept_large_sparse=True, copy=copy, input_name="X")
+    y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
+        )
+    return X, y
+
+
+def check_alphas(alphas):
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    if alphas.ndim != 1 or alphas.size == 0:
+        raise ValueError("alphas must be a positive integer or a non-empty 1-D array.")
+    if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+        raise ValueError(f"alphas must be finite and non-negative; got {alphas}.")
+    return alphas
+
+
+def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y):
+    if not (isinstance(l1_ratio, numbers.Real) and 0 <= l1_ratio <= 1):
+        raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
+    if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
+        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
+    if not (isinstance(max_iter, numbers.Integral) and max_iter >= 1):
+        raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
+    if selection not in ("cyclic", "random"):
+        raise ValueError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
+    if positive and y.ndim == 2 and y.shape[1] > 1:
+        raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
+
+
+def check_precompute(precompute, n_features):
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                f"precompute must be True, False, 'auto' or an array; got {precompute!r}."
+            )
+    elif not isinstance(precompute, (bool, np.bool_)):
+        gram = np.asarray(precompute)
+        if gram.shape != (n_features, n_features):
+            raise ValueError(
+                f"precompute must be a Gram matrix of shape ({n_features}, "
+                f"{n_features}); got shape {gram.shape}."
+            )

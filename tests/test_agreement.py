@@ -1,0 +1,185 @@
+"""sparsefuse reaches scikit-learn's objective on a grid of problems.
+
+Both solvers run at a tight tolerance; objectives (computed here in float64)
+must agree to 1e-7 relative, and sparsefuse's must never be worse than
+scikit-learn's by more than that.
+"""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn import linear_model as sk
+from sklearn.exceptions import ConvergenceWarning
+
+import sparsefuse as sf
+from reference import enet_certificate, enet_objective
+
+RTOL = 1e-7
+# Coefficients rounded to float32 cannot certify a gap much below 1e-6 of
+# ||y||^2 (the rounding moves X^T r by ~1e-7 relative), so float32 fits may
+# end on a ConvergenceWarning at this tol; their objective still reaches the
+# float64 optimum to RTOL, since rounding w costs only second order.
+TOL = {np.float64: 1e-12, np.float32: 1e-6}
+MAX_ITER = {np.float64: 200_000, np.float32: 5_000}
+
+
+@pytest.fixture(autouse=True)
+def _convergence_warnings_are_errors_in_float64(request):
+    dtype = request.node.callspec.params.get("dtype") if hasattr(request.node, "callspec") else None
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore" if dtype == np.float32 else "error", ConvergenceWarning
+        )
+        yield
+
+
+def make_problem(n_samples=60, n_features=40, density=0.3, seed=0, offset=True):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    X[rng.random(X.shape) > density] = 0.0
+    if offset:
+        X[:, :5] += 2.0  # non-centred columns make the intercept matter
+    w = np.zeros(n_features)
+    w[:5] = rng.standard_normal(5) * 3
+    y = X @ w + 0.5 * rng.standard_normal(n_samples) + 4.0
+    return X, y
+
+
+def as_format(X, fmt, dtype):
+    X = X.astype(dtype)
+    if fmt == "dense":
+        return np.asfortranarray(X)
+    return sparse.csr_matrix(X) if fmt == "csr" else sparse.csc_matrix(X)
+
+
+def alpha_max(X, y, l1_ratio, sw=None, fit_intercept=True):
+    s = np.ones(len(y)) if sw is None else sw
+    a = s / s.sum()
+    Xc = X - a @ X if fit_intercept else X
+    yc = y - a @ y if fit_intercept else y
+    return np.abs(Xc.T @ (a * yc)).max() / l1_ratio
+
+
+GRID = list(itertools.product(
+    ["dense", "csr", "csc"],          # format
+    [np.float64, np.float32],         # dtype
+    [True, False],                    # fit_intercept
+    [False, True],                    # positive
+    [False, True],                    # sample weights
+    [1.0, 0.5, 0.1],                  # l1_ratio
+))
+
+
+@pytest.mark.parametrize("fmt,dtype,fit_intercept,positive,weighted,l1_ratio", GRID)
+def test_objective_matches_sklearn(fmt, dtype, fit_intercept, positive, weighted, l1_ratio):
+    X, y = make_problem(seed=len(fmt) + int(positive) + 3 * int(weighted))
+    rng = np.random.default_rng(1)
+    sw = rng.uniform(0.2, 3.0, size=len(y)) if weighted else None
+    a_max = alpha_max(X, y, l1_ratio, sw, fit_intercept)
+    Xf = as_format(X, fmt, dtype)
+    yf = y.astype(dtype)
+    for frac in (0.3, 0.05):
+        alpha = frac * a_max
+        params = dict(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                      positive=positive)
+        ours = sf.ElasticNet(tol=TOL[dtype], max_iter=MAX_ITER[dtype], **params).fit(
+            Xf, yf, sample_weight=sw)
+        # The float64 scikit-learn solution is the reference optimum.
+        ref = sk.ElasticNet(tol=1e-12, max_iter=200_000, **params).fit(X, y, sample_weight=sw)
+        p_ours = enet_objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio, sw)
+        p_ref = enet_objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio, sw)
+        assert p_ours <= p_ref * (1 + RTOL), (p_ours, p_ref)
+        assert p_ref <= p_ours * (1 + RTOL), (p_ours, p_ref)
+        assert ours.coef_.dtype == dtype
+        if positive:
+            assert np.all(ours.coef_ >= 0)
+        # The reported gap is a certificate for the problem the solver saw
+        # (float32 data are exactly representable in float64).
+        X_seen, y_seen = X.astype(dtype).astype(float), y.astype(dtype).astype(float)
+        primal, dual, gap = enet_certificate(X_seen, y_seen, ours.coef_, alpha, l1_ratio,
+                                             fit_intercept, sw, positive)
+        # Centring and reweighting in float32 perturb the data at float32
+        # resolution, so the two certificates agree to that resolution.
+        resolution = 1e-9 if dtype == np.float64 else 3e-6
+        assert abs(gap - ours.dual_gap_) <= resolution * primal + 1e-6 * gap
+        p_seen = enet_objective(X_seen, y_seen, ours.coef_, ours.intercept_, alpha,
+                                l1_ratio, sw)
+        assert p_seen == pytest.approx(primal, rel=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_multi_target(fmt, dtype):
+    X, y = make_problem(seed=3)
+    Y = np.column_stack([y, -0.5 * y + np.sin(np.arange(len(y)))])
+    alpha = 0.05 * alpha_max(X, y, 1.0)
+    ours = sf.Lasso(alpha=alpha, tol=TOL[dtype], max_iter=MAX_ITER[dtype]).fit(
+        as_format(X, fmt, dtype), Y.astype(dtype))
+    ref = sk.Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, Y)
+    assert ours.coef_.shape == ref.coef_.shape == (2, X.shape[1])
+    assert np.shape(ours.intercept_) == (2,)
+    assert np.shape(ours.dual_gap_) == (2,) and len(ours.n_iter_) == 2
+    for k in range(2):
+        p_ours = enet_objective(X, Y[:, k], ours.coef_[k], ours.intercept_[k], alpha)
+        p_ref = enet_objective(X, Y[:, k], ref.coef_[k], ref.intercept_[k], alpha)
+        assert abs(p_ours - p_ref) <= RTOL * p_ref
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-3, atol=1e-3)
+
+
+def test_leukemia_matches_sklearn():
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    a_max = alpha_max(X, y, 1.0)
+    for frac, l1_ratio in [(0.1, 1.0), (0.02, 1.0), (0.1, 0.5)]:
+        alpha = frac * a_max
+        params = dict(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_iter=100_000)
+        ours = sf.ElasticNet(**params).fit(X, y)
+        ref = sk.ElasticNet(**params).fit(X, y)
+        p_ours = enet_objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio)
+        p_ref = enet_objective(X, y, ref.coef_, ref.intercept_, alpha, l1_ratio)
+        assert abs(p_ours - p_ref) <= RTOL * p_ref
+        primal, dual, gap = enet_certificate(X, y, ours.coef_, alpha, l1_ratio)
+        assert primal - dual <= 1e-10 * (y - y.mean()) @ (y - y.mean()) / len(y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_paths_match_sklearn(fmt):
+    X, y = make_problem(seed=5, offset=False)
+    Xf = as_format(X, fmt, np.float64)
+    for path_name, kwargs in [("lasso_path", {}), ("enet_path", {"l1_ratio": 0.3})]:
+        ours = getattr(sf, path_name)(Xf, y, alphas=15, tol=1e-12, max_iter=100_000, **kwargs)
+        ref = getattr(sk, path_name)(Xf, y, alphas=15, tol=1e-12, max_iter=100_000, **kwargs)
+        np.testing.assert_allclose(ours[0], ref[0], rtol=1e-12)
+        assert ours[1].shape == ref[1].shape == (X.shape[1], 15)
+        l1_ratio = kwargs.get("l1_ratio", 1.0)
+        for k, alpha in enumerate(ours[0]):
+            p_ours = enet_objective(X, y, ours[1][:, k], 0.0, alpha, l1_ratio)
+            p_ref = enet_objective(X, y, ref[1][:, k], 0.0, alpha, l1_ratio)
+            assert abs(p_ours - p_ref) <= RTOL * p_ref
+        assert ours[2].shape == (15,)
+
+
+def test_path_explicit_alphas_and_n_iter():
+    X, y = make_problem(seed=6, offset=False)
+    alphas = [0.01, 0.5, 0.1]
+    out, coefs, gaps, n_iters = sf.lasso_path(X, y, alphas=alphas, return_n_iter=True)
+    np.testing.assert_array_equal(out, [0.5, 0.1, 0.01])  # decreasing, as scikit-learn
+    assert coefs.shape == (X.shape[1], 3) and len(n_iters) == 3
+    for k, alpha in enumerate(out):
+        single = sf.Lasso(alpha=alpha, fit_intercept=False, tol=1e-4).fit(X, y)
+        np.testing.assert_allclose(coefs[:, k], single.coef_, atol=1e-3)
+
+
+def test_path_multi_target_shape():
+    X, y = make_problem(seed=7, offset=False)
+    Y = np.column_stack([y, np.cos(np.arange(len(y))) - y])
+    alphas, coefs, gaps = sf.lasso_path(X, Y, alphas=5, tol=1e-10)
+    assert coefs.shape == (2, X.shape[1], 5)
+    # Each target is solved on the common grid exactly as on its own.
+    for k in range(2):
+        _, single, _ = sf.lasso_path(X, Y[:, k], alphas=alphas, tol=1e-10)
+        np.testing.assert_allclose(coefs[k], single, rtol=1e-6, atol=1e-8)
