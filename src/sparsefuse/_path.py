@@ -87,7 +87,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative.")
     if not np.any(sw > 0):
-        raise ValueError("sample_weight must have at least one positive entry.")
+        raise ValueError("sample_weight must not be all zero: at least one weight must be positive.")
     return sw.astype(dtype, copy=False)
 
 

@@ -1,0 +1,213 @@
+"""Solver behaviour: certificates, coordinate order, warm starts, sparse scale."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+
+import sparsefuse as sf
+from reference import enet_certificate, enet_objective
+
+
+def problem(n_samples=80, n_features=120, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, n_features))
+    w = np.zeros(n_features)
+    w[:6] = [3, -2, 1.5, 4, -1, 2]
+    y = X @ w + rng.standard_normal(n_samples) + 1.0
+    return X, y
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("tol", [1e-2, 1e-4, 1e-8])
+def test_reported_gap_bounds_suboptimality(fmt, tol):
+    """P(w) - P* <= dual_gap_, with P* from a far tighter solve."""
+    X, y = problem(seed=1)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    alpha = 0.05
+    model = sf.Lasso(alpha=alpha, tol=tol).fit(Xf, y)
+    best = sf.Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    p_model = enet_objective(X, y, model.coef_, model.intercept_, alpha)
+    p_best = enet_objective(X, y, best.coef_, best.intercept_, alpha)
+    assert p_model - p_best <= model.dual_gap_ * (1 + 1e-9) + 1e-15
+    primal, dual, gap = enet_certificate(X, y, model.coef_, alpha)
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-8, abs=1e-14)
+    # The gap met the tolerance in scikit-learn's scaling.
+    assert model.dual_gap_ <= tol * np.var(y)
+
+
+def test_gap_reported_when_not_converged():
+    X, y = problem(seed=2)
+    with pytest.warns(ConvergenceWarning, match="duality gap .* > tolerance"):
+        model = sf.Lasso(alpha=0.01, tol=1e-14, max_iter=2).fit(X, y)
+    assert model.n_iter_ == 2
+    _, _, gap = enet_certificate(X, y, model.coef_, 0.01)
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-8)
+
+
+def test_random_selection_is_reproducible():
+    X, y = problem(seed=3)
+    fit = lambda seed: sf.Lasso(alpha=0.02, selection="random", random_state=seed,
+                                tol=1e-6).fit(X, y)
+    a, b, c = fit(0), fit(0), fit(7)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.n_iter_ == b.n_iter_
+    # Another seed visits coordinates in another order: not the same iterates,
+    # yet the same optimum.
+    assert not np.array_equal(a.coef_, c.coef_)
+    cyclic = sf.Lasso(alpha=0.02, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(a.coef_, cyclic.coef_, atol=1e-2)
+    p = [enet_objective(X, y, m.coef_, m.intercept_, 0.02) for m in (a, c, cyclic)]
+    assert max(p) - min(p) <= 1e-6 * np.var(y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_warm_start_takes_fewer_epochs(fmt):
+    X, y = problem(seed=4)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    model = sf.Lasso(alpha=0.1, tol=1e-8, warm_start=True).fit(Xf, y)
+    model.set_params(alpha=0.09)
+    warm = model.fit(Xf, y).n_iter_
+    cold = sf.Lasso(alpha=0.09, tol=1e-8).fit(Xf, y).n_iter_
+    assert warm < cold
+    # Refitting at the optimum needs no epoch at all.
+    assert model.fit(Xf, y).n_iter_ == 0
+
+
+def test_path_coef_init_warm_starts():
+    X, y = problem(seed=5)
+    alphas = [0.05]
+    _, coefs, _, cold = sf.lasso_path(X, y, alphas=alphas, tol=1e-8, return_n_iter=True)
+    _, _, _, warm = sf.lasso_path(X, y, alphas=alphas, tol=1e-8, return_n_iter=True,
+                                  coef_init=coefs[:, 0] * 0.99)
+    assert warm[0] < cold[0]
+
+
+@pytest.mark.parametrize("screening", [True, False])
+def test_screening_does_not_change_the_answer(screening):
+    X, y = problem(seed=6)
+    for Xf in (X, sparse.csc_matrix(X)):
+        _, on, _ = sf.lasso_path(Xf, y, alphas=10, tol=1e-12, fit_intercept=True)
+        _, off, _ = sf.lasso_path(Xf, y, alphas=10, tol=1e-12, fit_intercept=True,
+                                  screening=screening)
+        np.testing.assert_allclose(on, off, atol=1e-8)
+
+
+def test_huge_sparse_with_intercept_is_never_densified():
+    """200k x 2M CSR, ~1M nonzeros: densifying would need 3.2 TB.
+
+    Peak memory is asserted: an O(n_samples) dense column or a centred copy of
+    X would show up immediately.
+    """
+    n_samples, n_features, nnz = 200_000, 2_000_000, 1_000_000
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, n_samples, nnz)
+    cols = rng.integers(0, n_features, nnz)
+    vals = rng.random(nnz) + 0.5
+    X = sparse.csr_matrix((vals, (rows, cols)), shape=(n_samples, n_features))
+    informative = np.unique(cols)[:50]
+    y = X[:, informative] @ rng.standard_normal(50) + 3.0 + 0.1 * rng.standard_normal(n_samples)
+    matrix_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+
+    yc = y - y.mean()
+    alpha = 0.05 * np.abs(X.T @ yc).max() / n_samples  # alpha_max / 20
+
+    tracemalloc.start()
+    model = sf.Lasso(alpha=alpha, tol=1e-6).fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # CSC copy + per-feature work arrays; far from n_samples x n_features.
+    assert peak < 8 * matrix_bytes + 64 * n_features
+    assert 0 < np.count_nonzero(model.coef_) < n_features
+
+    # Independent sparse certificate (no densification either).
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    r = yc - (X @ model.coef_ - mean @ model.coef_)
+    lam = alpha * n_samples
+    corr = X.T @ r - mean * r.sum()
+    scale = min(1.0, lam / np.abs(corr).max())
+    primal = 0.5 * r @ r + lam * np.abs(model.coef_).sum()
+    dual = scale * r @ yc - 0.5 * scale**2 * r @ r
+    assert primal - dual <= 1e-6 * yc @ yc
+    assert (primal - dual) / n_samples == pytest.approx(model.dual_gap_, rel=1e-6, abs=1e-12)
+    assert model.intercept_ == pytest.approx(y.mean() - mean @ model.coef_)
+
+
+def test_float32_sparse_input_is_not_upcast():
+    X, y = problem(seed=7)
+    Xs = sparse.csr_matrix(X.astype(np.float32))
+    model = sf.ElasticNet(alpha=0.05, l1_ratio=0.5).fit(Xs, y.astype(np.float32))
+    assert model.coef_.dtype == np.float32
+
+
+def test_inputs_are_not_modified():
+    X, y = problem(seed=8)
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(y))
+    Xf = np.asfortranarray(X)
+    for data in (Xf, sparse.csr_matrix(X), sparse.csc_matrix(X)):
+        before = (data.copy(), y.copy(), sw.copy())
+        sf.ElasticNet(alpha=0.05).fit(data, y, sample_weight=sw)
+        sf.enet_path(data, y, alphas=3, sample_weight=sw, fit_intercept=True)
+        if sparse.issparse(data):
+            assert (data != before[0]).nnz == 0
+        else:
+            np.testing.assert_array_equal(data, before[0])
+        np.testing.assert_array_equal(y, before[1])
+        np.testing.assert_array_equal(sw, before[2])
+
+
+def test_copy_X_false_may_centre_in_place():
+    X, y = problem(seed=9)
+    Xf = np.asfortranarray(X.copy())
+    ref = sf.Lasso(alpha=0.05).fit(X, y)
+    model = sf.Lasso(alpha=0.05, copy_X=False).fit(Xf, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_)
+    np.testing.assert_allclose(Xf.mean(axis=0), 0, atol=1e-12)  # documented overwrite
+
+
+def test_sample_weights_equal_repeated_rows():
+    X, y = problem(n_samples=30, n_features=20, seed=10)
+    sw = np.random.default_rng(1).integers(1, 4, size=30)
+    Xr, yr = np.repeat(X, sw, axis=0), np.repeat(y, sw)
+    for fmt in (np.asarray, sparse.csr_matrix):
+        a = sf.ElasticNet(alpha=0.05, tol=1e-12).fit(fmt(X), y, sample_weight=sw)
+        b = sf.ElasticNet(alpha=0.05, tol=1e-12).fit(fmt(Xr), yr)
+        np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-7, atol=1e-9)
+        assert a.intercept_ == pytest.approx(b.intercept_)
+
+
+def test_alpha_max_gives_zero_solution():
+    X, y = problem(seed=11)
+    alphas, coefs, _ = sf.lasso_path(X, y, alphas=5, fit_intercept=True)
+    assert np.all(coefs[:, 0] == 0)
+    assert np.count_nonzero(coefs[:, 1]) > 0
+    yc = y - y.mean()
+    assert alphas[0] == pytest.approx(np.abs((X - X.mean(0)).T @ yc).max() / len(y))
+    np.testing.assert_allclose(alphas[-1] / alphas[0], 1e-3)
+
+
+def test_sparse_coef_and_predict():
+    X, y = problem(seed=12)
+    model = sf.Lasso(alpha=0.1).fit(X, y)
+    assert sparse.issparse(model.sparse_coef_)
+    np.testing.assert_array_equal(model.sparse_coef_.toarray().ravel(), model.coef_)
+    np.testing.assert_allclose(model.predict(sparse.csr_matrix(X)), model.predict(X))
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
+
+
+@pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
+def test_bad_alpha_is_a_clear_error(bad):
+    X, y = problem(seed=13)
+    with pytest.raises(ValueError, match="alpha"):
+        sf.Lasso(alpha=bad).fit(X, y)
+
+
+def test_alpha_zero_warns():
+    X, y = problem(n_samples=60, n_features=10, seed=14)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sf.Lasso(alpha=0.0, tol=1e-8, max_iter=10_000).fit(X, y)
+    assert any("alpha=0" in str(w.message) for w in caught)
