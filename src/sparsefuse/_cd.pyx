@@ -1,318 +1,618 @@
 # cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Coordinate-descent kernels for the Lasso and the elastic net.
+"""Coordinate-descent solver for the Lasso and the elastic net.
 
-Both kernels minimise, in the scaling of scikit-learn's ``_cd_fast``::
+One kernel, generic over float32/float64 data and int32/int64 sparse indices,
+serves dense (Fortran-ordered) and sparse (CSC) designs. It minimises, in the
+scaling of scikit-learn's ``_cd_fast``::
 
     P(w) = 1/2 ||y - X w||^2 + l1_reg ||w||_1 + l2_reg/2 ||w||^2
 
-and stop when the duality gap falls below ``tol * ||y||^2``. Validation,
-centring, sample weights and alpha grids live in Python; a kernel receives raw
-buffers, updates ``w`` in place and returns ``(w, gap, tol_abs, n_epochs,
-n_active)``, where ``n_active`` is the number of features still in play after
-Gap Safe screening.
+and stops when the duality gap falls below ``tol * ||y||^2``. Validation,
+centring of dense X, sample weights and alpha grids live in Python.
 
-The dual point used for the gap is the rescaled residual (Fercoq, Gramfort and
-Salmon, 2015): ``theta = r / max(l1_reg, ||X^T r - l2_reg w||_inf)``, on the
-elastic net seen as a Lasso on the augmented design ``[X; sqrt(l2_reg) I]``.
+The solve is organised in outer iterations. Each one recomputes the residual
+exactly, evaluates the gradient on every feature and the duality gap of the
+full problem (the certificate), discards features with the Gap Safe rule
+(Fercoq, Gramfort and Salmon, 2015), and picks a working set: the current
+support plus the features whose dual constraint is closest to being violated
+(as in celer and skglm). Coordinate descent then runs on the working set until
+its own gap is a fraction of the outer one, with Anderson extrapolation of the
+primal iterates every few epochs, kept only when it lowers the objective
+(Bertrand and Massias, 2021). Along a path, the first working set is the
+sequential strong set (Tibshirani et al., 2012); the outer gap is the KKT check
+that makes it safe.
+
+The dual point is the rescaled residual of the elastic net seen as a Lasso on
+the augmented design ``[X; sqrt(l2_reg) I]``.
 """
 
 import numpy as np
 
-from libc.math cimport fabs, sqrt, fmax
+from libc.math cimport fabs, sqrt, fmax, INFINITY, isfinite
 from libc.stdint cimport uint32_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
-    floating, index_t, dot, dot_acc, axpy, axpy_acc, enet_update, l1_dual_norm,
-    rand_below,
+    floating, index_t, dot_acc, axpy_acc, enet_update, rand_below,
 )
 
 
-cdef inline double enet_gap(
-    int n_features, const double *grad, const floating *w,
-    double r_norm2, double r_dot_y, double l1_reg, double l2_reg, bint positive,
-    double *dual_norm,
+# --- column access, dense or CSC ---------------------------------------------
+
+cdef inline double col_dot(
+    int j, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, const double *r,
 ) noexcept nogil:
-    """Duality gap given ``grad = X^T r - l2_reg w``, ``||r||^2`` and ``r . y``."""
-    cdef double w_l1 = 0.0, w_l2 = 0.0, scale, gap
-    cdef int j
-    for j in range(n_features):
-        w_l1 += fabs(w[j])
-        w_l2 += w[j] * w[j]
-    dual_norm[0] = l1_dual_norm(n_features, grad, positive)
-    scale = l1_reg / dual_norm[0] if dual_norm[0] > l1_reg else 1.0
-    # P(w) - D(scale * r_aug), r_aug = [r; -sqrt(l2_reg) w]
-    gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
-           + l1_reg * w_l1 - scale * r_dot_y)
+    """x_j . r."""
+    cdef double acc = 0.0
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            acc += data[p] * r[indices[p]]
+        return acc
+    return dot_acc(n, X + <size_t> j * n, r)
+
+
+cdef inline void col_axpy(
+    int j, double a, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    double *r,
+) noexcept nogil:
+    """r += a x_j."""
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            r[indices[p]] += a * data[p]
+    else:
+        axpy_acc(n, a, X + <size_t> j * n, r)
+
+
+# --- certificate --------------------------------------------------------------
+
+cdef inline double enet_gap(
+    double r_norm2, double r_dot_y, double w_l1, double w_l2, double dual_norm,
+    double l1_reg, double l2_reg,
+) noexcept nogil:
+    """P(w) - D(scale * r_aug) with r_aug = [r; -sqrt(l2_reg) w]."""
+    cdef double scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
+    cdef double gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
+                       + l1_reg * w_l1 - scale * r_dot_y)
     return fmax(gap, 0.0)
 
 
-cdef inline int gap_safe_screen(
-    int n_features, const double *grad, const double *norms2, double dual_norm,
-    double gap, double l1_reg, double l2_reg, bint positive,
-    int *active, int n_active, unsigned char *discarded,
+cdef inline double violation(double g, bint positive) noexcept nogil:
+    """|g| (g under a sign constraint): compared with l1_reg by the KKT conditions."""
+    return g if positive else fabs(g)
+
+
+cdef inline void residual_stats(
+    int n, const double *q, double c, const floating *v, const floating *y,
+    bint fit_intercept, double *r_norm2, double *r_dot_y, double *r_dot_v,
 ) noexcept nogil:
-    """Drop from ``active`` the features the Gap Safe sphere certifies inactive.
+    """||r||^2, r . y and r . v for r = q + c v."""
+    cdef double a = 0.0, b = 0.0, d = 0.0, r_i
+    cdef int i
+    if fit_intercept:
+        for i in range(n):
+            r_i = q[i] + c * v[i]
+            a += r_i * r_i
+            b += r_i * y[i]
+            d += r_i * v[i]
+    else:
+        for i in range(n):
+            a += q[i] * q[i]
+            b += q[i] * y[i]
+    r_norm2[0] = a
+    r_dot_y[0] = b
+    r_dot_v[0] = d
 
-    In the normalised dual (``|x_j^T theta| <= 1``) the optimum lies in a ball
-    of radius ``sqrt(2 gap) / l1_reg`` around the current dual point, so
-    feature j is zero at the optimum when ``|x_j^T theta| + radius ||x_j|| < 1``
-    (one-sided for positive coefficients). Returns the new active count.
-    """
-    cdef double radius = sqrt(2.0 * gap) / l1_reg
-    cdef double inv = 1.0 / fmax(l1_reg, dual_norm)
-    cdef double corr
-    cdef int k, j, kept = 0
-    for k in range(n_active):
-        j = active[k]
-        corr = grad[j] * inv if positive else fabs(grad[j]) * inv
-        if corr + radius * sqrt(norms2[j] + l2_reg) < 1.0:
-            discarded[j] = 1
+
+cdef inline double resid(const double *q, double c, const floating *v, bint implicit,
+                        int i) noexcept nogil:
+    """Entry i of the residual r = q + c v (r = q without an implicit intercept)."""
+    return q[i] + c * v[i] if implicit else q[i]
+
+
+# --- working-set selection ----------------------------------------------------
+
+cdef void select_smallest(int *idx, int n, int k, const double *score) noexcept nogil:
+    """Reorder idx[:n] so that idx[:k] holds the k entries of smallest score."""
+    cdef int lo = 0, hi = n - 1, i, store, mid, tmp
+    cdef double pivot
+    if k <= 0 or k >= n:
+        return
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        # median of three as pivot, moved to hi
+        if score[idx[mid]] < score[idx[lo]]:
+            idx[mid], idx[lo] = idx[lo], idx[mid]
+        if score[idx[hi]] < score[idx[lo]]:
+            idx[hi], idx[lo] = idx[lo], idx[hi]
+        if score[idx[mid]] < score[idx[hi]]:
+            idx[mid], idx[hi] = idx[hi], idx[mid]
+        pivot = score[idx[hi]]
+        store = lo
+        for i in range(lo, hi):
+            if score[idx[i]] < pivot:
+                tmp = idx[i]
+                idx[i] = idx[store]
+                idx[store] = tmp
+                store += 1
+        idx[store], idx[hi] = idx[hi], idx[store]
+        if store == k - 1 or store == k:
+            return
+        if store < k:
+            lo = store + 1
         else:
-            active[kept] = j
-            kept += 1
-    return kept
+            hi = store - 1
 
 
-def enet_cd_dense(
+# --- Anderson extrapolation ---------------------------------------------------
+
+cdef bint anderson_weights(const double *hist, int m, int K, double *weights) noexcept nogil:
+    """Weights c (sum 1) minimising ||sum_t c_t (w_{t+1} - w_t)|| over K differences.
+
+    ``hist`` holds K + 1 iterates of length m, row-major. Solves
+    (U U^T + ridge) z = 1 by Gaussian elimination; False if it is singular.
+    """
+    cdef double G[16 * 16]
+    cdef double z[16]
+    cdef double s, trace = 0.0, f
+    cdef int a, b, k, col
+    for a in range(K):
+        for b in range(a, K):
+            s = 0.0
+            for k in range(m):
+                s += ((hist[(a + 1) * m + k] - hist[a * m + k])
+                      * (hist[(b + 1) * m + k] - hist[b * m + k]))
+            G[a * K + b] = s
+            G[b * K + a] = s
+        trace += G[a * K + a]
+        z[a] = 1.0
+    if trace <= 0.0:
+        return False
+    for a in range(K):
+        G[a * K + a] += 1e-10 * trace
+    for col in range(K):
+        if G[col * K + col] <= 0.0:
+            return False
+        for a in range(col + 1, K):
+            f = G[a * K + col] / G[col * K + col]
+            for b in range(col, K):
+                G[a * K + b] -= f * G[col * K + b]
+            z[a] -= f * z[col]
+    for a in range(K - 1, -1, -1):
+        s = z[a]
+        for b in range(a + 1, K):
+            s -= G[a * K + b] * z[b]
+        z[a] = s / G[a * K + a]
+    s = 0.0
+    for a in range(K):
+        s += z[a]
+    if s == 0.0 or not isfinite(s):
+        return False
+    for a in range(K):
+        weights[a] = z[a] / s
+    return True
+
+
+MAX_ANDERSON = 16
+
+
+cdef inline void design_pointers(
+    const floating[::1, :] X, const floating[::1] X_data,
+    const index_t[::1] X_indices, const index_t[::1] X_indptr, bint is_sparse,
+    const floating **Xp, const floating **data, const index_t **indices,
+    const index_t **indptr,
+) noexcept:
+    Xp[0] = NULL
+    data[0] = NULL
+    indices[0] = NULL
+    indptr[0] = NULL
+    if is_sparse:
+        indptr[0] = &X_indptr[0]
+        if X_data.shape[0] > 0:
+            data[0] = &X_data[0]
+            indices[0] = &X_indices[0]
+    elif X.shape[0] > 0 and X.shape[1] > 0:
+        Xp[0] = &X[0, 0]
+
+
+def column_stats(
     const floating[::1, :] X,
-    const floating[::1] y,
-    floating[::1] w,
-    double l1_reg,
-    double l2_reg,
-    int max_iter,
-    double tol,
-    uint32_t seed,
-    bint random=False,
-    bint positive=False,
-    bint screening=True,
-    int gap_freq=10,
-):
-    """Coordinate descent on a Fortran-ordered dense design (centred by the caller)."""
-    cdef int n_samples = X.shape[0], n_features = X.shape[1]
-    dtype = np.float32 if floating is float else np.float64
-    cdef floating[::1] R = np.empty(n_samples, dtype=dtype)
-    cdef double[::1] R64 = np.empty(n_samples)
-    cdef double[::1] norms2 = np.empty(n_features)
-    cdef double[::1] grad = np.zeros(n_features)
-    cdef int[::1] active = np.arange(n_features, dtype=np.intc)
-    cdef unsigned char[::1] discarded = np.zeros(n_features, dtype=np.uint8)
-    cdef int n_active = n_features, epoch = 0, k, j, i
-    cdef uint32_t rng_state = seed if seed != 0 else 1
-    cdef double tol_abs, gap = np.inf, dual_norm, z, w_old, w_new, dw_max, w_max
-    cdef double r_norm2, r_dot_y
-    cdef bint do_screen = screening and l1_reg > 0
-
-    with nogil:
-        for j in range(n_features):
-            norms2[j] = dot(n_samples, &X[0, j], &X[0, j])
-        tol_abs = tol * dot(n_samples, &y[0], &y[0])
-
-        while True:
-            # Certificate: the gap of the current iterate, from a residual
-            # recomputed in double (updates drift, in float32 visibly), which
-            # also refreshes the working residual. Then screening with it.
-            r_norm2 = 0.0
-            r_dot_y = 0.0
-            for i in range(n_samples):
-                R64[i] = y[i]
-            for j in range(n_features):
-                if w[j] != 0:
-                    axpy_acc(n_samples, -w[j], &X[0, j], &R64[0])
-            for i in range(n_samples):
-                R[i] = <floating> R64[i]
-                r_norm2 += R64[i] * R64[i]
-                r_dot_y += R64[i] * y[i]
-            for j in range(n_features):
-                grad[j] = dot_acc(n_samples, &X[0, j], &R64[0]) - l2_reg * w[j]
-            gap = enet_gap(n_features, &grad[0], &w[0], r_norm2, r_dot_y,
-                           l1_reg, l2_reg, positive, &dual_norm)
-            if gap <= tol_abs or epoch >= max_iter:
-                break
-            if do_screen:
-                n_active = gap_safe_screen(
-                    n_features, &grad[0], &norms2[0], dual_norm, gap, l1_reg,
-                    l2_reg, positive, &active[0], n_active, &discarded[0])
-                for j in range(n_features):
-                    if discarded[j] and w[j] != 0:
-                        axpy(n_samples, w[j], &X[0, j], &R[0])
-                        w[j] = 0
-
-            # Epochs until the iterate stalls, gap_freq epochs pass or the
-            # budget runs out; then the gap is evaluated again.
-            while True:
-                dw_max = 0.0
-                w_max = 0.0
-                for k in range(n_active):
-                    j = active[rand_below(n_active, &rng_state)] if random else active[k]
-                    if norms2[j] == 0.0:
-                        continue
-                    w_old = w[j]
-                    z = dot(n_samples, &X[0, j], &R[0]) + w_old * norms2[j]
-                    w_new = <floating> enet_update(z, l1_reg, norms2[j] + l2_reg, positive)
-                    if w_new != w_old:
-                        axpy(n_samples, w_old - w_new, &X[0, j], &R[0])
-                        w[j] = w_new
-                    dw_max = fmax(dw_max, fabs(w_new - w_old))
-                    w_max = fmax(w_max, fabs(w_new))
-                epoch += 1
-                if (w_max == 0.0 or dw_max <= tol * w_max or epoch % gap_freq == 0
-                        or epoch >= max_iter):
-                    break
-
-    return np.asarray(w), gap, tol_abs, epoch, n_active
-
-
-def enet_cd_sparse(
     const floating[::1] X_data,
     const index_t[::1] X_indices,
     const index_t[::1] X_indptr,
+    bint is_sparse,
     int n_samples,
-    const floating[::1] y,
-    floating[::1] w,
     const floating[::1] v,
     bint fit_intercept,
-    double l1_reg,
-    double l2_reg,
-    int max_iter,
-    double tol,
-    uint32_t seed,
-    bint random=False,
-    bint positive=False,
-    bint screening=True,
-    int gap_freq=10,
 ):
-    """Coordinate descent on a CSC design, with an implicitly centred intercept.
+    """Per-column quantities the solver needs, computed once per design.
 
-    With ``fit_intercept`` the model is ``X w + b v`` where ``v`` is the
-    intercept column (ones, or sqrt(sample_weight) once rows are rescaled) and
-    ``y`` has already been made orthogonal to ``v``. Minimising over ``b``
-    replaces each column x_j by its centred version ``x_j - m_j v`` with
-    ``m_j = x_j . v / ||v||^2``; centring X would fill in every zero, so
-    instead the residual is stored as ``r = q + c v`` with::
-
-        q = y - X w   (sparse updates)    c = sum_j m_j w_j   (a scalar)
-
-    Since ``r`` is orthogonal to ``v``, the coordinate gradient is
-    ``(x_j - m_j v) . r = x_j . q + c (x_j . v)``: a sum over the nonzeros of
-    column j plus a precomputed scalar. A step ``delta`` on w_j updates q on
-    those same nonzeros and ``c += delta m_j``, so every update costs
-    O(nnz of the column), never O(n_samples).
+    Returns ``norms2`` (squared norms of the columns, centred implicitly for a
+    sparse design with an intercept), ``xv`` (x_j . v) and ``means``
+    (x_j . v / ||v||^2); the last two are zero unless the intercept is
+    implicit (sparse X with ``fit_intercept``).
     """
-    cdef int n_features = X_indptr.shape[0] - 1
-    # q is kept in double: with an intercept it carries the uncentred part
-    # c v, which cancels in r = q + c v and would eat float32's digits.
-    cdef double[::1] q = np.empty(n_samples)
+    cdef int n = n_samples, n_features
+    cdef const floating *Xp
+    cdef const floating *data
+    cdef const index_t *indices
+    cdef const index_t *indptr
+    design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
+    n_features = X_indptr.shape[0] - 1 if is_sparse else X.shape[1]
+    cdef bint implicit = fit_intercept and is_sparse
+    cdef const floating *vp = &v[0] if implicit else NULL
     cdef double[::1] norms2 = np.zeros(n_features)
-    cdef double[::1] xv = np.zeros(n_features)      # x_j . v
-    cdef double[::1] means = np.zeros(n_features)   # m_j = x_j . v / ||v||^2
-    cdef double[::1] grad = np.zeros(n_features)
-    cdef int[::1] active = np.arange(n_features, dtype=np.intc)
-    cdef unsigned char[::1] discarded = np.zeros(n_features, dtype=np.uint8)
-    cdef int n_active = n_features, epoch = 0, k, j, i
-    cdef index_t p, start, end
-    cdef uint32_t rng_state = seed if seed != 0 else 1
-    cdef double tol_abs, gap = np.inf, dual_norm, z, w_old, w_new, delta
-    cdef double dw_max, w_max, r_norm2, r_dot_y, r_dot_v, vv = 0.0, c = 0.0
-    cdef double acc, nnz_v2, r_i
-    cdef bint do_screen = screening and l1_reg > 0
-
+    cdef double[::1] xv = np.zeros(n_features)
+    cdef double[::1] means = np.zeros(n_features)
+    cdef double vv = 0.0, acc, nnz_v2
+    cdef int i, j
+    cdef index_t p
     with nogil:
-        if fit_intercept:
-            for i in range(n_samples):
-                vv += v[i] * v[i]
+        if implicit:
+            for i in range(n):
+                vv += vp[i] * vp[i]
         for j in range(n_features):
-            start = X_indptr[j]
-            end = X_indptr[j + 1]
-            if fit_intercept and vv > 0:
-                acc = 0.0
-                nnz_v2 = 0.0
-                for p in range(start, end):
-                    acc += X_data[p] * v[X_indices[p]]
+            acc = 0.0
+            if not is_sparse:
+                for i in range(n):
+                    acc += Xp[<size_t> j * n + i] * Xp[<size_t> j * n + i]
+            elif implicit and vv > 0:
+                for p in range(indptr[j], indptr[j + 1]):
+                    acc += data[p] * vp[indices[p]]
                 xv[j] = acc
                 means[j] = acc / vv
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
                 acc = 0.0
-                for p in range(start, end):
-                    i = X_indices[p]
-                    acc += (X_data[p] - means[j] * v[i]) ** 2
-                    nnz_v2 += v[i] * v[i]
-                norms2[j] = acc + means[j] * means[j] * fmax(vv - nnz_v2, 0.0)
+                nnz_v2 = 0.0
+                for p in range(indptr[j], indptr[j + 1]):
+                    i = indices[p]
+                    acc += (data[p] - means[j] * vp[i]) ** 2
+                    nnz_v2 += vp[i] * vp[i]
+                acc += means[j] * means[j] * fmax(vv - nnz_v2, 0.0)
             else:
-                acc = 0.0
-                for p in range(start, end):
-                    acc += X_data[p] * X_data[p]
-                norms2[j] = acc
+                for p in range(indptr[j], indptr[j + 1]):
+                    acc += data[p] * data[p]
+            norms2[j] = acc
+    return np.asarray(norms2), np.asarray(xv), np.asarray(means)
 
-        tol_abs = tol * dot(n_samples, &y[0], &y[0])
+
+def enet_solve(
+    const floating[::1, :] X,
+    const floating[::1] X_data,
+    const index_t[::1] X_indices,
+    const index_t[::1] X_indptr,
+    bint is_sparse,
+    const floating[::1] y,
+    floating[::1] w,
+    const floating[::1] v,
+    bint fit_intercept,
+    const double[::1] norms2,
+    const double[::1] xv,
+    const double[::1] means,
+    double l1_reg,
+    double l2_reg,
+    int max_iter,
+    double tol,
+    uint32_t seed,
+    bint random=False,
+    bint positive=False,
+    bint screening=True,
+    bint working_set=True,
+    int anderson=5,
+    double l1_reg_prev=0.0,
+    int ws_start=10,
+):
+    """Solve one elastic-net problem; update ``w`` in place.
+
+    ``X`` is the dense design (Fortran-ordered, centred by the caller) or
+    empty when ``is_sparse``; then ``X_data``, ``X_indices`` and ``X_indptr``
+    hold the CSC design. With ``fit_intercept`` on sparse X the intercept
+    column ``v`` (ones, or sqrt(sample_weight) once rows are rescaled) is
+    projected out implicitly, and ``y`` must already be orthogonal to ``v``.
+    ``norms2``, ``xv`` and ``means`` come from :func:`column_stats`.
+
+    The devices can be switched off one by one for ablation: ``screening``
+    (Gap Safe), ``working_set`` (off: coordinate descent on every feature not
+    screened), ``anderson`` (the number of iterates combined, 0 for none),
+    ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
+    0 for none). None of them changes the answer, only the work.
+
+    Returns
+    -------
+    w, gap, tol_abs, n_epochs, stats
+        ``stats`` has ``n_outer`` (gap evaluations on the full problem),
+        ``n_screened`` (features discarded by Gap Safe), ``n_full`` (outer
+        iterations that had to compute the gradient of screened features)
+        and ``ws_size`` (size of the last working set).
+
+    Notes
+    -----
+    Intercept on sparse X, without centring X: minimising over the intercept
+    replaces each column x_j by ``x_j - m_j v`` with ``m_j = x_j . v / ||v||^2``;
+    centring would fill in every zero, so the residual is stored as
+    ``r = q + c v`` with ``q = y - X w`` (updated on nonzeros) and
+    ``c = sum_j m_j w_j`` (a scalar). Because ``r`` is orthogonal to ``v``, the
+    coordinate gradient is ``(x_j - m_j v) . r = x_j . q + c (x_j . v)``: a
+    sum over the nonzeros of column j plus a precomputed scalar, and a step
+    ``delta`` on w_j updates q on those nonzeros and ``c += delta m_j``.
+    Every update thus costs O(nnz of the column), never O(n_samples).
+
+    Screened features in the certificate: the gap needs a dual point feasible
+    for every feature, screened ones included, but computing their gradients
+    would cost a full pass. Instead each screened feature keeps a bound
+    ``b_j >= |x_j . theta_ref|`` at a reference dual point; by Cauchy-Schwarz
+    ``|x_j . theta| <= b_j + ||x_j|| ||theta - theta_ref||``, so when that is
+    at most 1 for all of them the current dual point is feasible without
+    touching their columns. Otherwise their gradients are computed exactly
+    and the reference moves.
+    """
+    cdef int n = y.shape[0], n_features = w.shape[0]
+    cdef const floating *Xp
+    cdef const floating *data
+    cdef const index_t *indices
+    cdef const index_t *indptr
+    design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
+    if anderson > MAX_ANDERSON:
+        raise ValueError(f"anderson must be at most {MAX_ANDERSON}; got {anderson}.")
+    # Only sparse X carries the intercept implicitly; dense X comes centred.
+    cdef bint implicit = fit_intercept and is_sparse
+    cdef const floating *vp = &v[0] if implicit else NULL
+
+    cdef double[::1] q_buf = np.empty(n)
+    cdef double[::1] q_alt_buf = np.empty(n)
+    cdef double[::1] theta_ref = np.zeros(n)
+    cdef double *q = &q_buf[0]
+    cdef double *q_alt = &q_alt_buf[0]
+    cdef double *q_tmp
+    cdef double[::1] grad = np.zeros(n_features)
+    cdef double[::1] score = np.zeros(n_features)
+    cdef double[::1] bound = np.zeros(n_features)   # b_j for screened features
+    cdef int[::1] active = np.arange(n_features, dtype=np.intc)
+    cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
+    cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
+
+    cdef int n_active = n_features, n_screened = 0, n_new, ws_size = 0, ws_prev = 0
+    cdef int nnz_w, epochs = 0, epochs_in, n_outer = 0, n_full = 0, k, j, i, t, n_hist
+    cdef uint32_t rng_state = seed if seed != 0 else 1
+    cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
+    cdef double z, w_old, w_new, dw_max, w_max, g, scale, dist, dist_ref, worst
+    cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
+    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d
+    cdef bint do_screen = screening and l1_reg > 0
+    cdef bint use_ws = working_set and l1_reg > 0
+    cdef int K = anderson if anderson >= 2 else 0
+    cdef double *hist = NULL
+    cdef double *w_acc = NULL
+    cdef double *weights = NULL
+
+    with nogil:
+        acc = 0.0
+        for i in range(n):
+            acc += y[i] * y[i]
+        tol_abs = tol * acc
 
         while True:
-            # Certificate: q and c recomputed from scratch (updates drift),
-            # then the gap of r = q + c v.
-            for i in range(n_samples):
+            # ---- outer: exact residual, gradient, certificate ---------------
+            for i in range(n):
                 q[i] = y[i]
             c = 0.0
-            for j in range(n_features):
+            for k in range(n_active):
+                j = active[k]
                 if w[j] != 0:
-                    for p in range(X_indptr[j], X_indptr[j + 1]):
-                        q[X_indices[p]] -= w[j] * X_data[p]
+                    col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     c += means[j] * w[j]
-            r_norm2 = 0.0
-            r_dot_y = 0.0
-            r_dot_v = 0.0
-            for i in range(n_samples):
-                r_i = q[i] + c * v[i] if fit_intercept else q[i]
-                r_norm2 += r_i * r_i
-                r_dot_y += r_i * y[i]
-                if fit_intercept:
-                    r_dot_v += r_i * v[i]
-            for j in range(n_features):
-                acc = 0.0
-                for p in range(X_indptr[j], X_indptr[j + 1]):
-                    acc += X_data[p] * q[X_indices[p]]
-                # (x_j - m_j v) . r; the r . v term is zero up to rounding and
-                # is kept so that the certificate is exact.
-                grad[j] = (acc + c * xv[j] - means[j] * r_dot_v) - l2_reg * w[j]
-            gap = enet_gap(n_features, &grad[0], &w[0], r_norm2, r_dot_y,
-                           l1_reg, l2_reg, positive, &dual_norm)
-            if gap <= tol_abs or epoch >= max_iter:
+            residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+            w_l1 = 0.0
+            w_l2 = 0.0
+            dual_norm = 0.0
+            for k in range(n_active):
+                j = active[k]
+                # (x_j - m_j v) . r; r . v vanishes up to rounding and is kept
+                # so that the certificate is exact.
+                g = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
+                     + c * xv[j] - means[j] * r_dot_v - l2_reg * w[j])
+                grad[j] = g
+                dual_norm = fmax(dual_norm, violation(g, positive))
+                w_l1 += fabs(w[j])
+                w_l2 += w[j] * w[j]
+            scale = fmax(l1_reg, dual_norm)
+            dist_ref = 0.0
+            if n_screened > 0:
+                # Are the screened features feasible at theta = r / scale?
+                dist = 0.0
+                for i in range(n):
+                    d = resid(q, c, vp, implicit, i) / scale - theta_ref[i]
+                    dist += d * d
+                dist_ref = sqrt(dist)
+                worst = 0.0
+                for k in range(n_screened):
+                    j = screened[k]
+                    worst = fmax(worst, bound[j] + sqrt(norms2[j]) * dist_ref)
+                if worst > 1.0:
+                    dist_ref = 0.0
+                    n_full += 1
+                    for k in range(n_screened):
+                        j = screened[k]
+                        grad[j] = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
+                                   + c * xv[j] - means[j] * r_dot_v)
+                        dual_norm = fmax(dual_norm, violation(grad[j], positive))
+                    scale = fmax(l1_reg, dual_norm)
+                    for i in range(n):
+                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                    for k in range(n_screened):
+                        j = screened[k]
+                        bound[j] = violation(grad[j], positive) / scale
+            gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
+            n_outer += 1
+            if gap <= tol_abs or epochs >= max_iter:
                 break
-            if do_screen:
-                n_active = gap_safe_screen(
-                    n_features, &grad[0], &norms2[0], dual_norm, gap, l1_reg,
-                    l2_reg, positive, &active[0], n_active, &discarded[0])
-                for j in range(n_features):
-                    if discarded[j] and w[j] != 0:
-                        for p in range(X_indptr[j], X_indptr[j + 1]):
-                            q[X_indices[p]] += w[j] * X_data[p]
-                        c -= means[j] * w[j]
-                        w[j] = 0
 
+            # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
+            if do_screen:
+                threshold = sqrt(2.0 * gap) / l1_reg
+                t = 0
+                n_new = 0
+                for k in range(n_active):
+                    j = active[k]
+                    if violation(grad[j], positive) / scale + threshold * sqrt(norms2[j] + l2_reg) < 1.0:
+                        # x_j . theta before w_j is zeroed, at the current theta
+                        bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
+                        screened[n_screened + n_new] = j
+                        n_new += 1
+                    else:
+                        active[t] = j
+                        t += 1
+                n_active = t
+                if n_new > 0:
+                    # Move the reference to the current theta: the bounds of
+                    # features screened earlier grow by ||x_j|| times the
+                    # distance travelled.
+                    if n_screened == 0 or dist_ref > 0:
+                        for k in range(n_screened):
+                            j = screened[k]
+                            bound[j] += sqrt(norms2[j]) * dist_ref
+                        for i in range(n):
+                            theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                    for k in range(n_screened, n_screened + n_new):
+                        j = screened[k]
+                        if w[j] != 0:
+                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                            c -= means[j] * w[j]
+                            w[j] = 0
+                    n_screened += n_new
+
+            # ---- working set ------------------------------------------------
+            if use_ws:
+                nnz_w = 0
+                for k in range(n_active):
+                    j = active[k]
+                    if w[j] != 0:
+                        nnz_w += 1
+                        score[j] = -INFINITY
+                    elif norms2[j] == 0.0:
+                        score[j] = INFINITY
+                    else:
+                        # distance of the dual point to constraint j
+                        score[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
+                ws_size = 0
+                if n_outer == 1 and l1_reg_prev > l1_reg:
+                    # sequential strong rule: keep |g_j| >= 2 l1 - l1_prev
+                    threshold = 2.0 * l1_reg - l1_reg_prev
+                    for k in range(n_active):
+                        j = active[k]
+                        if w[j] != 0 or violation(grad[j], positive) >= threshold:
+                            ws[ws_size] = j
+                            ws_size += 1
+                if ws_size < ws_start:
+                    ws_size = max(ws_start, 2 * nnz_w, ws_prev)
+                    ws_size = min(ws_size, n_active)
+                    for k in range(n_active):
+                        ws[k] = active[k]
+                    select_smallest(&ws[0], n_active, ws_size, &score[0])
+                ws_prev = ws_size
+                tol_in = 0.3 * gap
+            else:
+                for k in range(n_active):
+                    ws[k] = active[k]
+                ws_size = n_active
+                tol_in = tol_abs
+
+            # ---- inner: coordinate descent on the working set ---------------
+            if K > 0:
+                hist = <double *> malloc((K + 1) * ws_size * sizeof(double))
+                w_acc = <double *> malloc(ws_size * sizeof(double))
+                weights = <double *> malloc(K * sizeof(double))
+            n_hist = 0
+            epochs_in = 0
             while True:
                 dw_max = 0.0
                 w_max = 0.0
-                for k in range(n_active):
-                    j = active[rand_below(n_active, &rng_state)] if random else active[k]
+                for k in range(ws_size):
+                    j = ws[rand_below(ws_size, &rng_state)] if random else ws[k]
                     if norms2[j] == 0.0:
                         continue
-                    start = X_indptr[j]
-                    end = X_indptr[j + 1]
                     w_old = w[j]
-                    acc = 0.0
-                    for p in range(start, end):
-                        acc += X_data[p] * q[X_indices[p]]
-                    z = acc + c * xv[j] + w_old * norms2[j]
+                    z = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
+                         + c * xv[j] + w_old * norms2[j])
                     w_new = <floating> enet_update(z, l1_reg, norms2[j] + l2_reg, positive)
                     if w_new != w_old:
-                        delta = w_new - w_old
-                        for p in range(start, end):
-                            q[X_indices[p]] -= delta * X_data[p]
-                        c += delta * means[j]
-                        w[j] = w_new
+                        col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
+                        c += (w_new - w_old) * means[j]
+                        w[j] = <floating> w_new
                     dw_max = fmax(dw_max, fabs(w_new - w_old))
                     w_max = fmax(w_max, fabs(w_new))
-                epoch += 1
-                if (w_max == 0.0 or dw_max <= tol * w_max or epoch % gap_freq == 0
-                        or epoch >= max_iter):
+                epochs += 1
+                epochs_in += 1
+                if epochs >= max_iter:
                     break
 
-    return np.asarray(w), gap, tol_abs, epoch, n_active
+                if K > 0:
+                    for k in range(ws_size):
+                        hist[n_hist * ws_size + k] = w[ws[k]]
+                    n_hist += 1
+                    if n_hist == K + 1:
+                        n_hist = 0
+                        if anderson_weights(hist, ws_size, K, weights):
+                            # candidate w_acc = sum_t c_t w_{t+1}; its residual
+                            memcpy(q_alt, q, n * sizeof(double))
+                            c_alt = c
+                            for k in range(ws_size):
+                                acc = 0.0
+                                for t in range(K):
+                                    acc += weights[t] * hist[(t + 1) * ws_size + k]
+                                if positive and acc < 0:
+                                    acc = 0.0
+                                w_acc[k] = <floating> acc
+                                d = w_acc[k] - w[ws[k]]
+                                if d != 0:
+                                    j = ws[k]
+                                    col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
+                                    c_alt += d * means[j]
+                            p_cur = 0.0
+                            p_alt = 0.0
+                            for k in range(ws_size):
+                                j = ws[k]
+                                p_cur += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
+                                p_alt += l1_reg * fabs(w_acc[k]) + 0.5 * l2_reg * w_acc[k] * w_acc[k]
+                            residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                            p_cur += 0.5 * r_norm2
+                            residual_stats(n, q_alt, c_alt, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                            p_alt += 0.5 * r_norm2
+                            if p_alt < p_cur:
+                                for k in range(ws_size):
+                                    w[ws[k]] = <floating> w_acc[k]
+                                q_tmp = q
+                                q = q_alt
+                                q_alt = q_tmp
+                                c = c_alt
+
+                if not (w_max == 0.0 or dw_max <= tol * w_max
+                        or epochs_in % (K + 1 if K > 0 else 10) == 0):
+                    continue
+                # Gap of the working-set subproblem.
+                residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                w_l1 = 0.0
+                w_l2 = 0.0
+                dual_norm = 0.0
+                for k in range(ws_size):
+                    j = ws[k]
+                    g = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
+                         + c * xv[j] - means[j] * r_dot_v - l2_reg * w[j])
+                    dual_norm = fmax(dual_norm, violation(g, positive))
+                    w_l1 += fabs(w[j])
+                    w_l2 += w[j] * w[j]
+                gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
+                if gap_in <= tol_in:
+                    break
+            if K > 0:
+                free(hist)
+                free(w_acc)
+                free(weights)
+
+    stats = {"n_outer": n_outer, "n_screened": n_screened, "n_full": n_full,
+             "ws_size": ws_size}
+    return np.asarray(w), gap, tol_abs, epochs, stats

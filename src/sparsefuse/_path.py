@@ -11,6 +11,7 @@ rows of X and y are multiplied by ``sqrt(s)``). Dense X is centred here when an
 intercept is fitted; sparse X never is, the kernel centres it implicitly.
 """
 
+import functools
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -58,6 +59,20 @@ class _Design:
         if self.sqrt_sw is not None:
             y = y * (self.sqrt_sw if y.ndim == 1 else self.sqrt_sw[:, None])
         return np.ascontiguousarray(y, dtype=self.X.dtype), y_offset
+
+    @property
+    def buffers(self):
+        """(dense, data, indices, indptr) as the kernels take them."""
+        X = self.X
+        if self.is_sparse:
+            return np.empty((0, 0), dtype=X.dtype, order="F"), X.data, X.indices, X.indptr
+        return X, np.empty(0, dtype=X.dtype), np.zeros(1, np.int32), np.zeros(1, np.int32)
+
+    @functools.cached_property
+    def column_stats(self):
+        """(norms2, xv, means) of the columns, computed once per design."""
+        return _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
+                                self.fit_intercept)
 
     def correlation(self, y_prepared):
         """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal to v)."""
@@ -184,11 +199,14 @@ def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positiv
 
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
-               positive=False, screening=True, warn=True):
+               positive=False, screening=True, working_set=True, anderson=5,
+               strong_rules=True, warn=True, stats=None):
     """Warm-started coordinate descent along ``alphas`` for one prepared target.
 
     Returns ``coefs`` (n_features, n_alphas), ``dual_gaps`` (normalised by the
     number of samples, as scikit-learn reports them) and the epochs per alpha.
+    If ``stats`` is a list, the solver's work counters for each alpha are
+    appended to it.
     """
     X = design.X
     n_samples, n_features = X.shape
@@ -201,21 +219,21 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     coefs = np.empty((n_features, len(alphas)), dtype=dtype)
     gaps = np.empty(len(alphas))
     n_iters = []
+    buffers = design.buffers
+    norms2, xv, means = design.column_stats
+    l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
         l2_reg = alpha * (1.0 - l1_ratio) * n_samples
         seed = rng.randint(1, np.iinfo(np.int32).max)
-        if design.is_sparse:
-            w, gap, tol_abs, n_iter, _ = _cd.enet_cd_sparse(
-                X.data, X.indices, X.indptr, n_samples, y_prepared, w, design.v,
-                design.fit_intercept, l1_reg, l2_reg, max_iter, tol, seed,
-                random, positive, screening,
-            )
-        else:
-            w, gap, tol_abs, n_iter, _ = _cd.enet_cd_dense(
-                X, y_prepared, w, l1_reg, l2_reg, max_iter, tol, seed,
-                random, positive, screening,
-            )
+        w, gap, tol_abs, n_iter, info = _cd.enet_solve(
+            *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
+            norms2, xv, means, l1_reg, l2_reg, max_iter, tol, seed,
+            random=random, positive=positive, screening=screening,
+            working_set=working_set, anderson=anderson,
+            l1_reg_prev=l1_prev if strong_rules else 0.0,
+        )
+        l1_prev = l1_reg
         if warn and gap > tol_abs:
             warnings.warn(
                 f"Objective did not converge: duality gap {gap:.3e} > tolerance "
@@ -227,6 +245,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         coefs[:, k] = w
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
+        if stats is not None:
+            stats.append(dict(info, n_epochs=n_iter, alpha=alpha))
     return coefs, gaps, n_iters
 
 
@@ -277,8 +297,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     **params : dict
         ``tol`` (default 1e-4), ``max_iter`` (1000), ``random_state``,
         ``selection`` ('cyclic' or 'random'), ``sample_weight``,
-        ``fit_intercept`` (default False), ``screening`` (Gap Safe screening,
-        default True).
+        ``fit_intercept`` (default False), and the solver's devices, each
+        on by default and none changing the answer: ``screening`` (Gap Safe
+        rules), ``working_set``, ``anderson`` (number of iterates combined by
+        Anderson extrapolation, 0 for none) and ``strong_rules`` (sequential
+        strong rules to seed each working set along the path).
 
     Returns
     -------
@@ -298,7 +321,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     selection = params.pop("selection", "cyclic")
     sample_weight = params.pop("sample_weight", None)
     fit_intercept = params.pop("fit_intercept", False)
-    screening = params.pop("screening", True)
+    devices = {name: params.pop(name) for name in ("screening", "working_set", "anderson",
+                                                   "strong_rules") if name in params}
     if params:
         raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
 
@@ -329,7 +353,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         solve_path(design, np.ascontiguousarray(t), alphas, l1_ratio=l1_ratio,
                    coef_init=c0, tol=tol, max_iter=max_iter,
                    random_state=random_state, selection=selection,
-                   positive=positive, screening=screening)
+                   positive=positive, **devices)
         for t, c0 in zip(targets, inits)
     ]
     if verbose:
