@@ -371,6 +371,7 @@ def enet_solve(
     cdef double[::1] grad = np.zeros(n_features)
     cdef double[::1] score = np.zeros(n_features)
     cdef double[::1] bound = np.zeros(n_features)   # b_j for screened features
+    cdef double[::1] col_norm = np.sqrt(norms2)
     cdef int[::1] active = np.arange(n_features, dtype=np.intc)
     cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
@@ -380,6 +381,7 @@ def enet_solve(
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
     cdef double z, w_old, w_new, dw_max, w_max, g, scale, dist, dist_ref, worst
+    cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
     cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d
     cdef bint do_screen = screening and l1_reg > 0
@@ -428,10 +430,14 @@ def enet_solve(
                     d = resid(q, c, vp, implicit, i) / scale - theta_ref[i]
                     dist += d * d
                 dist_ref = sqrt(dist)
-                worst = 0.0
-                for k in range(n_screened):
-                    j = screened[k]
-                    worst = fmax(worst, bound[j] + sqrt(norms2[j]) * dist_ref)
+                # Cheap test with the largest bound and norm; the exact one
+                # only if it fails.
+                worst = max_bound + max_norm * dist_ref
+                if worst > 1.0:
+                    worst = 0.0
+                    for k in range(n_screened):
+                        j = screened[k]
+                        worst = fmax(worst, bound[j] + col_norm[j] * dist_ref)
                 if worst > 1.0:
                     dist_ref = 0.0
                     n_full += 1
@@ -443,9 +449,11 @@ def enet_solve(
                     scale = fmax(l1_reg, dual_norm)
                     for i in range(n):
                         theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                    max_bound = 0.0
                     for k in range(n_screened):
                         j = screened[k]
                         bound[j] = violation(grad[j], positive) / scale
+                        max_bound = fmax(max_bound, bound[j])
             gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
             n_outer += 1
             if gap <= tol_abs or epochs >= max_iter:
@@ -461,6 +469,8 @@ def enet_solve(
                     if violation(grad[j], positive) / scale + threshold * sqrt(norms2[j] + l2_reg) < 1.0:
                         # x_j . theta before w_j is zeroed, at the current theta
                         bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
+                        max_bound = fmax(max_bound, bound[j])
+                        max_norm = fmax(max_norm, col_norm[j])
                         screened[n_screened + n_new] = j
                         n_new += 1
                     else:
@@ -472,9 +482,10 @@ def enet_solve(
                     # features screened earlier grow by ||x_j|| times the
                     # distance travelled.
                     if n_screened == 0 or dist_ref > 0:
+                        max_bound += max_norm * dist_ref
                         for k in range(n_screened):
                             j = screened[k]
-                            bound[j] += sqrt(norms2[j]) * dist_ref
+                            bound[j] += col_norm[j] * dist_ref
                         for i in range(n):
                             theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                     for k in range(n_screened, n_screened + n_new):
@@ -498,23 +509,25 @@ def enet_solve(
                     else:
                         # distance of the dual point to constraint j
                         score[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
-                ws_size = 0
-                if n_outer == 1 and l1_reg_prev > l1_reg:
-                    # sequential strong rule: keep |g_j| >= 2 l1 - l1_prev
-                    threshold = 2.0 * l1_reg - l1_reg_prev
-                    for k in range(n_active):
-                        j = active[k]
-                        if w[j] != 0 or violation(grad[j], positive) >= threshold:
-                            ws[ws_size] = j
-                            ws_size += 1
-                if ws_size < ws_start:
-                    ws_size = max(ws_start, 2 * nnz_w, ws_prev)
-                    ws_size = min(ws_size, n_active)
-                    for k in range(n_active):
-                        ws[k] = active[k]
-                    select_smallest(&ws[0], n_active, ws_size, &score[0])
+                ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), n_active)
+                for k in range(n_active):
+                    ws[k] = active[k]
+                select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
                 tol_in = 0.3 * gap
+            elif l1_reg_prev > l1_reg:
+                # Sequential strong rule (glmnet's way, without working sets):
+                # coordinate descent on the support and on the features with
+                # |g_j| >= 2 l1 - l1_prev. The outer gap is the KKT check: a
+                # violator has |g_j| > l1 and joins at the next outer iteration.
+                threshold = 2.0 * l1_reg - l1_reg_prev
+                ws_size = 0
+                for k in range(n_active):
+                    j = active[k]
+                    if w[j] != 0 or violation(grad[j], positive) >= threshold:
+                        ws[ws_size] = j
+                        ws_size += 1
+                tol_in = tol_abs
             else:
                 for k in range(n_active):
                     ws[k] = active[k]
