@@ -305,6 +305,8 @@ def enet_solve(
     int anderson=5,
     double l1_reg_prev=0.0,
     int ws_start=10,
+    int support_passes=3,
+    double inner_ratio=0.3,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -375,12 +377,16 @@ def enet_solve(
     cdef int[::1] active = np.arange(n_features, dtype=np.intc)
     cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
+    cdef int[::1] supp = np.empty(n_features, dtype=np.intc)
+    cdef int *cur
+    cdef int cur_size, n_supp = 0, check_at
+    cdef bint full_pass
 
     cdef int n_active = n_features, n_screened = 0, n_new, ws_size = 0, ws_prev = 0
     cdef int nnz_w, epochs = 0, epochs_in, n_outer = 0, n_full = 0, k, j, i, t, n_hist
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
-    cdef double z, w_old, w_new, dw_max, w_max, g, scale, dist, dist_ref, worst
+    cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
     cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d
@@ -514,7 +520,7 @@ def enet_solve(
                     ws[k] = active[k]
                 select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
-                tol_in = 0.3 * gap
+                tol_in = inner_ratio * gap
             elif l1_reg_prev > l1_reg:
                 # Sequential strong rule (glmnet's way, without working sets):
                 # coordinate descent on the support and on the features with
@@ -541,11 +547,15 @@ def enet_solve(
                 weights = <double *> malloc(K * sizeof(double))
             n_hist = 0
             epochs_in = 0
+            check_at = 1
             while True:
-                dw_max = 0.0
-                w_max = 0.0
-                for k in range(ws_size):
-                    j = ws[rand_below(ws_size, &rng_state)] if random else ws[k]
+                # Active-set cycling (as glmnet): a pass over the whole working
+                # set, then a few cheaper passes over its nonzero coefficients.
+                full_pass = epochs_in % (support_passes + 1) == 0
+                cur = &ws[0] if full_pass else &supp[0]
+                cur_size = ws_size if full_pass else n_supp
+                for k in range(cur_size):
+                    j = cur[rand_below(cur_size, &rng_state)] if random else cur[k]
                     if norms2[j] == 0.0:
                         continue
                     w_old = w[j]
@@ -556,8 +566,12 @@ def enet_solve(
                         col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
                         c += (w_new - w_old) * means[j]
                         w[j] = <floating> w_new
-                    dw_max = fmax(dw_max, fabs(w_new - w_old))
-                    w_max = fmax(w_max, fabs(w_new))
+                if full_pass:
+                    n_supp = 0
+                    for k in range(ws_size):
+                        if w[ws[k]] != 0:
+                            supp[n_supp] = ws[k]
+                            n_supp += 1
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
@@ -603,9 +617,10 @@ def enet_solve(
                                 q_alt = q_tmp
                                 c = c_alt
 
-                if not (w_max == 0.0 or dw_max <= tol * w_max
-                        or epochs_in % (K + 1 if K > 0 else 10) == 0):
+                # Gap checks after 1, 2, 4, ... epochs, then every few epochs.
+                if epochs_in < check_at:
                     continue
+                check_at += min(check_at, K + 1 if K > 0 else 10)
                 # Gap of the working-set subproblem.
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
                 w_l1 = 0.0
