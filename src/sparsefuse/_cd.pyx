@@ -54,6 +54,23 @@ cdef inline double col_dot(
     return dot_acc(n, X + <size_t> j * n, r)
 
 
+cdef inline double centred_dot(
+    int j, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, const double *q,
+    bint implicit, const double *xv, double coef,
+) noexcept nogil:
+    """x_j . q, plus ``coef * (x_j . v)`` for an implicit intercept.
+
+    With r = q + c v and the centred column x_j - m_j v, the centred product
+    is x_j . q + (c - (r . v) / ||v||^2) (x_j . v); callers pass that
+    coefficient (just c where r . v = 0 is taken as exact).
+    """
+    cdef double g = col_dot(j, n, is_sparse, X, data, indices, indptr, q)
+    if implicit:
+        g += coef * xv[j]
+    return g
+
+
 cdef inline void col_axpy(
     int j, double a, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr,
@@ -232,9 +249,8 @@ def column_stats(
     """Per-column quantities the solver needs, computed once per design.
 
     Returns ``norms2`` (squared norms of the columns, centred implicitly for a
-    sparse design with an intercept), ``xv`` (x_j . v) and ``means``
-    (x_j . v / ||v||^2); the last two are zero unless the intercept is
-    implicit (sparse X with ``fit_intercept``).
+    sparse design with an intercept) and ``xv`` (x_j . v, for the implicit
+    intercept of sparse X with ``fit_intercept``; empty otherwise).
     """
     cdef int n = n_samples, n_features
     cdef const floating *Xp
@@ -246,9 +262,8 @@ def column_stats(
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
     cdef double[::1] norms2 = np.zeros(n_features)
-    cdef double[::1] xv = np.zeros(n_features)
-    cdef double[::1] means = np.zeros(n_features)
-    cdef double vv = 0.0, acc, nnz_v2
+    cdef double[::1] xv = np.zeros(n_features if implicit else 0)
+    cdef double vv = 0.0, acc, nnz_v2, mean
     cdef int i, j
     cdef index_t p
     with nogil:
@@ -264,20 +279,20 @@ def column_stats(
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * vp[indices[p]]
                 xv[j] = acc
-                means[j] = acc / vv
+                mean = acc / vv
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
                 acc = 0.0
                 nnz_v2 = 0.0
                 for p in range(indptr[j], indptr[j + 1]):
                     i = indices[p]
-                    acc += (data[p] - means[j] * vp[i]) ** 2
+                    acc += (data[p] - mean * vp[i]) ** 2
                     nnz_v2 += vp[i] * vp[i]
-                acc += means[j] * means[j] * fmax(vv - nnz_v2, 0.0)
+                acc += mean * mean * fmax(vv - nnz_v2, 0.0)
             else:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * data[p]
             norms2[j] = acc
-    return np.asarray(norms2), np.asarray(xv), np.asarray(means)
+    return np.asarray(norms2), np.asarray(xv)
 
 
 def enet_solve(
@@ -292,7 +307,6 @@ def enet_solve(
     bint fit_intercept,
     const double[::1] norms2,
     const double[::1] xv,
-    const double[::1] means,
     double l1_reg,
     double l2_reg,
     int max_iter,
@@ -315,7 +329,7 @@ def enet_solve(
     hold the CSC design. With ``fit_intercept`` on sparse X the intercept
     column ``v`` (ones, or sqrt(sample_weight) once rows are rescaled) is
     projected out implicitly, and ``y`` must already be orthogonal to ``v``.
-    ``norms2``, ``xv`` and ``means`` come from :func:`column_stats`.
+    ``norms2`` and ``xv`` come from :func:`column_stats`.
 
     The devices can be switched off one by one for ablation: ``screening``
     (Gap Safe), ``working_set`` (off: coordinate descent on every feature not
@@ -363,6 +377,7 @@ def enet_solve(
     # Only sparse X carries the intercept implicitly; dense X comes centred.
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
+    cdef const double *xvp = &xv[0] if implicit else NULL
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
@@ -371,9 +386,8 @@ def enet_solve(
     cdef double *q_alt = &q_alt_buf[0]
     cdef double *q_tmp
     cdef double[::1] grad = np.zeros(n_features)
-    cdef double[::1] score = np.zeros(n_features)
-    cdef double[::1] bound = np.zeros(n_features)   # b_j for screened features
-    cdef double[::1] col_norm = np.sqrt(norms2)
+    # b_j for screened features; for active ones, their working-set score
+    cdef double[::1] bound = np.zeros(n_features)
     cdef int[::1] active = np.arange(n_features, dtype=np.intc)
     cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
@@ -389,7 +403,7 @@ def enet_solve(
     cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
-    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d
+    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d, inv_vv = 0.0
     cdef bint do_screen = screening and l1_reg > 0
     cdef bint use_ws = working_set and l1_reg > 0
     cdef int K = anderson if anderson >= 2 else 0
@@ -402,6 +416,11 @@ def enet_solve(
         for i in range(n):
             acc += y[i] * y[i]
         tol_abs = tol * acc
+        if implicit:
+            acc = 0.0
+            for i in range(n):
+                acc += vp[i] * vp[i]
+            inv_vv = 1.0 / acc if acc > 0 else 0.0
 
         while True:
             # ---- outer: exact residual, gradient, certificate ---------------
@@ -412,7 +431,8 @@ def enet_solve(
                 j = active[k]
                 if w[j] != 0:
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                    c += means[j] * w[j]
+                    if implicit:
+                        c += xvp[j] * inv_vv * w[j]
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             w_l1 = 0.0
             w_l2 = 0.0
@@ -421,8 +441,8 @@ def enet_solve(
                 j = active[k]
                 # (x_j - m_j v) . r; r . v vanishes up to rounding and is kept
                 # so that the certificate is exact.
-                g = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
-                     + c * xv[j] - means[j] * r_dot_v - l2_reg * w[j])
+                g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
+                                xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
                 grad[j] = g
                 dual_norm = fmax(dual_norm, violation(g, positive))
                 w_l1 += fabs(w[j])
@@ -443,14 +463,14 @@ def enet_solve(
                     worst = 0.0
                     for k in range(n_screened):
                         j = screened[k]
-                        worst = fmax(worst, bound[j] + col_norm[j] * dist_ref)
+                        worst = fmax(worst, bound[j] + sqrt(norms2[j]) * dist_ref)
                 if worst > 1.0:
                     dist_ref = 0.0
                     n_full += 1
                     for k in range(n_screened):
                         j = screened[k]
-                        grad[j] = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
-                                   + c * xv[j] - means[j] * r_dot_v)
+                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                              implicit, xvp, c - inv_vv * r_dot_v)
                         dual_norm = fmax(dual_norm, violation(grad[j], positive))
                     scale = fmax(l1_reg, dual_norm)
                     for i in range(n):
@@ -476,7 +496,7 @@ def enet_solve(
                         # x_j . theta before w_j is zeroed, at the current theta
                         bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
                         max_bound = fmax(max_bound, bound[j])
-                        max_norm = fmax(max_norm, col_norm[j])
+                        max_norm = fmax(max_norm, sqrt(norms2[j]))
                         screened[n_screened + n_new] = j
                         n_new += 1
                     else:
@@ -491,14 +511,15 @@ def enet_solve(
                         max_bound += max_norm * dist_ref
                         for k in range(n_screened):
                             j = screened[k]
-                            bound[j] += col_norm[j] * dist_ref
+                            bound[j] += sqrt(norms2[j]) * dist_ref
                         for i in range(n):
                             theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                     for k in range(n_screened, n_screened + n_new):
                         j = screened[k]
                         if w[j] != 0:
                             col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                            c -= means[j] * w[j]
+                            if implicit:
+                                c -= xvp[j] * inv_vv * w[j]
                             w[j] = 0
                     n_screened += n_new
 
@@ -509,16 +530,16 @@ def enet_solve(
                     j = active[k]
                     if w[j] != 0:
                         nnz_w += 1
-                        score[j] = -INFINITY
+                        bound[j] = -INFINITY
                     elif norms2[j] == 0.0:
-                        score[j] = INFINITY
+                        bound[j] = INFINITY
                     else:
                         # distance of the dual point to constraint j
-                        score[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
+                        bound[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
                 ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), n_active)
                 for k in range(n_active):
                     ws[k] = active[k]
-                select_smallest(&ws[0], n_active, ws_size, &score[0])
+                select_smallest(&ws[0], n_active, ws_size, &bound[0])
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
             elif l1_reg_prev > l1_reg:
@@ -559,12 +580,13 @@ def enet_solve(
                     if norms2[j] == 0.0:
                         continue
                     w_old = w[j]
-                    z = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
-                         + c * xv[j] + w_old * norms2[j])
+                    z = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
+                                    xvp, c) + w_old * norms2[j]
                     w_new = <floating> enet_update(z, l1_reg, norms2[j] + l2_reg, positive)
                     if w_new != w_old:
                         col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
-                        c += (w_new - w_old) * means[j]
+                        if implicit:
+                            c += (w_new - w_old) * xvp[j] * inv_vv
                         w[j] = <floating> w_new
                 if full_pass:
                     n_supp = 0
@@ -598,7 +620,8 @@ def enet_solve(
                                 if d != 0:
                                     j = ws[k]
                                     col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
-                                    c_alt += d * means[j]
+                                    if implicit:
+                                        c_alt += d * xvp[j] * inv_vv
                             p_cur = 0.0
                             p_alt = 0.0
                             for k in range(ws_size):
@@ -628,8 +651,8 @@ def enet_solve(
                 dual_norm = 0.0
                 for k in range(ws_size):
                     j = ws[k]
-                    g = (col_dot(j, n, is_sparse, Xp, data, indices, indptr, q)
-                         + c * xv[j] - means[j] * r_dot_v - l2_reg * w[j])
+                    g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
+                                    xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
                     dual_norm = fmax(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]

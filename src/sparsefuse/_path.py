@@ -70,7 +70,7 @@ class _Design:
 
     @functools.cached_property
     def column_stats(self):
-        """(norms2, xv, means) of the columns, computed once per design."""
+        """(norms2, xv) of the columns, computed once per design."""
         return _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
                                 self.fit_intercept)
 
@@ -220,7 +220,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     gaps = np.empty(len(alphas))
     n_iters = []
     buffers = design.buffers
-    norms2, xv, means = design.column_stats
+    norms2, xv = design.column_stats
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
@@ -228,7 +228,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         seed = rng.randint(1, np.iinfo(np.int32).max)
         w, gap, tol_abs, n_iter, info = _cd.enet_solve(
             *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
-            norms2, xv, means, l1_reg, l2_reg, max_iter, tol, seed,
+            norms2, xv, l1_reg, l2_reg, max_iter, tol, seed,
             random=random, positive=positive, screening=screening,
             working_set=working_set, anderson=anderson,
             l1_reg_prev=l1_prev if strong_rules else 0.0,
