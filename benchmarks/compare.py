@@ -41,7 +41,9 @@ import sparsefuse  # noqa: E402
 from sparsefuse.datasets import load_leukemia  # noqa: E402
 
 SUBOPT = 1e-6
-TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12]
+# Half-decade steps, so that no solver loses much to the coarseness of the ladder.
+TOLS = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10,
+        1e-12]
 REPO = Path(__file__).resolve().parents[1]
 
 

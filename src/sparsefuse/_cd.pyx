@@ -125,6 +125,24 @@ cdef inline void residual_stats(
     r_dot_v[0] = d
 
 
+cdef inline double max_d(double a, double b) noexcept nogil:
+    """max(a, b) inlined (libm's fmax is a call, with NaN rules we do not need)."""
+    return a if a > b else b
+
+
+cdef inline double ref_distance(
+    int n, const double *q, double c, const floating *v, bint implicit,
+    double scale, const double *theta_ref,
+) noexcept nogil:
+    """||r / scale - theta_ref|| for r = q + c v."""
+    cdef double acc = 0.0, d
+    cdef int i
+    for i in range(n):
+        d = (q[i] + c * v[i] if implicit else q[i]) / scale - theta_ref[i]
+        acc += d * d
+    return sqrt(acc)
+
+
 cdef inline double resid(const double *q, double c, const floating *v, bint implicit,
                         int i) noexcept nogil:
     """Entry i of the residual r = q + c v (r = q without an implicit intercept)."""
@@ -215,6 +233,12 @@ cdef bint anderson_weights(const double *hist, int m, int K, double *weights) no
 
 
 MAX_ANDERSON = 16
+
+# Per-feature state bits of the solver.
+cdef enum:
+    IN_WS = 1        # in the current working set
+    EVALUATED = 2    # gradient computed exactly in this outer iteration
+    SCREENED = 4     # discarded for good by the Gap Safe rule
 
 
 cdef inline void design_pointers(
@@ -321,6 +345,7 @@ def enet_solve(
     int ws_start=10,
     int support_passes=3,
     double inner_ratio=0.3,
+    double full_frac=0.5,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -342,7 +367,7 @@ def enet_solve(
     w, gap, tol_abs, n_epochs, stats
         ``stats`` has ``n_outer`` (gap evaluations on the full problem),
         ``n_screened`` (features discarded by Gap Safe), ``n_full`` (outer
-        iterations that had to compute the gradient of screened features)
+        iterations after the first that evaluated every feature)
         and ``ws_size`` (size of the last working set).
 
     Notes
@@ -357,20 +382,32 @@ def enet_solve(
     ``delta`` on w_j updates q on those nonzeros and ``c += delta m_j``.
     Every update thus costs O(nnz of the column), never O(n_samples).
 
-    Screened features in the certificate: the gap needs a dual point feasible
-    for every feature, screened ones included, but computing their gradients
-    would cost a full pass. Instead each screened feature keeps a bound
-    ``b_j >= |x_j . theta_ref|`` at a reference dual point; by Cauchy-Schwarz
-    ``|x_j . theta| <= b_j + ||x_j|| ||theta - theta_ref||``, so when that is
-    at most 1 for all of them the current dual point is feasible without
-    touching their columns. Otherwise their gradients are computed exactly
-    and the reference moves.
+    Certificates without full passes: the gap needs a dual point feasible for
+    every feature, but computing every gradient costs a pass over all of X.
+    Instead every feature outside the working set (screened or not) keeps a
+    bound ``b_j >= |x_j . theta_ref|`` at a reference dual point; by
+    Cauchy-Schwarz ``|x_j . theta| <= b_j + ||x_j|| ||theta - theta_ref||``.
+    Each outer iteration evaluates exactly only the working set and the
+    features whose bound no longer proves them feasible; when those are many
+    (or a screened feature's bound fails), it evaluates everything and moves
+    the reference, which tightens all bounds. Gap Safe screening uses the same
+    bounds, so it never needs an exact product either.
     """
     cdef int n = y.shape[0], n_features = w.shape[0]
     cdef const floating *Xp
     cdef const floating *data
     cdef const index_t *indices
     cdef const index_t *indptr
+    # The kernel trusts these shapes; a mismatch would read out of bounds.
+    if is_sparse:
+        if X_indptr.shape[0] != n_features + 1 or X_indices.shape[0] != X_data.shape[0] \
+                or (X_data.shape[0] and X_indptr[n_features] > X_data.shape[0]):
+            raise ValueError("inconsistent CSC buffers for the number of features")
+    elif X.shape[0] != n or X.shape[1] != n_features:
+        raise ValueError("dense X does not match y and w")
+    if norms2.shape[0] != n_features or (fit_intercept and is_sparse and (
+            xv.shape[0] != n_features or v.shape[0] != n)):
+        raise ValueError("column statistics do not match the design")
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     if anderson > MAX_ANDERSON:
         raise ValueError(f"anderson must be at most {MAX_ANDERSON}; got {anderson}.")
@@ -392,6 +429,13 @@ def enet_solve(
     cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
     cdef int[::1] supp = np.empty(n_features, dtype=np.intc)
+    # Outside the inner loop the support buffer lists the features whose
+    # gradient was evaluated exactly in this outer iteration.
+    cdef int *cand = &supp[0]
+    cdef unsigned char[::1] state = np.zeros(n_features, dtype=np.uint8)
+    cdef int n_cand = 0, n_first, n_unsure
+    cdef bint has_ref = False, need_full, need_screened
+    cdef double coef, scale_0, radius, ub
     cdef int *cur
     cdef int cur_size, n_supp = 0, check_at
     cdef bint full_pass
@@ -423,123 +467,192 @@ def enet_solve(
             inv_vv = 1.0 / acc if acc > 0 else 0.0
 
         while True:
-            # ---- outer: exact residual, gradient, certificate ---------------
+            # ---- outer: exact residual ---------------------------------------
             for i in range(n):
                 q[i] = y[i]
             c = 0.0
+            w_l1 = 0.0
+            w_l2 = 0.0
             for k in range(n_active):
                 j = active[k]
                 if w[j] != 0:
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     if implicit:
                         c += xvp[j] * inv_vv * w[j]
+                    w_l1 += fabs(w[j])
+                    w_l2 += w[j] * w[j]
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
-            w_l1 = 0.0
-            w_l2 = 0.0
+            # (x_j - m_j v) . r = x_j . q + coef (x_j . v); r . v vanishes up
+            # to rounding and is kept so that the certificate is exact.
+            coef = c - inv_vv * r_dot_v
+            n_outer += 1
+
+            # ---- gradients: exact on the working set, bounds elsewhere -------
+            need_full = not has_ref or not use_ws
+            n_cand = 0
             dual_norm = 0.0
             for k in range(n_active):
                 j = active[k]
-                # (x_j - m_j v) . r; r . v vanishes up to rounding and is kept
-                # so that the certificate is exact.
-                g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
-                grad[j] = g
-                dual_norm = fmax(dual_norm, violation(g, positive))
-                w_l1 += fabs(w[j])
-                w_l2 += w[j] * w[j]
-            scale = fmax(l1_reg, dual_norm)
+                if need_full or state[j] & IN_WS:
+                    g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
+                                    xvp, coef) - l2_reg * w[j]
+                    grad[j] = g
+                    dual_norm = max_d(dual_norm, violation(g, positive))
+                    state[j] |= EVALUATED
+                    cand[n_cand] = j
+                    n_cand += 1
+            n_first = n_cand
+            scale = max_d(l1_reg, dual_norm)
+            need_screened = False
             dist_ref = 0.0
-            if n_screened > 0:
-                # Are the screened features feasible at theta = r / scale?
-                dist = 0.0
-                for i in range(n):
-                    d = resid(q, c, vp, implicit, i) / scale - theta_ref[i]
-                    dist += d * d
-                dist_ref = sqrt(dist)
-                # Cheap test with the largest bound and norm; the exact one
-                # only if it fails.
-                worst = max_bound + max_norm * dist_ref
-                if worst > 1.0:
-                    worst = 0.0
+            if has_ref:
+                dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                if n_screened > 0 and max_bound + max_norm * dist_ref > 1.0:
                     for k in range(n_screened):
                         j = screened[k]
-                        worst = fmax(worst, bound[j] + sqrt(norms2[j]) * dist_ref)
-                if worst > 1.0:
-                    dist_ref = 0.0
-                    n_full += 1
+                        if bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                            need_screened = True
+                            break
+                if not need_full:
+                    n_unsure = 0
+                    for k in range(n_active):
+                        j = active[k]
+                        if not state[j] & IN_WS and bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                            n_unsure += 1
+                    # Many features to evaluate: as well do them all and move
+                    # the reference, which tightens every bound.
+                    need_full = n_unsure > (n_active - n_cand) * full_frac + 16
+            if need_full or need_screened:
+                n_full += has_ref
+                for k in range(n_active):
+                    j = active[k]
+                    if not state[j] & EVALUATED:
+                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                        implicit, xvp, coef) - l2_reg * w[j]
+                        grad[j] = g
+                        dual_norm = max_d(dual_norm, violation(g, positive))
+                        state[j] |= EVALUATED
+                        cand[n_cand] = j
+                        n_cand += 1
+                if need_screened:
                     for k in range(n_screened):
                         j = screened[k]
                         grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                              implicit, xvp, c - inv_vv * r_dot_v)
-                        dual_norm = fmax(dual_norm, violation(grad[j], positive))
-                    scale = fmax(l1_reg, dual_norm)
-                    for i in range(n):
-                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
-                    max_bound = 0.0
+                                              implicit, xvp, coef)
+                        dual_norm = max_d(dual_norm, violation(grad[j], positive))
+                scale = max_d(l1_reg, dual_norm)
+                # New reference at the current dual point: exact bounds for
+                # every feature evaluated, the others' bounds moved along.
+                if has_ref and not need_screened:
+                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    max_bound += max_norm * dist_ref
+                    for k in range(n_screened):
+                        j = screened[k]
+                        bound[j] += sqrt(norms2[j]) * dist_ref
+                if need_screened:
+                    max_bound = -INFINITY
                     for k in range(n_screened):
                         j = screened[k]
                         bound[j] = violation(grad[j], positive) / scale
-                        max_bound = fmax(max_bound, bound[j])
+                        max_bound = max_d(max_bound, bound[j])
+                for i in range(n):
+                    theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                has_ref = True
+                dist_ref = 0.0
+                for k in range(n_cand):
+                    j = cand[k]
+                    bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
+            else:
+                # Evaluate only the features whose bound no longer proves them
+                # feasible; their new bounds stay relative to the reference.
+                scale_0 = scale
+                for k in range(n_first):
+                    j = cand[k]
+                    bound[j] = (violation(grad[j] + l2_reg * w[j], positive) / scale_0
+                                + sqrt(norms2[j]) * dist_ref)
+                for k in range(n_active):
+                    j = active[k]
+                    if not state[j] & IN_WS and bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                        implicit, xvp, coef) - l2_reg * w[j]
+                        grad[j] = g
+                        dual_norm = max_d(dual_norm, violation(g, positive))
+                        state[j] |= EVALUATED
+                        cand[n_cand] = j
+                        n_cand += 1
+                        bound[j] = violation(g, positive) / scale_0 + sqrt(norms2[j]) * dist_ref
+                scale = max_d(l1_reg, dual_norm)
+                if scale != scale_0:
+                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+            # Every feature is now proven feasible at theta = r / scale.
             gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
-            n_outer += 1
             if gap <= tol_abs or epochs >= max_iter:
                 break
 
             # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
+            # Evaluated features use their exact product, the others their
+            # bound; a screened feature keeps a bound relative to theta_ref.
             if do_screen:
-                threshold = sqrt(2.0 * gap) / l1_reg
+                radius = sqrt(2.0 * gap) / l1_reg
                 t = 0
                 n_new = 0
                 for k in range(n_active):
                     j = active[k]
-                    if violation(grad[j], positive) / scale + threshold * sqrt(norms2[j] + l2_reg) < 1.0:
-                        # x_j . theta before w_j is zeroed, at the current theta
-                        bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
-                        max_bound = fmax(max_bound, bound[j])
-                        max_norm = fmax(max_norm, sqrt(norms2[j]))
+                    if state[j] & EVALUATED:
+                        ub = violation(grad[j], positive) / scale
+                    else:
+                        ub = bound[j] + sqrt(norms2[j]) * dist_ref
+                    if ub + radius * sqrt(norms2[j] + l2_reg) < 1.0:
+                        if state[j] & EVALUATED:
+                            # x_j . r / scale before w_j is zeroed
+                            bound[j] = (violation(grad[j] + l2_reg * w[j], positive) / scale
+                                        + sqrt(norms2[j]) * dist_ref)
+                        max_bound = max_d(max_bound, bound[j])
+                        max_norm = max_d(max_norm, sqrt(norms2[j]))
+                        state[j] = SCREENED
                         screened[n_screened + n_new] = j
                         n_new += 1
                     else:
                         active[t] = j
                         t += 1
                 n_active = t
-                if n_new > 0:
-                    # Move the reference to the current theta: the bounds of
-                    # features screened earlier grow by ||x_j|| times the
-                    # distance travelled.
-                    if n_screened == 0 or dist_ref > 0:
-                        max_bound += max_norm * dist_ref
-                        for k in range(n_screened):
-                            j = screened[k]
-                            bound[j] += sqrt(norms2[j]) * dist_ref
-                        for i in range(n):
-                            theta_ref[i] = resid(q, c, vp, implicit, i) / scale
-                    for k in range(n_screened, n_screened + n_new):
-                        j = screened[k]
-                        if w[j] != 0:
-                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                            if implicit:
-                                c -= xvp[j] * inv_vv * w[j]
-                            w[j] = 0
-                    n_screened += n_new
+                for k in range(n_screened, n_screened + n_new):
+                    j = screened[k]
+                    if w[j] != 0:
+                        col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                        if implicit:
+                            c -= xvp[j] * inv_vv * w[j]
+                        w[j] = 0
+                n_screened += n_new
+            for k in range(n_cand):
+                state[cand[k]] &= ~EVALUATED
 
             # ---- working set ------------------------------------------------
             if use_ws:
+                # Candidates: the features evaluated exactly (the others are
+                # proven feasible with a margin). Score: distance of the dual
+                # point to constraint j; the support always stays.
+                for k in range(ws_size):
+                    state[ws[k]] &= ~IN_WS
                 nnz_w = 0
-                for k in range(n_active):
-                    j = active[k]
+                t = 0
+                for k in range(n_cand):
+                    j = cand[k]
+                    if state[j] & SCREENED:
+                        continue
                     if w[j] != 0:
                         nnz_w += 1
-                        bound[j] = -INFINITY
+                        grad[j] = -INFINITY
                     elif norms2[j] == 0.0:
-                        bound[j] = INFINITY
+                        grad[j] = INFINITY
                     else:
-                        # distance of the dual point to constraint j
-                        bound[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
-                ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), n_active)
-                for k in range(n_active):
-                    ws[k] = active[k]
-                select_smallest(&ws[0], n_active, ws_size, &bound[0])
+                        grad[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
+                    ws[t] = j
+                    t += 1
+                ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
+                select_smallest(&ws[0], t, ws_size, &grad[0])
+                for k in range(ws_size):
+                    state[ws[k]] |= IN_WS
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
             elif l1_reg_prev > l1_reg:
