@@ -330,7 +330,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     if n_alphas is not None:
         alphas = n_alphas
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
-                        selection=selection, positive=positive, y=y)
+                        selection=selection, positive=positive, y=y,
+                        anderson=devices.get("anderson", 5))
     check_precompute(precompute, X.shape[1])
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
@@ -449,7 +450,7 @@ def check_alphas(alphas):
     return alphas
 
 
-def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y):
+def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, anderson=5):
     if not (isinstance(l1_ratio, numbers.Real) and 0 <= l1_ratio <= 1):
         raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
@@ -458,6 +459,10 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y):
         raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise ValueError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
+    if not (isinstance(anderson, numbers.Integral) and 0 <= anderson <= _cd.MAX_ANDERSON):
+        raise ValueError(
+            f"anderson must be an integer in [0, {_cd.MAX_ANDERSON}]; got {anderson!r}."
+        )
     if positive and y.ndim == 2 and y.shape[1] > 1:
         raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
 

@@ -61,6 +61,16 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         Seeds the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order, or draw one at random at each step.
+    screening : bool, default=True
+        Discard features with the Gap Safe rule while solving (sparsefuse
+        only). Never changes the solution.
+    working_set : bool, default=True
+        Run coordinate descent on a growing working set of features, certified
+        on the full problem by the duality gap (sparsefuse only). Never changes
+        the solution.
+    anderson : int, default=5
+        Number of iterates combined by Anderson extrapolation, kept only when
+        it lowers the objective; 0 switches it off (sparsefuse only).
 
     Attributes
     ----------
@@ -98,7 +108,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True,
                  precompute=False, max_iter=1000, copy_X=True, tol=1e-4,
                  warm_start=False, positive=False, random_state=None,
-                 selection="cyclic"):
+                 selection="cyclic", screening=True, working_set=True, anderson=5):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -110,6 +120,9 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.screening = screening
+        self.working_set = working_set
+        self.anderson = anderson
 
     path = staticmethod(enet_path)
 
@@ -150,7 +163,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=X.dtype)
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
                             max_iter=self.max_iter, selection=self.selection,
-                            positive=self.positive, y=y)
+                            positive=self.positive, y=y, anderson=self.anderson)
         check_precompute(self.precompute, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
@@ -179,6 +192,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
                 l1_ratio=self.l1_ratio, coef_init=coef[k], tol=self.tol,
                 max_iter=self.max_iter, random_state=rng,
                 selection=self.selection, positive=self.positive,
+                screening=self.screening, working_set=self.working_set,
+                anderson=self.anderson,
             )
             coef[k] = w[:, 0]
             gaps[k] = gap[0]
@@ -262,6 +277,16 @@ class Lasso(ElasticNet):
         Seeds the coordinate order when ``selection='random'``.
     selection : {'cyclic', 'random'}, default='cyclic'
         Visit coordinates in order, or draw one at random at each step.
+    screening : bool, default=True
+        Discard features with the Gap Safe rule while solving (sparsefuse
+        only). Never changes the solution.
+    working_set : bool, default=True
+        Run coordinate descent on a growing working set of features, certified
+        on the full problem by the duality gap (sparsefuse only). Never changes
+        the solution.
+    anderson : int, default=5
+        Number of iterates combined by Anderson extrapolation, kept only when
+        it lowers the objective; 0 switches it off (sparsefuse only).
 
     Attributes
     ----------
@@ -296,10 +321,12 @@ class Lasso(ElasticNet):
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False,
                  copy_X=True, max_iter=1000, tol=1e-4, warm_start=False,
-                 positive=False, random_state=None, selection="cyclic"):
+                 positive=False, random_state=None, selection="cyclic",
+                 screening=True, working_set=True, anderson=5):
         super().__init__(
             alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept,
             precompute=precompute, max_iter=max_iter, copy_X=copy_X, tol=tol,
             warm_start=warm_start, positive=positive, random_state=random_state,
-            selection=selection,
+            selection=selection, screening=screening, working_set=working_set,
+            anderson=anderson,
         )

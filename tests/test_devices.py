@@ -1,0 +1,125 @@
+"""Screening, working sets, strong rules and Anderson extrapolation change the
+work done, never the answer."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn import linear_model as sk
+
+import sparsefuse as sf
+from reference import enet_objective
+from sparsefuse._path import make_design, solve_path
+
+CONFIGS = {
+    "all": {},
+    "no screening": {"screening": False},
+    "no working set": {"working_set": False},
+    "no working set, no strong rules": {"working_set": False, "strong_rules": False},
+    "no Anderson": {"anderson": 0},
+    "plain CD": {"screening": False, "working_set": False, "strong_rules": False,
+                 "anderson": 0},
+}
+
+
+def random_problem(seed, n_samples, n_features, density, correlated):
+    rng = np.random.default_rng(seed)
+    if correlated:
+        latent = rng.standard_normal((n_samples, 4))
+        X = latent @ rng.standard_normal((4, n_features)) + 0.5 * rng.standard_normal(
+            (n_samples, n_features))
+    else:
+        X = rng.standard_normal((n_samples, n_features))
+    X[rng.random(X.shape) > density] = 0.0
+    w = np.zeros(n_features)
+    w[rng.choice(n_features, 5, replace=False)] = 2 * rng.standard_normal(5)
+    y = X @ w + rng.standard_normal(n_samples) + 1.5
+    return X, y
+
+
+CASES = list(itertools.product(range(4), ["dense", "csc"], [True, False], [1.0, 0.6],
+                               [False, True]))
+
+
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("seed,fmt,fit_intercept,l1_ratio,positive", CASES)
+def test_devices_agree_on_random_paths(seed, fmt, fit_intercept, l1_ratio, positive):
+    X, y = random_problem(seed, 40 + 10 * seed, 80, 0.4 if fmt == "csc" else 1.0,
+                          correlated=seed % 2 == 0)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    kw = dict(l1_ratio=l1_ratio, alphas=12, eps=1e-2, tol=1e-11, max_iter=200_000,
+              fit_intercept=fit_intercept, positive=positive)
+    alphas, reference, _ = sf.enet_path(Xf, y, **CONFIGS["plain CD"], **kw)
+    yc = y - y.mean() if fit_intercept else y
+    for name, devices in CONFIGS.items():
+        _, coefs, gaps = sf.enet_path(Xf, y, **devices, **kw)
+        for k, alpha in enumerate(alphas):
+            b = (y.mean() - X.mean(axis=0) @ coefs[:, k]) if fit_intercept else 0.0
+            b_ref = (y.mean() - X.mean(axis=0) @ reference[:, k]) if fit_intercept else 0.0
+            p = enet_objective(X, y, coefs[:, k], b, alpha, l1_ratio)
+            p_ref = enet_objective(X, y, reference[:, k], b_ref, alpha, l1_ratio)
+            # both are certified within tol * ||y||^2 / n of the optimum
+            assert abs(p - p_ref) <= 2e-11 * (yc @ yc) / len(y) + 1e-14, name
+        np.testing.assert_allclose(coefs, reference, atol=1e-4, err_msg=name)
+
+
+def test_strong_rules_violated_and_still_exact():
+    """A path on which the sequential strong rule discards a feature that is
+    active at the next alpha: the KKT check must bring it back."""
+    rng = np.random.default_rng(1112)
+    X = rng.standard_normal((15, 40))
+    y = rng.standard_normal(15)
+    n = len(y)
+    alpha_max = np.abs(X.T @ y).max() / n
+    alphas = alpha_max * 0.6 ** np.arange(8)
+    # Independent check (scikit-learn) that the rule really is violated here.
+    _, ref, _ = sk.lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=1_000_000)
+    violated = False
+    for k in range(1, len(alphas)):
+        g = np.abs(X.T @ (y - X @ ref[:, k - 1])) / n
+        strong = (g >= 2 * alphas[k] - alphas[k - 1]) | (ref[:, k - 1] != 0)
+        violated |= bool(np.any((np.abs(ref[:, k]) > 1e-6) & ~strong))
+    assert violated
+    for devices in (CONFIGS["no working set"], CONFIGS["all"]):
+        _, coefs, _ = sf.lasso_path(X, y, alphas=alphas, tol=1e-12, max_iter=100_000,
+                                    **devices)
+        np.testing.assert_allclose(coefs, ref, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_devices_agree_on_leukemia(name):
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    kw = dict(alphas=8, eps=1e-2, tol=1e-10, max_iter=100_000, fit_intercept=True)
+    alphas, ref, _ = sf.lasso_path(X, y, **kw)
+    _, coefs, _ = sf.lasso_path(X, y, **CONFIGS[name], **kw)
+    for k, alpha in enumerate(alphas):
+        b = y.mean() - X.mean(axis=0) @ coefs[:, k]
+        b_ref = y.mean() - X.mean(axis=0) @ ref[:, k]
+        assert enet_objective(X, y, coefs[:, k], b, alpha) == pytest.approx(
+            enet_objective(X, y, ref[:, k], b_ref, alpha), rel=1e-8)
+
+
+def test_work_counters_show_what_each_device_does():
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    design = make_design(X, fit_intercept=True)
+    y_prep, _ = design.prepare_target(y)
+    alpha = np.abs(X.T @ y_prep).max() / len(y) / 5
+    runs = {}
+    for name, devices in CONFIGS.items():
+        devices = {k: v for k, v in devices.items() if k != "strong_rules"}
+        stats = []
+        solve_path(design, y_prep, [alpha], l1_ratio=1.0, tol=1e-8, stats=stats, **devices)
+        runs[name] = stats[0]
+    # Gap Safe discards most of the 7129 genes; without it nothing is discarded.
+    assert runs["all"]["n_screened"] > 0.9 * X.shape[1]
+    assert runs["no screening"]["n_screened"] == 0
+    # Working sets stay small; without them CD runs on every feature kept.
+    assert runs["all"]["ws_size"] < 200
+    assert runs["plain CD"]["ws_size"] == X.shape[1]
+    # Anderson extrapolation saves epochs on this ill-conditioned problem.
+    assert runs["plain CD"]["n_epochs"] > 2 * runs["no working set"]["n_epochs"]
