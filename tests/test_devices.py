@@ -123,3 +123,41 @@ def test_work_counters_show_what_each_device_does():
     assert runs["plain CD"]["ws_size"] == X.shape[1]
     # Anderson extrapolation saves epochs on this ill-conditioned problem.
     assert runs["plain CD"]["n_epochs"] > 2 * runs["no working set"]["n_epochs"]
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_gram_solver_agrees(fit_intercept, weighted, l1_ratio):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((300, 12)) + 1.0
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + rng.standard_normal(300)
+    sw = rng.uniform(0.5, 2.0, 300) if weighted else None
+    kw = dict(alpha=0.02, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-12)
+    plain = sf.ElasticNet(precompute=False, **kw).fit(X, y, sample_weight=sw)
+    gram = sf.ElasticNet(precompute=True, **kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(gram.coef_, plain.coef_, atol=1e-9)
+    assert gram.intercept_ == pytest.approx(plain.intercept_)
+    assert gram.dual_gap_ <= 1e-12 * np.var(y) * 2
+    # 'auto' picks the Gram solver here (300 >= 10 * 12); same answer.
+    _, auto, _ = sf.enet_path(X, y, alphas=[0.02], l1_ratio=l1_ratio, tol=1e-12)
+    _, off, _ = sf.enet_path(X, y, alphas=[0.02], l1_ratio=l1_ratio, tol=1e-12,
+                             precompute=False)
+    np.testing.assert_allclose(auto, off, atol=1e-9)
+
+
+def test_user_gram_is_checked():
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((100, 6))
+    y = X[:, 0] + 0.1 * rng.standard_normal(100)
+    good = X.T @ X
+    a = sf.Lasso(alpha=0.01, fit_intercept=False, precompute=good, tol=1e-12).fit(X, y)
+    b = sf.Lasso(alpha=0.01, fit_intercept=False, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-10)
+    # With an intercept X is centred, so the raw Gram no longer matches.
+    with pytest.warns(UserWarning, match="does not match"):
+        c = sf.Lasso(alpha=0.01, precompute=good + 50.0, tol=1e-12).fit(X, y)
+    d = sf.Lasso(alpha=0.01, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(c.coef_, d.coef_, atol=1e-10)
+    with pytest.raises(ValueError, match="Gram matrix of shape"):
+        sf.Lasso(alpha=0.01, precompute=np.eye(3)).fit(X, y)

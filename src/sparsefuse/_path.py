@@ -197,16 +197,53 @@ def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positiv
     return np.geomspace(top, top * eps, num=n_alphas)
 
 
+# precompute='auto' uses the Gram matrix when samples outnumber features by
+# this factor: computing it costs as much as n_features epochs over X, and the
+# working-set solver already makes epochs cheap when features are many.
+GRAM_AUTO_RATIO = 10
+
+
+def resolve_gram(design, precompute):
+    """The Gram matrix ``X^T X`` of the prepared design to use, or None.
+
+    Only dense designs use one (for sparse X, as in scikit-learn, precompute
+    is ignored). A user-supplied matrix is checked on a few entries against
+    the prepared (centred, reweighted) design and recomputed, with a warning,
+    if it does not match it.
+    """
+    if design.is_sparse or precompute is False:
+        return None
+    X = design.X
+    n_samples, n_features = X.shape
+    if isinstance(precompute, str):
+        if n_samples <= GRAM_AUTO_RATIO * n_features:
+            return None
+        precompute = True
+    if precompute is True:
+        return np.ascontiguousarray(X.T @ X)
+    gram = np.ascontiguousarray(precompute, dtype=X.dtype)
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, n_features, 5), rng.integers(0, n_features, 5)
+    expected = np.einsum("ij,ij->j", X[:, rows], X[:, cols])
+    if not np.allclose(gram[rows, cols], expected, rtol=1e-4, atol=1e-8 * n_samples):
+        warnings.warn(
+            "The Gram matrix passed in precompute does not match X after centring "
+            "and reweighting; recomputing it.", UserWarning, stacklevel=3)
+        return np.ascontiguousarray(X.T @ X)
+    return gram
+
+
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
                positive=False, screening=True, working_set=True, anderson=5,
-               strong_rules=True, warn=True, stats=None):
+               strong_rules=True, gram=None, warn=True, stats=None):
     """Warm-started coordinate descent along ``alphas`` for one prepared target.
 
     Returns ``coefs`` (n_features, n_alphas), ``dual_gaps`` (normalised by the
     number of samples, as scikit-learn reports them) and the epochs per alpha.
-    If ``stats`` is a list, the solver's work counters for each alpha are
-    appended to it.
+    With ``gram`` (from :func:`resolve_gram`) the updates run on the Gram
+    matrix. If ``stats`` is a list, the solver's work counters for each alpha
+    are appended to it.
     """
     X = design.X
     n_samples, n_features = X.shape
@@ -219,20 +256,30 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     coefs = np.empty((n_features, len(alphas)), dtype=dtype)
     gaps = np.empty(len(alphas))
     n_iters = []
-    buffers = design.buffers
-    norms2, xv = design.column_stats
+    if gram is not None:
+        xy = np.asarray(X.T @ y_prepared, dtype=np.float64)
+        y_norm2 = float(np.dot(y_prepared, y_prepared))
+    else:
+        buffers = design.buffers
+        norms2, xv = design.column_stats
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
         l2_reg = alpha * (1.0 - l1_ratio) * n_samples
         seed = rng.randint(1, np.iinfo(np.int32).max)
-        w, gap, tol_abs, n_iter, info = _cd.enet_solve(
-            *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
-            norms2, xv, l1_reg, l2_reg, max_iter, tol, seed,
-            random=random, positive=positive, screening=screening,
-            working_set=working_set, anderson=anderson,
-            l1_reg_prev=l1_prev if strong_rules else 0.0,
-        )
+        if gram is not None:
+            w, gap, tol_abs, n_iter = _cd.enet_gram_solve(
+                gram, xy, y_norm2, w, l1_reg, l2_reg, max_iter, tol, seed,
+                random=random, positive=positive)
+            info = {"gram": True}
+        else:
+            w, gap, tol_abs, n_iter, info = _cd.enet_solve(
+                *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
+                norms2, xv, l1_reg, l2_reg, max_iter, tol, seed,
+                random=random, positive=positive, screening=screening,
+                working_set=working_set, anderson=anderson,
+                l1_reg_prev=l1_prev if strong_rules else 0.0,
+            )
         l1_prev = l1_reg
         if warn and gap > tol_abs:
             warnings.warn(
@@ -277,10 +324,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         Number of alphas of the automatic grid, or the alphas themselves
         (sorted in decreasing order before use).
     precompute : 'auto', bool or array-like, default='auto'
-        Accepted for compatibility with scikit-learn and validated; the
-        solutions do not depend on it.
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
+        True computes it, an array is used as it is (after a consistency
+        check), 'auto' computes it when samples outnumber features tenfold.
+        The solution does not depend on it.
     Xy : array-like of shape (n_features,), default=None
-        Accepted for compatibility with scikit-learn; ignored.
+        Accepted for compatibility with scikit-learn; ``X^T y`` is always
+        recomputed from the prepared data.
     copy_X : bool, default=True
         If False, a dense X may be centred in place when an intercept is fitted.
     coef_init : array-like of shape (n_features,), default=None
@@ -346,6 +396,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     else:
         alphas = np.sort(check_alphas(alphas))[::-1]
 
+    gram = resolve_gram(design, precompute)
     coef_init = None if coef_init is None else np.asarray(coef_init, dtype=X.dtype)
     targets = [y_prep] if y_prep.ndim == 1 else [y_prep[:, k] for k in range(y_prep.shape[1])]
     inits = [coef_init] if y_prep.ndim == 1 else (
@@ -354,7 +405,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         solve_path(design, np.ascontiguousarray(t), alphas, l1_ratio=l1_ratio,
                    coef_init=c0, tol=tol, max_iter=max_iter,
                    random_state=random_state, selection=selection,
-                   positive=positive, **devices)
+                   positive=positive, gram=gram, **devices)
         for t, c0 in zip(targets, inits)
     ]
     if verbose:
@@ -392,9 +443,9 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     alphas : int or array-like, default=100
         Number of alphas of the automatic grid, or the alphas themselves.
     precompute : 'auto', bool or array-like, default='auto'
-        Accepted for compatibility with scikit-learn.
+        Use the Gram matrix, see :func:`enet_path`.
     Xy : array-like of shape (n_features,), default=None
-        Accepted for compatibility with scikit-learn; ignored.
+        Accepted for compatibility with scikit-learn; recomputed.
     copy_X : bool, default=True
         If False, a dense X may be centred in place when an intercept is fitted.
     coef_init : array-like of shape (n_features,), default=None

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsefuse._path import (
     check_precompute,
+    resolve_gram,
     check_sample_weight,
     check_solver_params,
     enet_path,
@@ -43,9 +44,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     precompute : bool, 'auto' or array-like, default=False
-        Accepted for compatibility with scikit-learn and validated (an array
-        must be of shape (n_features, n_features)); the solution does not
-        depend on it.
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
+        True computes it, an array of shape (n_features, n_features) is used
+        after a consistency check, 'auto' computes it when samples outnumber
+        features tenfold. The solution does not depend on it.
     max_iter : int, default=1000
         Maximum number of epochs (passes over the active features).
     copy_X : bool, default=True
@@ -170,6 +172,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         n_features = X.shape[1]
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X)
         y_prep, y_offset = design.prepare_target(y)
+        gram = resolve_gram(design, self.precompute)
         Y = y_prep if y_prep.ndim == 2 else y_prep[:, None]
         n_targets = Y.shape[1]
 
@@ -193,7 +196,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
                 max_iter=self.max_iter, random_state=rng,
                 selection=self.selection, positive=self.positive,
                 screening=self.screening, working_set=self.working_set,
-                anderson=self.anderson,
+                anderson=self.anderson, gram=gram,
             )
             coef[k] = w[:, 0]
             gaps[k] = gap[0]
@@ -261,8 +264,8 @@ class Lasso(ElasticNet):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     precompute : bool, 'auto' or array-like, default=False
-        Accepted for compatibility with scikit-learn and validated; the
-        solution does not depend on it.
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only),
+        see :class:`ElasticNet`. The solution does not depend on it.
     copy_X : bool, default=True
         If False, a dense X may be centred and reweighted in place.
     max_iter : int, default=1000
