@@ -5,33 +5,14 @@
 # Scalars that steer the algorithm (penalties, tolerances) are ``double``.
 
 from cython cimport floating
-from libc.math cimport fabs
+from libc.math cimport fabs, sqrt, isfinite
 from libc.stdint cimport uint32_t
-from scipy.linalg.cython_blas cimport ddot, sdot, daxpy, saxpy, dscal, sscal
+from scipy.linalg.cython_blas cimport ddot, daxpy
 
 
 ctypedef fused index_t:
     int
     long long
-
-
-cdef inline double dot(int n, const floating *x, const floating *y) noexcept nogil:
-    """x . y through BLAS level 1 (unit strides)."""
-    cdef int one = 1
-    if floating is float:
-        return sdot(&n, <float *> x, &one, <float *> y, &one)
-    else:
-        return ddot(&n, <double *> x, &one, <double *> y, &one)
-
-
-cdef inline void axpy(int n, double a, const floating *x, floating *y) noexcept nogil:
-    """y += a * x through BLAS level 1 (unit strides)."""
-    cdef int one = 1
-    cdef floating a_ = <floating> a
-    if floating is float:
-        saxpy(&n, &a_, <float *> x, &one, y, &one)
-    else:
-        daxpy(&n, &a_, <double *> x, &one, y, &one)
 
 
 cdef inline double dot_acc(int n, const floating *x, const double *y) noexcept nogil:
@@ -55,16 +36,6 @@ cdef inline void axpy_acc(int n, double a, const floating *x, double *y) noexcep
         y[i] += a * x[i]
 
 
-cdef inline void scal(int n, double a, floating *x) noexcept nogil:
-    """x *= a through BLAS level 1."""
-    cdef int one = 1
-    cdef floating a_ = <floating> a
-    if floating is float:
-        sscal(&n, &a_, x, &one)
-    else:
-        dscal(&n, &a_, x, &one)
-
-
 cdef inline double soft_threshold(double z, double threshold) noexcept nogil:
     """Proximal operator of ``threshold * |.|`` evaluated at ``z``."""
     if z > threshold:
@@ -82,19 +53,6 @@ cdef inline double enet_update(double z, double l1_reg, double denom,
     return soft_threshold(z, l1_reg) / denom
 
 
-cdef inline double l1_dual_norm(int n, const double *grad, bint positive) noexcept nogil:
-    """Dual norm of the L1 penalty: max |g_j| (max g_j under a sign constraint)."""
-    cdef double out = 0.0
-    cdef int j
-    for j in range(n):
-        if positive:
-            if grad[j] > out:
-                out = grad[j]
-        elif fabs(grad[j]) > out:
-            out = fabs(grad[j])
-    return out
-
-
 cdef inline uint32_t rand_step(uint32_t *state) noexcept nogil:
     """xorshift32: a small reproducible generator for random coordinate order."""
     cdef uint32_t x = state[0]
@@ -108,3 +66,184 @@ cdef inline uint32_t rand_step(uint32_t *state) noexcept nogil:
 cdef inline uint32_t rand_below(uint32_t n, uint32_t *state) noexcept nogil:
     """An integer in [0, n) (n is far below 2**32, so the modulo bias is negligible)."""
     return rand_step(state) % n
+
+
+# --- column access, dense or CSC ---------------------------------------------
+
+cdef inline double col_dot(
+    int j, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, const double *r,
+) noexcept nogil:
+    """x_j . r."""
+    cdef double acc = 0.0
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            acc += data[p] * r[indices[p]]
+        return acc
+    return dot_acc(n, X + <size_t> j * n, r)
+
+
+cdef inline double centred_dot(
+    int j, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, const double *q,
+    bint implicit, const double *xv, double coef,
+) noexcept nogil:
+    """x_j . q, plus ``coef * (x_j . v)`` for an implicit intercept.
+
+    With r = q + c v and the centred column x_j - m_j v, the centred product
+    is x_j . q + (c - (r . v) / ||v||^2) (x_j . v); callers pass that
+    coefficient (just c where r . v = 0 is taken as exact).
+    """
+    cdef double g = col_dot(j, n, is_sparse, X, data, indices, indptr, q)
+    if implicit:
+        g += coef * xv[j]
+    return g
+
+
+cdef inline void col_axpy(
+    int j, double a, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    double *r,
+) noexcept nogil:
+    """r += a x_j."""
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            r[indices[p]] += a * data[p]
+    else:
+        axpy_acc(n, a, X + <size_t> j * n, r)
+
+
+cdef inline double violation(double g, bint positive) noexcept nogil:
+    """|g| (g under a sign constraint): compared with l1_reg by the KKT conditions."""
+    return g if positive else fabs(g)
+
+
+cdef inline void residual_stats(
+    int n, const double *q, double c, const floating *v, const floating *y,
+    bint fit_intercept, double *r_norm2, double *r_dot_y, double *r_dot_v,
+) noexcept nogil:
+    """||r||^2, r . y and r . v for r = q + c v."""
+    cdef double a = 0.0, b = 0.0, d = 0.0, r_i
+    cdef int i
+    if fit_intercept:
+        for i in range(n):
+            r_i = q[i] + c * v[i]
+            a += r_i * r_i
+            b += r_i * y[i]
+            d += r_i * v[i]
+    else:
+        for i in range(n):
+            a += q[i] * q[i]
+            b += q[i] * y[i]
+    r_norm2[0] = a
+    r_dot_y[0] = b
+    r_dot_v[0] = d
+
+
+cdef inline double max_d(double a, double b) noexcept nogil:
+    """max(a, b) inlined (libm's fmax is a call, with NaN rules we do not need)."""
+    return a if a > b else b
+
+
+cdef inline double ref_distance(
+    int n, const double *q, double c, const floating *v, bint implicit,
+    double scale, const double *theta_ref,
+) noexcept nogil:
+    """||r / scale - theta_ref|| for r = q + c v."""
+    cdef double acc = 0.0, d
+    cdef int i
+    for i in range(n):
+        d = (q[i] + c * v[i] if implicit else q[i]) / scale - theta_ref[i]
+        acc += d * d
+    return sqrt(acc)
+
+
+cdef inline double resid(const double *q, double c, const floating *v, bint implicit,
+                        int i) noexcept nogil:
+    """Entry i of the residual r = q + c v (r = q without an implicit intercept)."""
+    return q[i] + c * v[i] if implicit else q[i]
+
+
+# --- working-set selection ----------------------------------------------------
+
+cdef inline void select_smallest(int *idx, int n, int k, const double *score) noexcept nogil:
+    """Reorder idx[:n] so that idx[:k] holds the k entries of smallest score."""
+    cdef int lo = 0, hi = n - 1, i, store, mid, tmp
+    cdef double pivot
+    if k <= 0 or k >= n:
+        return
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        # median of three as pivot, moved to hi
+        if score[idx[mid]] < score[idx[lo]]:
+            idx[mid], idx[lo] = idx[lo], idx[mid]
+        if score[idx[hi]] < score[idx[lo]]:
+            idx[hi], idx[lo] = idx[lo], idx[hi]
+        if score[idx[mid]] < score[idx[hi]]:
+            idx[mid], idx[hi] = idx[hi], idx[mid]
+        pivot = score[idx[hi]]
+        store = lo
+        for i in range(lo, hi):
+            if score[idx[i]] < pivot:
+                tmp = idx[i]
+                idx[i] = idx[store]
+                idx[store] = tmp
+                store += 1
+        idx[store], idx[hi] = idx[hi], idx[store]
+        if store == k - 1 or store == k:
+            return
+        if store < k:
+            lo = store + 1
+        else:
+            hi = store - 1
+
+
+# --- Anderson extrapolation ---------------------------------------------------
+
+cdef inline bint anderson_weights(const double *hist, int m, int K, double *weights) noexcept nogil:
+    """Weights c (sum 1) minimising ||sum_t c_t (w_{t+1} - w_t)|| over K differences.
+
+    ``hist`` holds K + 1 iterates of length m, row-major. Solves
+    (U U^T + ridge) z = 1 by Gaussian elimination; False if it is singular.
+    """
+    cdef double G[16 * 16]
+    cdef double z[16]
+    cdef double s, trace = 0.0, f
+    cdef int a, b, k, col
+    for a in range(K):
+        for b in range(a, K):
+            s = 0.0
+            for k in range(m):
+                s += ((hist[(a + 1) * m + k] - hist[a * m + k])
+                      * (hist[(b + 1) * m + k] - hist[b * m + k]))
+            G[a * K + b] = s
+            G[b * K + a] = s
+        trace += G[a * K + a]
+        z[a] = 1.0
+    if trace <= 0.0:
+        return False
+    for a in range(K):
+        G[a * K + a] += 1e-10 * trace
+    for col in range(K):
+        if G[col * K + col] <= 0.0:
+            return False
+        for a in range(col + 1, K):
+            f = G[a * K + col] / G[col * K + col]
+            for b in range(col, K):
+                G[a * K + b] -= f * G[col * K + b]
+            z[a] -= f * z[col]
+    for a in range(K - 1, -1, -1):
+        s = z[a]
+        for b in range(a + 1, K):
+            s -= G[a * K + b] * z[b]
+        z[a] = s / G[a * K + a]
+    s = 0.0
+    for a in range(K):
+        s += z[a]
+    if s == 0.0 or not isfinite(s):
+        return False
+    for a in range(K):
+        weights[a] = z[a] / s
+    return True
