@@ -6,12 +6,13 @@ from setuptools import Extension, setup
 
 extensions = [
     Extension(
-        "sparsefuse._cd",
-        ["src/sparsefuse/_cd.pyx"],
+        f"sparsefuse.{name}",
+        [f"src/sparsefuse/{name}.pyx"],
         include_dirs=[np.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"],
-    ),
+    )
+    for name in ("_cd", "_group_cd")
 ]
 
 setup(

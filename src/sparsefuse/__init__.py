@@ -7,7 +7,17 @@ gap.
 """
 
 from sparsefuse._path import enet_path, lasso_path
+from sparsefuse.group import GroupLasso, GroupLassoCV, SparseGroupLasso, group_lasso_path
 from sparsefuse.linear_model import ElasticNet, Lasso
 
-__all__ = ["ElasticNet", "Lasso", "enet_path", "lasso_path"]
+__all__ = [
+    "ElasticNet",
+    "GroupLasso",
+    "GroupLassoCV",
+    "Lasso",
+    "SparseGroupLasso",
+    "enet_path",
+    "group_lasso_path",
+    "lasso_path",
+]
 __version__ = "0.1.0.dev0"

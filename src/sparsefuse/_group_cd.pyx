@@ -1,0 +1,452 @@
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Block coordinate descent for the group lasso and the sparse-group lasso.
+
+The kernel minimises, in the same scaling as the Lasso kernels (``n_samples``
+times the user's objective)::
+
+    P(w) = 1/2 ||y - X w||^2 + l1_reg ||w||_1 + group_reg sum_g weights_g ||w_g||_2
+
+over groups that are contiguous column ranges ``[group_ptr[g], group_ptr[g+1])``
+(Python reorders the columns). ``l1_reg = 0`` is the group lasso.
+
+Each block step is a proximal gradient step on the block with step
+``1 / L_g``, ``L_g`` the squared spectral norm of ``X_g`` (computed once per
+design): soft-thresholding then group shrinkage is the exact proximal
+operator of the sparse-group penalty. For a group of one feature it is the
+exact coordinate minimisation of the Lasso.
+
+As in the Lasso kernel: outer iterations recompute the residual, certify the
+full problem with the duality gap, discard groups (and, for the sparse-group
+lasso, single features) with the Gap Safe rules of Ndiaye, Fercoq, Gramfort
+and Salmon (2016), and pick a working set of groups; the inner solver runs
+block CD with Anderson extrapolation on it. The dual point is ``r / s`` with
+``s`` the smallest factor that makes it feasible for every group, found from
+the sparse-group dual norm (a root of ||S_t(c)|| = kappa t, found exactly
+after sorting).
+"""
+
+import numpy as np
+
+from libc.math cimport fabs, sqrt, INFINITY
+from libc.stdint cimport uint32_t
+from libc.stdlib cimport malloc, free, qsort
+from libc.string cimport memcpy
+
+from sparsefuse._utils cimport (
+    floating, index_t, rand_below, centred_dot, col_axpy, residual_stats,
+    max_d, select_smallest, anderson_weights, soft_threshold,
+)
+
+
+cdef int descending(const void *a, const void *b) noexcept nogil:
+    cdef double x = (<const double *> a)[0], y = (<const double *> b)[0]
+    return (x < y) - (x > y)
+
+
+cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
+                           double *work) noexcept nogil:
+    """Smallest s >= 0 with ||S_l1(c / s)||_2 <= lg: the group's dual norm.
+
+    With t = l1 s and kappa = lg / l1 this is the root of
+    ||S_t(c)||_2 = kappa t, a quadratic between consecutive sorted |c_i|.
+    """
+    cdef double top = 0.0, norm2 = 0.0, kappa, s1 = 0.0, s2 = 0.0, nxt, d, a
+    cdef int i, k
+    for i in range(m):
+        top = max_d(top, fabs(c[i]))
+        norm2 += c[i] * c[i]
+    if top == 0.0:
+        return 0.0
+    if lg == 0.0:
+        return top / l1 if l1 > 0 else INFINITY
+    if l1 == 0.0:
+        return sqrt(norm2) / lg
+    kappa = lg / l1
+    for i in range(m):
+        work[i] = fabs(c[i])
+    qsort(work, m, sizeof(double), descending)
+    for k in range(1, m + 1):
+        a = work[k - 1]
+        s1 += a
+        s2 += a * a
+        nxt = work[k] if k < m else 0.0
+        # ||S_t(c)||^2 at t = nxt, with the k largest entries above it
+        if s2 - 2.0 * nxt * s1 + k * nxt * nxt >= kappa * kappa * nxt * nxt:
+            d = s1 * s1 - (k - kappa * kappa) * s2
+            return s2 / (s1 + sqrt(max_d(d, 0.0))) / l1
+    return 0.0
+
+
+cdef inline double shrunk_norm(const double *c, int m, double scale, double l1) noexcept nogil:
+    """||S_l1(c * scale)||_2."""
+    cdef double acc = 0.0, t
+    cdef int i
+    for i in range(m):
+        t = soft_threshold(c[i] * scale, l1)
+        acc += t * t
+    return sqrt(acc)
+
+
+cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
+                             double s) noexcept nogil:
+    """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
+    return max_d(0.5 * r_norm2 * (1.0 + 1.0 / (s * s)) + penalty - r_dot_y / s, 0.0)
+
+
+def group_solve(
+    const floating[::1, :] X,
+    const floating[::1] X_data,
+    const index_t[::1] X_indices,
+    const index_t[::1] X_indptr,
+    bint is_sparse,
+    const floating[::1] y,
+    floating[::1] w,
+    const floating[::1] v,
+    bint fit_intercept,
+    const double[::1] norms2,
+    const double[::1] xv,
+    const int[::1] group_ptr,
+    const double[::1] weights,
+    const double[::1] lipschitz,
+    double l1_reg,
+    double group_reg,
+    int max_iter,
+    double tol,
+    bint positive=False,
+    bint screening=True,
+    bint working_set=True,
+    int anderson=5,
+    int ws_start=5,
+    double inner_ratio=0.3,
+):
+    """Solve one sparse-group lasso problem; update ``w`` in place.
+
+    Buffers as for :func:`sparsefuse._cd.enet_solve`; ``group_ptr`` has
+    ``n_groups + 1`` entries, ``weights`` and ``lipschitz`` (squared spectral
+    norm of each centred block) one per group.
+
+    Returns
+    -------
+    w, gap, tol_abs, n_epochs, stats
+        ``stats`` has ``n_outer``, ``n_screened_groups``,
+        ``n_screened_features`` and ``ws_size`` (groups in the last working
+        set).
+    """
+    cdef int n = y.shape[0], n_features = w.shape[0], n_groups = group_ptr.shape[0] - 1
+    if is_sparse:
+        if X_indptr.shape[0] != n_features + 1 or X_indices.shape[0] != X_data.shape[0]:
+            raise ValueError("inconsistent CSC buffers for the number of features")
+    elif X.shape[0] != n or X.shape[1] != n_features:
+        raise ValueError("dense X does not match y and w")
+    if (group_ptr[0] != 0 or group_ptr[n_groups] != n_features
+            or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
+            or norms2.shape[0] != n_features):
+        raise ValueError("groups do not partition the features")
+    if anderson > 16:
+        raise ValueError("anderson must be at most 16")
+    cdef const floating *Xp = NULL
+    cdef const floating *data = NULL
+    cdef const index_t *indices = NULL
+    cdef const index_t *indptr = NULL
+    if is_sparse:
+        indptr = &X_indptr[0]
+        if X_data.shape[0] > 0:
+            data = &X_data[0]
+            indices = &X_indices[0]
+    elif n > 0 and n_features > 0:
+        Xp = &X[0, 0]
+    cdef bint implicit = fit_intercept and is_sparse
+    cdef const floating *vp = &v[0] if implicit else NULL
+    cdef const double *xvp = &xv[0] if implicit else NULL
+
+    cdef double[::1] q_buf = np.empty(n)
+    cdef double[::1] q_alt_buf = np.empty(n)
+    cdef double *q = &q_buf[0]
+    cdef double *q_alt = &q_alt_buf[0]
+    cdef double *q_tmp
+    cdef double[::1] grad = np.zeros(n_features)
+    cdef double[::1] group_scale = np.zeros(n_groups)
+    cdef double[::1] score = np.zeros(n_groups)
+    cdef int[::1] active = np.arange(n_groups, dtype=np.intc)
+    cdef int[::1] ws = np.arange(n_groups, dtype=np.intc)
+    cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
+    cdef int max_size = 0, g, k, j, i, t, m, start, end
+    for g in range(n_groups):
+        max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
+    cdef double[::1] work = np.zeros(max(max_size, 1))
+    cdef double[::1] block = np.zeros(max(max_size, 1))
+
+    cdef int n_active = n_groups, ws_size = 0, ws_prev = 0, nnz_groups, n_feat_off = 0
+    cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
+    cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
+    cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
+    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm
+    cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
+    cdef bint use_ws = working_set
+    cdef bint nonzero
+    cdef int *ws_feat = NULL
+    cdef double *hist = NULL
+    cdef double *w_acc = NULL
+    cdef double weights_k[16]
+    K = anderson if anderson >= 2 else 0
+
+    with nogil:
+        acc = 0.0
+        for i in range(n):
+            acc += y[i] * y[i]
+        tol_abs = tol * acc
+        if implicit:
+            acc = 0.0
+            for i in range(n):
+                acc += vp[i] * vp[i]
+            inv_vv = 1.0 / acc if acc > 0 else 0.0
+
+        while True:
+            # ---- outer: exact residual, every group's dual scale, the gap ---
+            for i in range(n):
+                q[i] = y[i]
+            c = 0.0
+            for j in range(n_features):
+                if w[j] != 0:
+                    col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                    if implicit:
+                        c += xvp[j] * inv_vv * w[j]
+            residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+            coef = c - inv_vv * r_dot_v
+            penalty = 0.0
+            s = 1.0
+            for g in range(n_groups):
+                start = group_ptr[g]
+                end = group_ptr[g + 1]
+                norm = 0.0
+                for j in range(start, end):
+                    grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                          implicit, xvp, coef)
+                    if positive and grad[j] < 0:
+                        grad[j] = 0.0  # a sign constraint never binds from below
+                    penalty += l1_reg * fabs(w[j])
+                    norm += w[j] * w[j]
+                penalty += group_reg * weights[g] * sqrt(norm)
+                group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
+                                                group_reg * weights[g], &work[0])
+                s = max_d(s, group_scale[g])
+            gap = group_gap(r_norm2, r_dot_y, penalty, s)
+            n_outer += 1
+            if gap <= tol_abs or epochs >= max_iter:
+                break
+
+            # ---- Gap Safe screening of groups, then of features -------------
+            if do_screen:
+                radius = sqrt(2.0 * gap)
+                t = 0
+                for k in range(n_active):
+                    g = active[k]
+                    start = group_ptr[g]
+                    end = group_ptr[g + 1]
+                    gnorm = sqrt(lipschitz[g])
+                    if (group_reg * weights[g] > 0 and shrunk_norm(
+                            &grad[start], end - start, 1.0 / s, l1_reg)
+                            + radius * gnorm < group_reg * weights[g]):
+                        for j in range(start, end):
+                            if w[j] != 0:
+                                col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                                if implicit:
+                                    c -= xvp[j] * inv_vv * w[j]
+                                w[j] = 0
+                        continue
+                    if l1_reg > 0:
+                        for j in range(start, end):
+                            if not feat_off[j] and fabs(grad[j]) / s + radius * sqrt(norms2[j]) < l1_reg:
+                                feat_off[j] = 1
+                                n_feat_off += 1
+                                if w[j] != 0:
+                                    col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                                    if implicit:
+                                        c -= xvp[j] * inv_vv * w[j]
+                                    w[j] = 0
+                    active[t] = g
+                    t += 1
+                n_active = t
+
+            # ---- working set of groups --------------------------------------
+            if use_ws:
+                nnz_groups = 0
+                for k in range(n_active):
+                    g = active[k]
+                    nonzero = False
+                    for j in range(group_ptr[g], group_ptr[g + 1]):
+                        if w[j] != 0:
+                            nonzero = True
+                            break
+                    if nonzero:
+                        nnz_groups += 1
+                        score[g] = -INFINITY
+                    else:
+                        score[g] = -group_scale[g] / s
+                    ws[k] = g
+                ws_size = min(max(ws_start, 2 * nnz_groups, ws_prev), n_active)
+                select_smallest(&ws[0], n_active, ws_size, &score[0])
+                ws_prev = ws_size
+                tol_in = inner_ratio * gap
+            else:
+                for k in range(n_active):
+                    ws[k] = active[k]
+                ws_size = n_active
+                tol_in = tol_abs
+
+            # ---- inner: block CD on the working set -------------------------
+            ws_len = 0
+            for k in range(ws_size):
+                ws_len += group_ptr[ws[k] + 1] - group_ptr[ws[k]]
+            ws_feat = <int *> malloc(max(ws_len, 1) * sizeof(int))
+            t = 0
+            for k in range(ws_size):
+                for j in range(group_ptr[ws[k]], group_ptr[ws[k] + 1]):
+                    ws_feat[t] = j
+                    t += 1
+            if K > 0:
+                hist = <double *> malloc((K + 1) * max(ws_len, 1) * sizeof(double))
+                w_acc = <double *> malloc(max(ws_len, 1) * sizeof(double))
+            n_hist = 0
+            epochs_in = 0
+            check_at = 1
+            while True:
+                for k in range(ws_size):
+                    g = ws[k]
+                    L = lipschitz[g]
+                    if L == 0.0:
+                        continue
+                    start = group_ptr[g]
+                    end = group_ptr[g + 1]
+                    m = end - start
+                    norm = 0.0
+                    for j in range(start, end):
+                        if feat_off[j]:
+                            block[j - start] = 0.0
+                            continue
+                        d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices, indptr,
+                                               q, implicit, xvp, c) / L
+                        if positive:
+                            d = d - l1_reg / L if d > l1_reg / L else 0.0
+                        else:
+                            d = soft_threshold(d, l1_reg / L)
+                        block[j - start] = d
+                        norm += d * d
+                    norm = sqrt(norm)
+                    factor = 0.0
+                    if norm > 0:
+                        factor = max_d(1.0 - group_reg * weights[g] / (L * norm), 0.0)
+                    for j in range(start, end):
+                        d = <floating> (factor * block[j - start])
+                        if d != w[j]:
+                            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+                            if implicit:
+                                c += (d - w[j]) * xvp[j] * inv_vv
+                            w[j] = <floating> d
+                epochs += 1
+                epochs_in += 1
+                if epochs >= max_iter:
+                    break
+
+                if K > 0:
+                    for t in range(ws_len):
+                        hist[n_hist * ws_len + t] = w[ws_feat[t]]
+                    n_hist += 1
+                    if n_hist == K + 1:
+                        n_hist = 0
+                        if anderson_weights(hist, ws_len, K, weights_k):
+                            memcpy(q_alt, q, n * sizeof(double))
+                            c_alt = c
+                            for t in range(ws_len):
+                                acc = 0.0
+                                for i in range(K):
+                                    acc += weights_k[i] * hist[(i + 1) * ws_len + t]
+                                if positive and acc < 0:
+                                    acc = 0.0
+                                w_acc[t] = <floating> acc
+                                d = w_acc[t] - w[ws_feat[t]]
+                                if d != 0:
+                                    j = ws_feat[t]
+                                    col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
+                                    if implicit:
+                                        c_alt += d * xvp[j] * inv_vv
+                            p_cur = 0.0
+                            p_alt = 0.0
+                            t = 0
+                            for k in range(ws_size):
+                                g = ws[k]
+                                norm = 0.0
+                                acc = 0.0
+                                for j in range(group_ptr[g], group_ptr[g + 1]):
+                                    p_cur += l1_reg * fabs(w[j])
+                                    p_alt += l1_reg * fabs(w_acc[t])
+                                    norm += w[j] * w[j]
+                                    acc += w_acc[t] * w_acc[t]
+                                    t += 1
+                                p_cur += group_reg * weights[g] * sqrt(norm)
+                                p_alt += group_reg * weights[g] * sqrt(acc)
+                            residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                            p_cur += 0.5 * r_norm2
+                            residual_stats(n, q_alt, c_alt, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                            p_alt += 0.5 * r_norm2
+                            if p_alt < p_cur:
+                                for t in range(ws_len):
+                                    w[ws_feat[t]] = <floating> w_acc[t]
+                                q_tmp = q
+                                q = q_alt
+                                q_alt = q_tmp
+                                c = c_alt
+
+                if epochs_in < check_at:
+                    continue
+                check_at += min(check_at, K + 1 if K > 0 else 10)
+                # Gap of the working-set subproblem.
+                residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                coef = c - inv_vv * r_dot_v
+                penalty = 0.0
+                s_in = 1.0
+                for k in range(ws_size):
+                    g = ws[k]
+                    start = group_ptr[g]
+                    end = group_ptr[g + 1]
+                    norm = 0.0
+                    for j in range(start, end):
+                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                              implicit, xvp, coef)
+                        if positive and grad[j] < 0:
+                            grad[j] = 0.0
+                        penalty += l1_reg * fabs(w[j])
+                        norm += w[j] * w[j]
+                    penalty += group_reg * weights[g] * sqrt(norm)
+                    s_in = max_d(s_in, sgl_dual_scale(&grad[start], end - start, l1_reg,
+                                                      group_reg * weights[g], &work[0]))
+                gap_in = group_gap(r_norm2, r_dot_y, penalty, s_in)
+                if gap_in <= tol_in:
+                    break
+            free(ws_feat)
+            if K > 0:
+                free(hist)
+                free(w_acc)
+
+    stats = {"n_outer": n_outer, "n_screened_groups": n_groups - n_active,
+             "n_screened_features": n_feat_off, "ws_size": ws_size}
+    return np.asarray(w), gap, tol_abs, epochs, stats
+
+
+def group_dual_scales(const double[::1] corr, const int[::1] group_ptr, double l1,
+                      const double[::1] group_l2):
+    """Per group, the smallest s with ||S_l1(corr_g / s)||_2 <= group_l2[g].
+
+    With ``corr = X^T y / n``, ``l1 = l1_ratio`` and
+    ``group_l2 = (1 - l1_ratio) * weights`` this is each group's alpha_max.
+    """
+    cdef int n_groups = group_ptr.shape[0] - 1, g, size = 1
+    for g in range(n_groups):
+        size = max(size, group_ptr[g + 1] - group_ptr[g])
+    cdef double[::1] work = np.zeros(size)
+    cdef double[::1] out = np.zeros(n_groups)
+    with nogil:
+        for g in range(n_groups):
+            out[g] = sgl_dual_scale(&corr[group_ptr[g]], group_ptr[g + 1] - group_ptr[g],
+                                    l1, group_l2[g], &work[0])
+    return np.asarray(out)

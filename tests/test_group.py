@@ -1,0 +1,277 @@
+"""Group lasso and sparse-group lasso: objectives, certificates, groups."""
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sparsefuse as sf
+from reference import dense
+
+pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+
+
+def sgl_penalty(w, indices, weights, tau):
+    return tau * np.abs(w).sum() + (1 - tau) * sum(
+        wt * np.linalg.norm(w[idx]) for idx, wt in zip(indices, weights))
+
+
+def sgl_objective(X, y, w, b, alpha, tau, indices, weights, sample_weight=None):
+    X = dense(X).astype(np.float64)
+    r = y - X @ w - b
+    s = np.ones(len(y)) if sample_weight is None else sample_weight
+    return 0.5 * np.sum(s * r**2) / s.sum() + alpha * sgl_penalty(w, indices, weights, tau)
+
+
+def sgl_prox(u, step, alpha, tau, indices, weights):
+    u = np.sign(u) * np.maximum(np.abs(u) - step * alpha * tau, 0.0)
+    out = np.zeros_like(u)
+    for idx, wt in zip(indices, weights):
+        norm = np.linalg.norm(u[idx])
+        if norm > 0:
+            out[idx] = max(0.0, 1 - step * alpha * (1 - tau) * wt / norm) * u[idx]
+    return out
+
+
+def fista(X, y, alpha, tau, indices, weights, fit_intercept, n_iter=20000):
+    """Plain accelerated proximal gradient on the (centred) problem."""
+    X = dense(X).astype(np.float64)
+    n = len(y)
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+    yc = y - y.mean() if fit_intercept else y
+    step = n / np.linalg.norm(Xc, 2) ** 2
+    w = z = np.zeros(X.shape[1])
+    t = 1.0
+    for _ in range(n_iter):
+        w_next = sgl_prox(z + step * Xc.T @ (yc - Xc @ z) / n, step, alpha, tau, indices,
+                          weights)
+        t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        z = w_next + (t - 1) / t_next * (w_next - w)
+        w, t = w_next, t_next
+    b = y.mean() - X.mean(axis=0) @ w if fit_intercept else 0.0
+    return w, b
+
+
+def sgl_certificate(X, y, w, alpha, tau, indices, weights, fit_intercept):
+    """Gap of a feasible dual point; the group dual norm found by bisection."""
+    X = dense(X).astype(np.float64)
+    n = len(y)
+    if fit_intercept:
+        X, y = X - X.mean(axis=0), y - y.mean()
+    r = y - X @ w
+    corr = X.T @ r
+    lam1, lam2 = n * alpha * tau, n * alpha * (1 - tau)
+
+    def feasible(s):
+        c = corr / s
+        st = np.sign(c) * np.maximum(np.abs(c) - lam1, 0)
+        return all(np.linalg.norm(st[idx]) <= lam2 * wt * (1 + 1e-12) + 1e-300
+                   for idx, wt in zip(indices, weights))
+
+    lo, hi = 1.0, 1.0
+    while not feasible(hi):
+        hi *= 2
+    if hi > 1:
+        lo = hi / 2
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
+    theta = r / hi
+    primal = 0.5 * r @ r + n * alpha * sgl_penalty(w, indices, weights, tau)
+    dual = y @ theta - 0.5 * theta @ theta
+    return (primal - dual) / n
+
+
+def problem(seed=0, n=80, sizes=(5, 10, 3, 12, 6, 4), sparse_density=None, offset=2.0):
+    rng = np.random.default_rng(seed)
+    p = sum(sizes)
+    X = rng.standard_normal((n, p)) + offset
+    if sparse_density:
+        X[rng.random(X.shape) > sparse_density] = 0
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    indices = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    w = np.zeros(p)
+    support = [indices[1 % len(sizes)], indices[3 % len(sizes)]]
+    w[support[0]] = np.resize([1, -2, 0, 1.5], support[0].size)
+    w[support[1][:2]] = [2, 1][: support[1].size]
+    y = X @ w + rng.standard_normal(n) + 3.0
+    return X, y, list(sizes), indices
+
+
+GRID = list(itertools.product([0.0, 0.4, 0.9], ["dense", "csr"], [True, False], [False, True]))
+
+
+@pytest.mark.parametrize("tau,fmt,fit_intercept,unit_weights", GRID)
+def test_matches_fista_and_certificate(tau, fmt, fit_intercept, unit_weights):
+    X, y, sizes, indices = problem(seed=int(tau * 10) + len(fmt),
+                                   sparse_density=0.4 if fmt == "csr" else None)
+    weights = np.ones(len(sizes)) if unit_weights else np.sqrt(sizes)
+    Xf = sparse.csr_matrix(X) if fmt == "csr" else X
+    for alpha in (0.2, 0.04):
+        model = sf.SparseGroupLasso(sizes, alpha, l1_ratio=tau,
+                                    weights=weights if unit_weights else None,
+                                    fit_intercept=fit_intercept, tol=1e-12,
+                                    max_iter=100_000).fit(Xf, y)
+        w_ref, b_ref = fista(X, y, alpha, tau, indices, weights, fit_intercept)
+        p = sgl_objective(X, y, model.coef_, model.intercept_, alpha, tau, indices, weights)
+        p_ref = sgl_objective(X, y, w_ref, b_ref, alpha, tau, indices, weights)
+        assert p <= p_ref * (1 + 1e-9)
+        assert p == pytest.approx(p_ref, rel=1e-6)
+        # The reported gap is a true certificate: recomputed independently on a
+        # loosely converged fit, where it is far above rounding.
+        loose = sf.SparseGroupLasso(sizes, alpha, l1_ratio=tau,
+                                    weights=weights if unit_weights else None,
+                                    fit_intercept=fit_intercept, tol=1e-5).fit(Xf, y)
+        gap = sgl_certificate(X, y, loose.coef_, alpha, tau, indices, weights, fit_intercept)
+        assert gap == pytest.approx(loose.dual_gap_, rel=1e-6, abs=1e-10)
+        y_seen = y - y.mean() if fit_intercept else y
+        assert loose.dual_gap_ <= 1e-5 * (y_seen @ y_seen) / len(y)
+        p_loose = sgl_objective(X, y, loose.coef_, loose.intercept_, alpha, tau, indices,
+                                weights)
+        assert p_loose - p <= loose.dual_gap_ * (1 + 1e-9) + 1e-14
+
+
+def test_matches_skglm_group_lasso():
+    import skglm
+
+    X, y, _, indices = problem(seed=3, sizes=(10,) * 6, offset=0.0)
+    for alpha in (0.3, 0.05):
+        ours = sf.GroupLasso(10, alpha, weights=np.ones(6), fit_intercept=False,
+                             tol=1e-12, max_iter=100_000).fit(X, y)
+        ref = skglm.GroupLasso(groups=10, alpha=alpha, tol=1e-12, max_iter=1000,
+                               fit_intercept=False).fit(X, y)
+        p = sgl_objective(X, y, ours.coef_, 0, alpha, 0.0, indices, np.ones(6))
+        p_ref = sgl_objective(X, y, ref.coef_, 0, alpha, 0.0, indices, np.ones(6))
+        assert p == pytest.approx(p_ref, rel=1e-6)
+        assert p <= p_ref * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("tau", [0.0, 0.3])
+def test_singleton_groups_reproduce_the_lasso(fmt, tau):
+    X, y, _, _ = problem(seed=4)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    # With groups of one feature the penalty is alpha * |w_j| whatever tau.
+    sgl = sf.SparseGroupLasso(1, 0.05, l1_ratio=tau, tol=1e-13, max_iter=100_000).fit(Xf, y)
+    lasso = sf.Lasso(alpha=0.05, tol=1e-13, max_iter=100_000).fit(Xf, y)
+    np.testing.assert_allclose(sgl.coef_, lasso.coef_, atol=1e-9)
+    assert sgl.intercept_ == pytest.approx(lasso.intercept_)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_devices_do_not_change_the_answer(tau, fmt):
+    X, y, sizes, _ = problem(seed=5, sparse_density=0.5 if fmt == "csc" else None)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    kw = dict(l1_ratio=tau, alphas=8, eps=0.05, tol=1e-12, max_iter=100_000,
+              fit_intercept=True)
+    alphas, ref, _ = sf.group_lasso_path(Xf, y, sizes, screening=False, working_set=False,
+                                         anderson=0, **kw)
+    indices = [np.arange(a, b) for a, b in zip(np.cumsum([0] + sizes)[:-1], np.cumsum(sizes))]
+    weights = np.sqrt(sizes)
+
+    def objective(w, alpha):
+        return sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alpha, tau, indices, weights)
+
+    for devices in ({}, {"screening": False}, {"working_set": False}, {"anderson": 0}):
+        _, coefs, _ = sf.group_lasso_path(Xf, y, sizes, **devices, **kw)
+        for k, alpha in enumerate(alphas):
+            assert objective(coefs[:, k], alpha) == pytest.approx(
+                objective(ref[:, k], alpha), rel=1e-10)
+        np.testing.assert_allclose(coefs, ref, atol=1e-4)
+
+
+def test_path_and_alpha_max():
+    X, y, sizes, indices = problem(seed=6)
+    alphas, coefs, gaps = sf.group_lasso_path(X, y, sizes, alphas=6, fit_intercept=True,
+                                              tol=1e-10)
+    assert np.all(coefs[:, 0] == 0) and np.count_nonzero(coefs[:, 1]) > 0
+    Xc, yc = X - X.mean(0), y - y.mean()
+    expected = max(np.linalg.norm(Xc[:, idx].T @ yc) / len(y) / np.sqrt(len(idx))
+                   for idx in indices)
+    assert alphas[0] == pytest.approx(expected)
+    assert gaps.shape == (6,)
+
+
+def test_sample_weights_and_float32():
+    X, y, sizes, _ = problem(seed=7)
+    sw = np.random.default_rng(0).integers(1, 4, len(y))
+    a = sf.GroupLasso(sizes, 0.05, tol=1e-12).fit(X, y, sample_weight=sw)
+    b = sf.GroupLasso(sizes, 0.05, tol=1e-12).fit(np.repeat(X, sw, 0), np.repeat(y, sw))
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        c = sf.GroupLasso(sizes, 0.05, tol=1e-7, max_iter=2000).fit(
+            X.astype(np.float32), y.astype(np.float32))
+    assert c.coef_.dtype == np.float32
+    np.testing.assert_allclose(c.coef_, a.coef_ * 0 + sf.GroupLasso(sizes, 0.05, tol=1e-12)
+                               .fit(X, y).coef_, atol=1e-3)
+
+
+def test_named_groups_and_active_groups():
+    X, y, sizes, indices = problem(seed=8)
+    named = {f"block{k}": idx for k, idx in enumerate(indices)}
+    model = sf.GroupLasso(named, 0.1).fit(X, y)
+    assert model.group_names_ == list(named)
+    assert set(model.active_groups_) <= set(named)
+    assert "block1" in model.active_groups_ and "block3" in model.active_groups_
+    # A permuted group order gives the same coefficients (columns reordered inside).
+    shuffled = dict(reversed(list(named.items())))
+    other = sf.GroupLasso(shuffled, 0.1, tol=1e-12).fit(X, y)
+    ref = sf.GroupLasso(named, 0.1, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(other.coef_, ref.coef_, atol=1e-9)
+
+
+def test_group_names_from_dataframe_columns():
+    import pandas as pd
+
+    X, y, _, _ = problem(seed=9, sizes=(3, 3))
+    df = pd.DataFrame(X, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+    model = sf.GroupLasso({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}, 0.01).fit(df, y)
+    assert model.group_names_ == ["a", "b"]
+
+
+@pytest.mark.parametrize("groups,message", [
+    ([[0, 1], [1, 2, 3, 4, 5]], "overlap"),
+    ([[0, 1, 2], [], [3, 4, 5]], "empty"),
+    ([[0, 1, 2], [3, 4, 9]], "outside"),
+    ([[0, 1, 2], [3, 4]], "no group"),
+    (4, "must divide"),
+    ([3, 2], "sum to"),
+    ({"a": [0, 1, 2], "b": ["x"]}, "no feature names"),
+    ("abc", "must be an int"),
+    ([[0, 1.5, 2], [3, 4, 5]], "non-integer"),
+])
+def test_bad_groups_are_clear_errors(groups, message):
+    X, y, _, _ = problem(seed=10, sizes=(3, 3))
+    with pytest.raises(ValueError, match=message):
+        sf.GroupLasso(groups, 0.1).fit(X, y)
+
+
+@pytest.mark.parametrize("weights,message", [
+    (np.ones(3), "one entry per group"), ([1.0, -1.0], "non-negative"),
+    ([1.0, np.nan], "finite"),
+])
+def test_bad_weights_are_clear_errors(weights, message):
+    X, y, _, _ = problem(seed=11, sizes=(3, 3))
+    with pytest.raises(ValueError, match=message):
+        sf.GroupLasso([3, 3], 0.1, weights=weights).fit(X, y)
+
+
+def test_cv_picks_an_alpha_and_refits():
+    X, y, sizes, _ = problem(seed=12, n=120)
+    cv = sf.GroupLassoCV(sizes, alphas=12, cv=3, tol=1e-8).fit(X, y)
+    assert cv.mse_path_.shape == (12, 3)
+    assert cv.alphas_[0] > cv.alpha_ > cv.alphas_[-1] or cv.alpha_ in cv.alphas_
+    refit = sf.GroupLasso(sizes, cv.alpha_, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(cv.coef_, refit.coef_, atol=1e-6)
+    assert cv.score(X, y) > 0.5
+
+
+@parametrize_with_checks([sf.GroupLasso(1), sf.SparseGroupLasso(1)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
