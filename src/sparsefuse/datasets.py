@@ -1,11 +1,16 @@
 """Real datasets shipped with sparsefuse."""
 
 import gzip
+import lzma
+import re
 from importlib import resources
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["load_leukemia"]
+__all__ = ["load_debian_packages", "load_leukemia"]
+
+DEBIAN_BLOCKS = ("description", "name", "depends", "debtags", "metadata")
 
 
 def load_leukemia(standardize=True):
@@ -39,3 +44,126 @@ def load_leukemia(standardize=True):
         X /= np.where(std > 0, std, 1.0)
     y = np.where(label == 1, 1.0, -1.0)
     return np.asfortranarray(X), y
+
+
+def _debian_records():
+    """Parse the shipped ``apt-cache dumpavail`` snapshot into field dicts."""
+    path = resources.files("sparsefuse").joinpath("data/debian_packages.txt.xz")
+    records, current = [], {}
+    with path.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                if current:
+                    records.append(current)
+                    current = {}
+                continue
+            key, _, value = line.partition(":")
+            current[key] = value.strip()
+    if current:
+        records.append(current)
+    return records
+
+
+def _package_names(field):
+    """Package names of a Depends-style field, without versions or arch qualifiers."""
+    names = []
+    for alternative in re.split(r"[,|]", field):
+        name = alternative.strip().split(" ", 1)[0].split(":", 1)[0]
+        if name:
+            names.append(name)
+    return names
+
+
+def load_debian_packages(n_samples=None, min_df=2, random_state=0):
+    """Load Debian 12 package metadata as a five-modality regression problem.
+
+    Each package is a sample; the target is ``log1p(Installed-Size)`` (kB on
+    disk after installation). The features come in five blocks of different
+    kinds, every one sparse:
+
+    - ``description``: TF-IDF of the words of ``Description`` and of the
+      package name (split on ``-``, ``.`` and ``+``);
+    - ``name``: binary character 3-grams of the package name;
+    - ``depends``: binary indicators of the packages named in ``Depends``,
+      ``Pre-Depends`` and ``Recommends`` (versions and alternatives dropped);
+    - ``debtags``: binary indicators of the debtags facets (``Tag``);
+    - ``metadata``: one-hot ``Section``, ``Priority``, ``Architecture``,
+      ``Multi-Arch`` and maintainer.
+
+    The download ``Size`` is not used: it leaks the target. The data ship with
+    sparsefuse as the untrimmed snapshot of ``apt-cache dumpavail`` (63,666
+    packages, 63,540 with an installed size), restricted to the useful
+    fields.
+
+    Parameters
+    ----------
+    n_samples : int, default=None
+        Keep a random subset of this many packages (all when None).
+    min_df : int, default=2
+        Drop terms, 3-grams and dependencies seen in fewer packages.
+    random_state : int, default=0
+        Seed of the subset.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``blocks`` (dict of CSR matrices, in the order listed above),
+        ``feature_names`` (dict of string arrays, one per block), ``target``,
+        ``packages`` (package names) and ``DESCR``.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.utils import Bunch
+
+    records = [r for r in _debian_records() if r.get("Installed-Size", "").isdigit()]
+    if n_samples is not None:
+        if not 0 < n_samples <= len(records):
+            raise ValueError(f"n_samples must be in [1, {len(records)}]; got {n_samples}.")
+        keep = np.sort(np.random.default_rng(random_state).choice(
+            len(records), n_samples, replace=False))
+        records = [records[k] for k in keep]
+    packages = np.array([r["Package"] for r in records])
+    target = np.log1p(np.array([float(r["Installed-Size"]) for r in records]))
+
+    def name_words(name):
+        return " ".join(re.split(r"[-.+]", name))
+
+    def split_list(text):
+        return [token for token in text.split("\x00") if token]
+
+    blocks, names = {}, {}
+    text = [r.get("Description", "") + " " + name_words(r["Package"]) for r in records]
+    vectorizer = TfidfVectorizer(min_df=min_df, sublinear_tf=True, dtype=np.float64)
+    blocks["description"] = vectorizer.fit_transform(text)
+    names["description"] = vectorizer.get_feature_names_out()
+
+    vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), min_df=min_df,
+                                 binary=True, lowercase=False, dtype=np.float64)
+    blocks["name"] = vectorizer.fit_transform(packages)
+    names["name"] = vectorizer.get_feature_names_out()
+
+    deps = ["\x00".join(_package_names(", ".join(
+        r.get(k, "") for k in ("Depends", "Pre-Depends", "Recommends")))) for r in records]
+    vectorizer = CountVectorizer(analyzer=split_list, min_df=min_df, binary=True,
+                                 dtype=np.float64)
+    blocks["depends"] = vectorizer.fit_transform(deps)
+    names["depends"] = vectorizer.get_feature_names_out()
+
+    tags = ["\x00".join(t.strip() for t in r.get("Tag", "").split(",")) for r in records]
+    vectorizer = CountVectorizer(analyzer=split_list, binary=True, dtype=np.float64)
+    blocks["debtags"] = vectorizer.fit_transform(tags)
+    names["debtags"] = vectorizer.get_feature_names_out()
+
+    fields = ("Section", "Priority", "Architecture", "Multi-Arch", "Maintainer")
+    meta = ["\x00".join(f"{k}={r.get(k, 'none')}" for k in fields) for r in records]
+    vectorizer = CountVectorizer(analyzer=split_list, binary=True, lowercase=False,
+                                 dtype=np.float64)
+    blocks["metadata"] = vectorizer.fit_transform(meta)
+    names["metadata"] = vectorizer.get_feature_names_out()
+
+    blocks = {k: sparse.csr_matrix(v) for k, v in blocks.items()}
+    descr = (f"Debian 12 packages: {len(records)} samples; blocks "
+             + ", ".join(f"{k} ({v.shape[1]})" for k, v in blocks.items())
+             + "; target log1p(Installed-Size in kB).")
+    return Bunch(blocks=blocks, feature_names=names, target=target, packages=packages,
+                 DESCR=descr)
