@@ -104,6 +104,37 @@ def zipf_sparse(data_dir, n_samples=20_000, n_features=100_000, nnz_per_row=50, 
     return sparse.csc_matrix(X), y
 
 
+def contiguous_sizes(n_features, size):
+    sizes = [size] * (n_features // size)
+    if n_features % size:
+        sizes.append(n_features % size)
+    return sizes
+
+
+def debian(data_dir, fine=False):
+    """The five-modality Debian problem, blocks scaled without centring."""
+    from sparsefuse.datasets import load_debian_packages
+
+    data = load_debian_packages()
+    blocks, sizes = [], []
+    for block in data.blocks.values():
+        scale = np.sqrt(np.asarray(block.multiply(block).sum(axis=0)).ravel())
+        block = block @ sparse.diags(1.0 / np.where(scale > 0, scale, 1.0))
+        blocks.append(block)
+        sizes += contiguous_sizes(block.shape[1], 50) if fine else [block.shape[1]]
+    X = sparse.csc_matrix(sparse.hstack(blocks))
+    return X, data.target - data.target.mean(), sizes
+
+
+GROUP_PROBLEMS = {
+    "ar1-dense/10": lambda d: (*ar1_dense(d), [10] * 500),
+    "leukemia/10": lambda d: (*leukemia(d), contiguous_sizes(7129, 10)),
+    "news20/50": lambda d: (*news20(d), contiguous_sizes(62061, 50)),
+    "debian/modality": lambda d: debian(d),
+    "debian/50": lambda d: debian(d, fine=True),
+}
+
+
 PROBLEMS = {
     "leukemia": leukemia,
     "news20": news20,
@@ -117,6 +148,17 @@ PROBLEMS = {
 def objective(X, y, w, b, alpha):
     r = y - X @ w - b
     return 0.5 * r @ r / len(y) + alpha * np.abs(w).sum()
+
+
+def group_objective(X, y, w, b, alpha, sizes):
+    r = y - X @ w - b
+    return 0.5 * r @ r / len(y) + alpha * sum(np.linalg.norm(w[g]) for g in
+                                              group_indices(sizes))
+
+
+def group_alpha_max(X, y, sizes):
+    corr = X.T @ y / len(y)
+    return max(np.linalg.norm(corr[g]) for g in group_indices(sizes))
 
 
 def alpha_max(X, y, fit_intercept):
@@ -183,6 +225,51 @@ def run_skglm(X, y, alphas, fit_intercept, tol):
     return out
 
 
+def group_indices(sizes):
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def run_sparsefuse_group(X, y, alphas, fit_intercept, tol, sizes=None, **devices):
+    _, coefs, _ = sparsefuse.group_lasso_path(
+        X, y, sizes, weights=np.ones(len(sizes)), alphas=alphas, tol=tol, max_iter=100_000,
+        fit_intercept=fit_intercept, **devices)
+    return [(coefs[:, k], 0.0) for k in range(len(alphas))]
+
+
+def run_skglm_group(X, y, alphas, fit_intercept, tol, sizes=None):
+    import skglm
+
+    model = skglm.GroupLasso(groups=list(sizes), tol=tol, max_epochs=100_000,
+                             warm_start=True, fit_intercept=fit_intercept)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).copy(), 0.0))
+    return out
+
+
+def run_celer_group(X, y, alphas, fit_intercept, tol, sizes=None):
+    import celer
+
+    model = celer.GroupLasso(groups=list(sizes), tol=tol, max_epochs=100_000,
+                             warm_start=True, fit_intercept=fit_intercept)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).copy(), 0.0))
+    return out
+
+
+GROUP_SOLVERS = {
+    "sparsefuse": run_sparsefuse_group,
+    "celer": run_celer_group,
+    "skglm": run_skglm_group,
+}
+
+
 SOLVERS = {
     "sparsefuse": run_sparsefuse,
     "scikit-learn": run_sklearn,
@@ -192,6 +279,7 @@ SOLVERS = {
 
 ABLATIONS = {
     "all devices": {},
+    "working sets everywhere": {"working_set": True},
     "no Anderson": {"anderson": 0},
     "no working sets": {"working_set": False},
     "no working sets, no strong rules": {"working_set": False, "strong_rules": False},
@@ -209,7 +297,10 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, out
 
 
-def objectives(X, y, alphas, solution):
+def objectives(X, y, alphas, solution, sizes=None):
+    if sizes is not None:
+        return np.array([group_objective(X, y, w, b, a, sizes)
+                         for (w, b), a in zip(solution, alphas)])
     return np.array([objective(X, y, w, b, a) for (w, b), a in zip(solution, alphas)])
 
 
@@ -221,7 +312,7 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
             warnings.simplefilter("ignore")
             seconds, sol = timed(fn, X, y, alphas, fit_intercept, tol, **kw)
         spent += seconds
-        subopt = (objectives(X, y, alphas, sol) - p_star) / p_zero
+        subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
         if np.all(subopt <= SUBOPT):
             for _ in range(repeat - 1):
                 with warnings.catch_warnings():
@@ -295,8 +386,12 @@ def main(argv=None):
                         help="leukemia and the dense synthetic problem, one repeat")
     parser.add_argument("--ablation", action="store_true",
                         help="time sparsefuse with each device switched off")
+    parser.add_argument("--group", action="store_true",
+                        help="group lasso problems (weights 1) against celer and skglm")
     parser.add_argument("--json", default=None, help="write all results here")
     args = parser.parse_args(argv)
+    if args.group:
+        return main_group(args)
     if args.quick:
         args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
         args.repeat = 1
@@ -354,6 +449,54 @@ def main(argv=None):
             json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
 
 
+def main_group(args):
+    """The group lasso benchmark: a 20-alpha path per problem, no intercept."""
+    problems = [p for p in GROUP_PROBLEMS if p.split("/")[0] in args.problems
+                or p in args.problems] or list(GROUP_PROBLEMS)
+    if args.quick:
+        problems = [p for p in problems if p.startswith(("leukemia", "ar1"))]
+        args.repeat = 1
+    available = {}
+    for name, fn in GROUP_SOLVERS.items():
+        try:
+            Xw, yw = ar1_dense(None, 60, 40)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn(Xw, yw, [group_alpha_max(Xw, yw, [10] * 4) / 5], False, 1e-4,
+                   sizes=[10] * 4)
+                Xs, ys = zipf_sparse(None, 60, 400, 5)
+                fn(Xs, ys, [group_alpha_max(Xs, ys, [10] * 40) / 5], False, 1e-4,
+                   sizes=[10] * 40)
+            available[name] = fn
+        except ImportError as exc:
+            print(f"skipping {name}: {exc}")
+    results = []
+    for problem in problems:
+        X, y, sizes = GROUP_PROBLEMS[problem](args.data_dir)
+        top = group_alpha_max(X, y, sizes)
+        alphas = list(np.geomspace(top, top / 100, 20))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = run_sparsefuse_group(X, y, alphas, False, 1e-14, sizes=sizes)
+        p_star = objectives(X, y, alphas, ref, sizes)
+        p_zero = 0.5 * (y @ y) / len(y)
+        runs = {name: measure(name, fn, X, y, alphas, False, p_star, p_zero, args.repeat,
+                              args.budget, sizes=sizes)
+                for name, fn in available.items()}
+        row = {"problem": f"{problem} ({len(sizes)} groups)", "shape": list(X.shape),
+               "workload": "path-20", "runs": runs}
+        results.append(row)
+        print(format_row(row), flush=True)
+    print()
+    print(markdown_table(results, ablation=False))
+    info = machine()
+    print()
+    print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+
+
 def fmt_time(run):
     return f"{run['time']:.3g}" if run.get("time") else "n/a"
 
@@ -366,8 +509,10 @@ def format_row(row):
 def markdown_table(results, ablation=False):
     names = list(results[0]["runs"]) if results else []
     head = "| problem | workload | " + " | ".join(f"{n} (s)" for n in names)
+    with_sklearn = "scikit-learn" in names
     if not ablation:
-        head += " | scikit-learn / sparsefuse | best of celer, skglm / sparsefuse |"
+        head += (" | scikit-learn / sparsefuse" if with_sklearn else "") + \
+            " | best of celer, skglm / sparsefuse |"
     else:
         head += " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -379,7 +524,8 @@ def markdown_table(results, ablation=False):
             sk = runs.get("scikit-learn", {}).get("time")
             peers = [runs[n]["time"] for n in ("celer", "skglm")
                      if n in runs and runs[n].get("time")]
-            cells.append(f"{sk / ours:.1f}x" if ours and sk else "n/a")
+            if with_sklearn:
+                cells.append(f"{sk / ours:.1f}x" if ours and sk else "n/a")
             cells.append(f"{min(peers) / ours:.2f}x" if ours and peers else "n/a")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

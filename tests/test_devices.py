@@ -14,6 +14,7 @@ from sparsefuse._path import make_design, solve_path
 
 CONFIGS = {
     "all": {},
+    "working sets everywhere": {"working_set": True},
     "no screening": {"screening": False},
     "no working set": {"working_set": False},
     "no working set, no strong rules": {"working_set": False, "strong_rules": False},
@@ -81,7 +82,8 @@ def test_strong_rules_violated_and_still_exact():
         strong = (g >= 2 * alphas[k] - alphas[k - 1]) | (ref[:, k - 1] != 0)
         violated |= bool(np.any((np.abs(ref[:, k]) > 1e-6) & ~strong))
     assert violated
-    for devices in (CONFIGS["no working set"], CONFIGS["all"]):
+    for devices in (CONFIGS["no working set"], CONFIGS["all"],
+                    CONFIGS["working sets everywhere"]):
         _, coefs, _ = sf.lasso_path(X, y, alphas=alphas, tol=1e-12, max_iter=100_000,
                                     **devices)
         np.testing.assert_allclose(coefs, ref, atol=1e-7)

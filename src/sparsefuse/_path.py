@@ -235,14 +235,16 @@ def resolve_gram(design, precompute):
 
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
-               positive=False, screening=True, working_set=True, anderson=5,
+               positive=False, screening=True, working_set="auto", anderson=5,
                strong_rules=True, gram=None, warn=True, stats=None):
     """Warm-started coordinate descent along ``alphas`` for one prepared target.
 
     Returns ``coefs`` (n_features, n_alphas), ``dual_gaps`` (normalised by the
     number of samples, as scikit-learn reports them) and the epochs per alpha.
     With ``gram`` (from :func:`resolve_gram`) the updates run on the Gram
-    matrix. If ``stats`` is a list, the solver's work counters for each alpha
+    matrix. ``working_set="auto"`` uses working sets for a cold start and,
+    along a path, the sequential strong rules instead (faster when warm
+    starts are good, as measured by ``benchmarks/compare.py --ablation``). If ``stats`` is a list, the solver's work counters for each alpha
     are appended to it.
     """
     X = design.X
@@ -277,8 +279,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
                 norms2, xv, l1_reg, l2_reg, max_iter, tol, seed,
                 random=random, positive=positive, screening=screening,
-                working_set=working_set, anderson=anderson,
-                l1_reg_prev=l1_prev if strong_rules else 0.0,
+                working_set=(working_set is True or (
+                    working_set == "auto" and not (strong_rules and k > 0))),
+                anderson=anderson, l1_reg_prev=l1_prev if strong_rules else 0.0,
             )
         l1_prev = l1_reg
         if warn and gap > tol_abs:
@@ -349,9 +352,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         ``selection`` ('cyclic' or 'random'), ``sample_weight``,
         ``fit_intercept`` (default False), and the solver's devices, each
         on by default and none changing the answer: ``screening`` (Gap Safe
-        rules), ``working_set``, ``anderson`` (number of iterates combined by
-        Anderson extrapolation, 0 for none) and ``strong_rules`` (sequential
-        strong rules to seed each working set along the path).
+        rules), ``working_set`` (True, False or 'auto': working sets for a
+        cold start, strong rules along the path), ``anderson`` (number of
+        iterates combined by Anderson extrapolation, 0 for none) and
+        ``strong_rules`` (sequential strong rules along the path, each
+        followed by a KKT check).
 
     Returns
     -------
@@ -381,7 +386,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         alphas = n_alphas
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
                         selection=selection, positive=positive, y=y,
-                        anderson=devices.get("anderson", 5))
+                        anderson=devices.get("anderson", 5),
+                        working_set=devices.get("working_set", "auto"))
     check_precompute(precompute, X.shape[1])
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
@@ -501,7 +507,8 @@ def check_alphas(alphas):
     return alphas
 
 
-def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, anderson=5):
+def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, anderson=5,
+                        working_set="auto"):
     if not (isinstance(l1_ratio, numbers.Real) and 0 <= l1_ratio <= 1):
         raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
@@ -514,6 +521,8 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
         raise ValueError(
             f"anderson must be an integer in [0, {_cd.MAX_ANDERSON}]; got {anderson!r}."
         )
+    if working_set not in (True, False, "auto"):
+        raise ValueError(f"working_set must be True, False or 'auto'; got {working_set!r}.")
     if positive and y.ndim == 2 and y.shape[1] > 1:
         raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
 

@@ -66,10 +66,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     screening : bool, default=True
         Discard features with the Gap Safe rule while solving (sparsefuse
         only). Never changes the solution.
-    working_set : bool, default=True
+    working_set : bool or 'auto', default='auto'
         Run coordinate descent on a growing working set of features, certified
-        on the full problem by the duality gap (sparsefuse only). Never changes
-        the solution.
+        on the full problem by the duality gap (sparsefuse only; 'auto' is
+        True for a single fit). Never changes the solution.
     anderson : int, default=5
         Number of iterates combined by Anderson extrapolation, kept only when
         it lowers the objective; 0 switches it off (sparsefuse only).
@@ -110,7 +110,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True,
                  precompute=False, max_iter=1000, copy_X=True, tol=1e-4,
                  warm_start=False, positive=False, random_state=None,
-                 selection="cyclic", screening=True, working_set=True, anderson=5):
+                 selection="cyclic", screening=True, working_set="auto", anderson=5):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -165,7 +165,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=X.dtype)
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
                             max_iter=self.max_iter, selection=self.selection,
-                            positive=self.positive, y=y, anderson=self.anderson)
+                            positive=self.positive, y=y, anderson=self.anderson,
+                            working_set=self.working_set)
         check_precompute(self.precompute, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
@@ -283,10 +284,10 @@ class Lasso(ElasticNet):
     screening : bool, default=True
         Discard features with the Gap Safe rule while solving (sparsefuse
         only). Never changes the solution.
-    working_set : bool, default=True
+    working_set : bool or 'auto', default='auto'
         Run coordinate descent on a growing working set of features, certified
-        on the full problem by the duality gap (sparsefuse only). Never changes
-        the solution.
+        on the full problem by the duality gap (sparsefuse only; 'auto' is
+        True for a single fit). Never changes the solution.
     anderson : int, default=5
         Number of iterates combined by Anderson extrapolation, kept only when
         it lowers the objective; 0 switches it off (sparsefuse only).
@@ -325,7 +326,7 @@ class Lasso(ElasticNet):
     def __init__(self, alpha=1.0, *, fit_intercept=True, precompute=False,
                  copy_X=True, max_iter=1000, tol=1e-4, warm_start=False,
                  positive=False, random_state=None, selection="cyclic",
-                 screening=True, working_set=True, anderson=5):
+                 screening=True, working_set="auto", anderson=5):
         super().__init__(
             alpha=alpha, l1_ratio=1.0, fit_intercept=fit_intercept,
             precompute=precompute, max_iter=max_iter, copy_X=copy_X, tol=tol,
