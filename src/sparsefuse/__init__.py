@@ -8,13 +8,15 @@ gap.
 
 from sparsefuse._path import enet_path, lasso_path
 from sparsefuse.group import GroupLasso, GroupLassoCV, SparseGroupLasso, group_lasso_path
-from sparsefuse.linear_model import ElasticNet, Lasso
+from sparsefuse.linear_model import ElasticNet, ElasticNetCV, Lasso, LassoCV
 
 __all__ = [
     "ElasticNet",
+    "ElasticNetCV",
     "GroupLasso",
     "GroupLassoCV",
     "Lasso",
+    "LassoCV",
     "SparseGroupLasso",
     "enet_path",
     "group_lasso_path",

@@ -9,10 +9,13 @@ times the user's objective)::
 over groups that are contiguous column ranges ``[group_ptr[g], group_ptr[g+1])``
 (Python reorders the columns). ``l1_reg = 0`` is the group lasso.
 
-Each block step is a proximal gradient step on the block with step
-``1 / L_g``, ``L_g`` the squared spectral norm of ``X_g`` (computed once per
-design): soft-thresholding then group shrinkage is the exact proximal
-operator of the sparse-group penalty. For a group of one feature it is the
+Inside a group whose coefficients are not all zero the group norm is smooth,
+so coefficients are updated one at a time by exact minimisation (a 1-D root
+found by safeguarded Newton): big groups, such as whole modalities, converge
+as fast as the Lasso. A zero group leaves zero only when its optimality
+condition ``||S_l1(X_g^T r)|| <= kappa_g`` fails, by a proximal gradient step
+on the block with step ``1 / L_g``, ``L_g`` the squared spectral norm of
+``X_g`` (computed once per design). For a group of one feature both are the
 exact coordinate minimisation of the Lasso.
 
 As in the Lasso kernel: outer iterations recompute the residual, certify the
@@ -75,6 +78,43 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
             d = s1 * s1 - (k - kappa * kappa) * s2
             return s2 / (s1 + sqrt(max_d(d, 0.0))) / l1
     return 0.0
+
+
+cdef double sgl_coordinate(double z, double a, double l1, double kappa,
+                           double rest) noexcept nogil:
+    """argmin_t a/2 t^2 - z t + l1 |t| + kappa sqrt(t^2 + rest).
+
+    ``rest`` is the squared norm of the other coefficients of the group. With
+    rest = 0 this is soft-thresholding at l1 + kappa; otherwise t = 0 if
+    |z| <= l1, else sign(z) tau with tau (a + kappa / sqrt(tau^2 + rest)) =
+    |z| - l1, an increasing function of tau solved by safeguarded Newton.
+    """
+    cdef double m, lo, hi, tau, root, h, dh, nxt
+    cdef int it
+    if rest <= 0.0:
+        return soft_threshold(z, l1 + kappa) / a
+    m = fabs(z) - l1
+    if m <= 0.0:
+        return 0.0
+    lo = 0.0
+    hi = m / a
+    tau = m / (a + kappa / sqrt(rest))
+    for it in range(50):
+        root = sqrt(tau * tau + rest)
+        h = tau * (a + kappa / root) - m
+        if h > 0:
+            hi = tau
+        else:
+            lo = tau
+        dh = a + kappa * rest / (root * root * root)
+        nxt = tau - h / dh
+        if not (lo < nxt < hi):
+            nxt = 0.5 * (lo + hi)
+        if fabs(nxt - tau) <= 1e-15 * nxt:
+            tau = nxt
+            break
+        tau = nxt
+    return tau if z > 0 else -tau
 
 
 cdef inline double shrunk_norm(const double *c, int m, double scale, double l1) noexcept nogil:
@@ -180,7 +220,7 @@ def group_solve(
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
-    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm
+    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef bint nonzero
@@ -313,36 +353,57 @@ def group_solve(
             while True:
                 for k in range(ws_size):
                     g = ws[k]
-                    L = lipschitz[g]
-                    if L == 0.0:
-                        continue
                     start = group_ptr[g]
                     end = group_ptr[g + 1]
-                    m = end - start
+                    kappa = group_reg * weights[g]
                     norm = 0.0
                     for j in range(start, end):
-                        if feat_off[j]:
-                            block[j - start] = 0.0
+                        norm += w[j] * w[j]
+                    if norm == 0.0 and kappa > 0:
+                        # A zero group moves only if ||S_l1(X_g^T r)|| > kappa;
+                        # then a proximal block step takes it off zero.
+                        L = lipschitz[g]
+                        if L == 0.0:
                             continue
-                        d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices, indptr,
-                                               q, implicit, xvp, c) / L
-                        if positive:
-                            d = d - l1_reg / L if d > l1_reg / L else 0.0
-                        else:
-                            d = soft_threshold(d, l1_reg / L)
-                        block[j - start] = d
-                        norm += d * d
-                    norm = sqrt(norm)
-                    factor = 0.0
-                    if norm > 0:
-                        factor = max_d(1.0 - group_reg * weights[g] / (L * norm), 0.0)
+                        acc = 0.0
+                        for j in range(start, end):
+                            block[j - start] = 0.0
+                            if not feat_off[j]:
+                                d = centred_dot(j, n, is_sparse, Xp, data, indices, indptr,
+                                                q, implicit, xvp, c)
+                                d = (d - l1_reg if d > l1_reg else 0.0) if positive \
+                                    else soft_threshold(d, l1_reg)
+                                block[j - start] = d
+                                acc += d * d
+                        acc = sqrt(acc)
+                        if acc <= kappa:
+                            continue
+                        factor = (1.0 - kappa / acc) / L
+                        for j in range(start, end):
+                            d = <floating> (factor * block[j - start])
+                            if d != 0:
+                                col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q)
+                                if implicit:
+                                    c += d * xvp[j] * inv_vv
+                                w[j] = <floating> d
+                        continue
+                    # Exact coordinate minimisation inside a nonzero group: the
+                    # group norm is smooth there.
                     for j in range(start, end):
-                        d = <floating> (factor * block[j - start])
+                        if feat_off[j] or norms2[j] == 0.0:
+                            continue
+                        z = (centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                         implicit, xvp, c) + w[j] * norms2[j])
+                        if positive and z < 0:
+                            z = 0.0
+                        rest = max_d(norm - w[j] * w[j], 0.0)
+                        d = <floating> sgl_coordinate(z, norms2[j], l1_reg, kappa, rest)
                         if d != w[j]:
                             col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
                             if implicit:
                                 c += (d - w[j]) * xvp[j] * inv_vv
                             w[j] = <floating> d
+                        norm = rest + d * d
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:

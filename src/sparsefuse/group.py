@@ -17,10 +17,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from sparsefuse import _group_cd
+from sparsefuse._cv import best_alpha, path_mse
 from sparsefuse._path import (
     check_alphas,
     check_sample_weight,
@@ -702,49 +702,40 @@ class GroupLassoCV(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        from joblib import Parallel, delayed
-
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True)
         y = np.asarray(y, dtype=X.dtype)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        if sparse.issparse(X):
-            X = X.tocsr()  # row slicing for the folds
-        names = getattr(self, "feature_names_in_", None)
+        # Resolve the groups once, so that folds and refit need no column names.
+        indices, group_names = check_groups(self.groups, X.shape[1],
+                                            getattr(self, "feature_names_in_", None))
+        groups = dict(zip(group_names, indices)) if isinstance(self.groups, dict) else indices
         if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
-            problem = _GroupProblem(X, self.groups, self.weights, self.fit_intercept,
-                                    sample_weight, feature_names=names)
+            problem = _GroupProblem(X, groups, self.weights, self.fit_intercept,
+                                    sample_weight)
             y_prep, _ = problem.design.prepare_target(y)
             top = group_alpha_max(problem, y_prep, self.l1_ratio)
             top = top if top > 0 else np.finfo(np.float64).resolution
             alphas = np.geomspace(top, top * self.eps, self.alphas)
         else:
             alphas = np.sort(check_alphas(self.alphas))[::-1]
-        folds = list(check_cv(self.cv).split(X, y))
 
-        def fold_mse(train, test):
-            sw_train = None if sample_weight is None else sample_weight[train]
-            problem = _GroupProblem(X[train], self.groups, self.weights, self.fit_intercept,
-                                    sw_train, feature_names=names)
-            y_prep, y_offset = problem.design.prepare_target(y[train])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                coefs, _, _ = solve_group_path(problem, y_prep, alphas,
-                                               l1_ratio=self.l1_ratio, tol=self.tol,
-                                               max_iter=self.max_iter, positive=self.positive)
+        def fold_path(X_train, y_train, sw_train, alphas):
+            problem = _GroupProblem(X_train, groups, self.weights, self.fit_intercept,
+                                    sw_train)
+            y_prep, y_offset = problem.design.prepare_target(y_train)
+            coefs, _, _ = solve_group_path(problem, y_prep, alphas, l1_ratio=self.l1_ratio,
+                                           tol=self.tol, max_iter=self.max_iter,
+                                           positive=self.positive)
             offset = problem.unpermute(problem.design.X_offset)
-            intercepts = y_offset - offset @ coefs if self.fit_intercept else 0.0
-            residuals = y[test][:, None] - (X[test] @ coefs) - intercepts
-            sw_test = None if sample_weight is None else sample_weight[test]
-            return np.average(np.asarray(residuals) ** 2, axis=0, weights=sw_test)
+            return coefs, (y_offset - offset @ coefs if self.fit_intercept else 0.0)
 
-        mse = Parallel(n_jobs=self.n_jobs)(delayed(fold_mse)(tr, te) for tr, te in folds)
-        self.mse_path_ = np.column_stack(mse)
+        self.mse_path_ = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs)
         self.alphas_ = alphas
-        self.alpha_ = float(alphas[np.argmin(self.mse_path_.mean(axis=1))])
-        model = SparseGroupLasso(self.groups, self.alpha_, l1_ratio=self.l1_ratio,
+        self.alpha_ = best_alpha(alphas, self.mse_path_)
+        model = SparseGroupLasso(groups, self.alpha_, l1_ratio=self.l1_ratio,
                                  weights=self.weights, fit_intercept=self.fit_intercept,
                                  max_iter=self.max_iter, tol=self.tol,
                                  positive=self.positive)

@@ -9,7 +9,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from sparsefuse._cv import path_mse
 from sparsefuse._path import (
+    alpha_grid,
+    check_alphas,
     check_precompute,
     resolve_gram,
     check_sample_weight,
@@ -19,7 +22,7 @@ from sparsefuse._path import (
     solve_path,
 )
 
-__all__ = ["ElasticNet", "Lasso"]
+__all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV"]
 
 
 class ElasticNet(RegressorMixin, BaseEstimator):
@@ -334,3 +337,253 @@ class Lasso(ElasticNet):
             selection=selection, screening=screening, working_set=working_set,
             anderson=anderson,
         )
+
+
+class ElasticNetCV(RegressorMixin, BaseEstimator):
+    """Elastic net with alpha (and l1_ratio) chosen by cross-validation.
+
+    A drop-in for :class:`sklearn.linear_model.ElasticNetCV`: every fold
+    solves a warm-started path over one alpha grid (computed on all the data,
+    per l1_ratio); the pair with the lowest mean held-out error is refitted on
+    all the data. Folds run in parallel threads (the kernels release the GIL).
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        Mix of the L1 and L2 penalties, in (0, 1]; a list is searched too.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    precompute : bool, 'auto' or array-like, default='auto'
+        Gram-matrix updates, see :class:`ElasticNet`.
+    max_iter : int, default=1000
+        Maximum number of epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance, as in :class:`ElasticNet`.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds, as in scikit-learn (None: 5-fold).
+    copy_X : bool, default=True
+        If False, the refit may centre a dense X in place.
+    verbose : bool or int, default=False
+        Accepted for compatibility; unused.
+    n_jobs : int, default=None
+        Folds solved in parallel.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the coordinate order when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Coordinate order.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+    l1_ratio_ : float
+        The chosen l1_ratio.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        The alpha grid(s).
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Held-out mean squared error.
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit.
+    intercept_ : float
+        Intercept of the refit.
+    dual_gap_ : float
+        Duality gap of the refit.
+    n_iter_ : int
+        Epochs of the refit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    LassoCV : The case ``l1_ratio=1``.
+    """
+
+    def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
+                 precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
+                 verbose=False, n_jobs=None, positive=False, random_state=None,
+                 selection="cyclic"):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose the regularization by cross-validation, then refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the fits and of the fold errors.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
+                             dtype=[np.float64, np.float32], y_numeric=True,
+                             accept_large_sparse=True)
+        y = np.asarray(y, dtype=X.dtype)
+        if y.ndim != 1:
+            raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
+        l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        for l1_ratio in l1_ratios:
+            check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
+                                max_iter=self.max_iter, selection=self.selection,
+                                positive=self.positive, y=y)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        design = make_design(X, self.fit_intercept, sample_weight, copy_X=True)
+        y_prep, _ = design.prepare_target(y)
+        if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
+            grids = [alpha_grid(design, y_prep, l1, self.eps, self.alphas, self.positive)
+                     for l1 in l1_ratios]
+        else:
+            grids = [np.sort(check_alphas(self.alphas))[::-1]] * len(l1_ratios)
+        rng = check_random_state(self.random_state)
+
+        def fold_path_for(l1_ratio):
+            def fold_path(X_train, y_train, sw_train, alphas):
+                fold = make_design(X_train, self.fit_intercept, sw_train)
+                y_fold, y_offset = fold.prepare_target(y_train)
+                coefs, _, _ = solve_path(
+                    fold, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
+                    max_iter=self.max_iter, random_state=rng, selection=self.selection,
+                    positive=self.positive, gram=resolve_gram(fold, self.precompute),
+                    warn=False)
+                intercepts = y_offset - fold.X_offset @ coefs if self.fit_intercept else 0.0
+                return coefs, intercepts
+            return fold_path
+
+        mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
+                                 self.n_jobs) for l1, grid in zip(l1_ratios, grids)])
+        best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
+        self.l1_ratio_ = float(l1_ratios[best[0]])
+        self.alpha_ = float(grids[best[0]][best[1]])
+        single = np.ndim(self.l1_ratio) == 0
+        self.mse_path_ = mse[0] if single else mse
+        self.alphas_ = grids[0] if single else np.stack(grids)
+        model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+                           fit_intercept=self.fit_intercept, precompute=self.precompute,
+                           max_iter=self.max_iter, copy_X=self.copy_X, tol=self.tol,
+                           positive=self.positive, random_state=self.random_state,
+                           selection=self.selection)
+        model.fit(X, y, sample_weight=sample_weight)
+        for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
+            setattr(self, attr, getattr(model, attr))
+        return self
+
+    def predict(self, X):
+        """Predict with the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted values.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
+                          dtype=[np.float64, np.float32], reset=False,
+                          accept_large_sparse=True)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with alpha chosen by cross-validation.
+
+    A drop-in for :class:`sklearn.linear_model.LassoCV`; see
+    :class:`ElasticNetCV` for how folds are solved.
+
+    Parameters
+    ----------
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept.
+    precompute : bool, 'auto' or array-like, default='auto'
+        Gram-matrix updates, see :class:`Lasso`.
+    max_iter : int, default=1000
+        Maximum number of epochs per alpha.
+    tol : float, default=1e-4
+        Duality-gap tolerance.
+    copy_X : bool, default=True
+        If False, the refit may centre a dense X in place.
+    cv : int, cross-validation generator or iterable, default=None
+        Folds (None: 5-fold).
+    verbose : bool or int, default=False
+        Accepted for compatibility; unused.
+    n_jobs : int, default=None
+        Folds solved in parallel.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the coordinate order when ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Coordinate order.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen alpha.
+    alphas_ : ndarray of shape (n_alphas,)
+        The alpha grid.
+    mse_path_ : ndarray of shape (n_alphas, n_folds)
+        Held-out mean squared error.
+    coef_ : ndarray of shape (n_features,)
+        Coefficients of the refit.
+    intercept_ : float
+        Intercept of the refit.
+    dual_gap_ : float
+        Duality gap of the refit.
+    n_iter_ : int
+        Epochs of the refit.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    ElasticNetCV : Adds an L2 term.
+    """
+
+    def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
+                 max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
+                 positive=False, random_state=None, selection="cyclic"):
+        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
+                         precompute=precompute, max_iter=max_iter, tol=tol, cv=cv,
+                         copy_X=copy_X, verbose=verbose, n_jobs=n_jobs, positive=positive,
+                         random_state=random_state, selection=selection)

@@ -1,0 +1,65 @@
+"""Cross-validation over warm-started regularization paths."""
+
+import warnings
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+
+
+def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None):
+    """Held-out mean squared error of every alpha on every fold.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data (sparse input is sliced by rows, so CSR is best).
+    y : ndarray of shape (n_samples,)
+        Target values.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights of the fits and of the fold errors.
+    alphas : ndarray of shape (n_alphas,)
+        The common, decreasing grid.
+    cv : int, cross-validation generator or iterable
+        Folds, as in scikit-learn.
+    fold_path : callable
+        ``fold_path(X_train, y_train, sw_train, alphas)`` returns
+        ``(coefs, intercepts)`` of shapes (n_features, n_alphas) and
+        (n_alphas,): a warm-started path fitted on the training part.
+    n_jobs : int, default=None
+        Folds solved in parallel (joblib; the kernels release the GIL).
+    progress : callable, default=None
+        Called with no argument after each fold.
+
+    Returns
+    -------
+    mse_path : ndarray of shape (n_alphas, n_folds)
+        Held-out (weighted) mean squared error.
+    """
+    if sparse.issparse(X):
+        X = X.tocsr()
+    folds = list(check_cv(cv).split(X, y))
+
+    def one_fold(train, test):
+        sw_train = None if sample_weight is None else sample_weight[train]
+        with warnings.catch_warnings():
+            # each fold's path is a means to choose alpha, not a deliverable
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            coefs, intercepts = fold_path(X[train], y[train], sw_train, alphas)
+        residuals = y[test][:, None] - np.asarray(X[test] @ coefs) - intercepts
+        sw_test = None if sample_weight is None else sample_weight[test]
+        mse = np.average(residuals**2, axis=0, weights=sw_test)
+        if progress is not None:
+            progress()
+        return mse
+
+    mse = Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(one_fold)(train, test) for train, test in folds)
+    return np.column_stack(mse)
+
+
+def best_alpha(alphas, mse_path):
+    """The alpha of lowest mean held-out error (the largest one on ties)."""
+    return float(alphas[int(np.argmin(mse_path.mean(axis=1)))])
