@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from sparsefuse import _cd  # noqa: E402
 from sparsefuse._path import make_design  # noqa: E402
 
-from compare import news20  # noqa: E402
+from sparsefuse.bench import news20  # noqa: E402
 
 
 def best_of(fn, repeat):

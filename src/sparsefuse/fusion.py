@@ -11,11 +11,11 @@ import numbers
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["Blocks", "FusionRegressor"]
+__all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
 PENALTIES = ("l1", "group", "sparse_group")
 
@@ -35,6 +35,8 @@ class Blocks:
     names : list of str, default=None
         Names of the blocks when ``blocks`` is a list (default ``block0``,
         ``block1``, ...).
+    feature_names : dict of {str: array-like of str}, default=None
+        Column names of (some of) the blocks; DataFrame blocks bring their own.
 
     Attributes
     ----------
@@ -54,8 +56,9 @@ class Blocks:
         not match the blocks.
     """
 
-    def __init__(self, blocks, names=None):
+    def __init__(self, blocks, names=None, feature_names=None):
         if isinstance(blocks, Blocks):
+            feature_names = {**blocks.feature_names, **(feature_names or {})}
             names, blocks = blocks.names, blocks.data
         elif isinstance(blocks, dict):
             if names is not None and list(names) != list(blocks):
@@ -74,6 +77,10 @@ class Blocks:
         if len(set(names)) != len(names):
             raise ValueError(f"block names must be unique; got {names}.")
         self.names = [str(n) for n in names]
+        given = dict(feature_names or {})
+        unknown = set(given) - set(self.names)
+        if unknown:
+            raise ValueError(f"feature_names for unknown block(s) {sorted(unknown)}.")
         self.data, self.feature_names = [], {}
         for name, block in zip(self.names, blocks):
             columns = getattr(block, "columns", None)
@@ -86,9 +93,16 @@ class Blocks:
             if block.ndim != 2:
                 raise ValueError(f"block {name!r} must be 2-D; got shape {block.shape}.")
             self.data.append(block)
-            self.feature_names[name] = (np.asarray([str(c) for c in columns])
-                                        if columns is not None else
-                                        np.asarray([f"{name}[{j}]" for j in range(block.shape[1])]))
+            if name in given:
+                labels = np.asarray(given[name]).astype(str)
+            elif columns is not None:
+                labels = np.asarray([str(c) for c in columns])
+            else:
+                labels = np.asarray([f"{name}[{j}]" for j in range(block.shape[1])])
+            if labels.shape != (block.shape[1],):
+                raise ValueError(f"block {name!r} has {block.shape[1]} columns but "
+                                 f"{labels.size} feature names.")
+            self.feature_names[name] = labels
         rows = {name: block.shape[0] for name, block in zip(self.names, self.data)}
         if len(set(rows.values())) != 1:
             raise ValueError(f"blocks have different numbers of samples: {rows}.")
@@ -100,7 +114,13 @@ class Blocks:
     def __getitem__(self, key):
         if isinstance(key, str):
             return self.data[self.names.index(key)]
-        rows = np.asarray(key)
+        if isinstance(key, tuple):  # scikit-learn indexes rows as X[rows, ...]
+            key, *rest = key
+            if any(r is not Ellipsis and r != slice(None) for r in rest):
+                raise IndexError("Blocks are indexed by rows only.")
+        if isinstance(key, slice):
+            key = np.arange(self.shape[0])[key]
+        rows = np.atleast_1d(np.asarray(key))
         if rows.dtype == bool:
             rows = np.flatnonzero(rows)
         subset = Blocks.__new__(Blocks)
@@ -119,6 +139,140 @@ class Blocks:
 def as_blocks(X, names=None):
     """A :class:`Blocks` from a dict, a list (with ``names``) or a Blocks."""
     return X if isinstance(X, Blocks) and names is None else Blocks(X, names)
+
+
+class BlockStacker(TransformerMixin, BaseEstimator):
+    """Scale each modality block and stack them into one design matrix.
+
+    Dense blocks are standardised; sparse blocks are divided by their maximum
+    absolute value, which keeps them sparse. The output is sparse (CSR) if
+    any block is sparse. The scaling learnt in ``fit`` is applied by
+    ``transform``, which checks that the blocks have the same names and
+    widths.
+
+    Parameters
+    ----------
+    modality_names : list of str, default=None
+        Names of the blocks when they are passed as a list.
+
+    Attributes
+    ----------
+    modality_names_ : list of str
+        Block names, in order.
+    modality_slices_ : dict of {str: slice}
+        Columns of each block in the stacked output.
+    feature_names_ : dict of {str: ndarray of str}
+        Column names of each block.
+    scalers_ : list of transformers
+        The fitted scaler of each block.
+    """
+
+    def __init__(self, modality_names=None):
+        self.modality_names = modality_names
+
+    def fit(self, X, y=None):
+        """Learn each block's scaling.
+
+        Parameters
+        ----------
+        X : Blocks, dict or list
+            The modality blocks.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Learn each block's scaling and return the stacked, scaled design.
+
+        Parameters
+        ----------
+        X : Blocks, dict or list
+            The modality blocks.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        Z : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            The stacked design.
+        """
+        blocks = as_blocks(X, self.modality_names)
+        self.modality_names_ = blocks.names
+        self.feature_names_ = blocks.feature_names
+        self.modality_slices_, start = {}, 0
+        for name, block in zip(blocks.names, blocks.data):
+            self.modality_slices_[name] = slice(start, start + block.shape[1])
+            start += block.shape[1]
+        self.scalers_ = [MaxAbsScaler() if sparse.issparse(b) else StandardScaler()
+                         for b in blocks.data]
+        return self._stack(blocks, fit=True)
+
+    def transform(self, X):
+        """Scale and stack blocks with the names and widths seen in fit.
+
+        Parameters
+        ----------
+        X : Blocks, dict or list
+            The modality blocks.
+
+        Returns
+        -------
+        Z : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            The stacked design.
+        """
+        check_is_fitted(self)
+        blocks = as_blocks(X, self.modality_names)
+        if blocks.names != self.modality_names_:
+            raise ValueError(
+                f"blocks {blocks.names} do not match the blocks seen in fit "
+                f"{self.modality_names_}.")
+        for name, block in zip(blocks.names, blocks.data):
+            sl = self.modality_slices_[name]
+            if block.shape[1] != sl.stop - sl.start:
+                raise ValueError(f"block {name!r} has {block.shape[1]} features; fit saw "
+                                 f"{sl.stop - sl.start}.")
+        return self._stack(blocks, fit=False)
+
+    def _stack(self, blocks, fit):
+        scaled = []
+        for scaler, block in zip(self.scalers_, blocks.data):
+            if not sparse.issparse(block):
+                block = np.asarray(block, dtype=np.float64)
+            scaled.append(scaler.fit_transform(block) if fit else scaler.transform(block))
+        if any(sparse.issparse(b) for b in scaled):
+            return sparse.csr_matrix(sparse.hstack([sparse.csr_matrix(b) for b in scaled]))
+        return np.hstack(scaled)
+
+    def groups(self, group_size=None):
+        """Groups of stacked columns: one per modality, or finer ones inside each.
+
+        Parameters
+        ----------
+        group_size : int, default=None
+            None for one group per modality; else groups of that many
+            consecutive features inside each modality, named ``modality/k``.
+
+        Returns
+        -------
+        groups : dict of {str: ndarray of int}
+            Column indices of each group in the stacked design.
+        """
+        check_is_fitted(self)
+        groups = {}
+        for name, sl in self.modality_slices_.items():
+            if group_size is None:
+                groups[name] = np.arange(sl.start, sl.stop)
+                continue
+            for k, a in enumerate(range(sl.start, sl.stop, group_size)):
+                groups[f"{name}/{k}"] = np.arange(a, min(a + group_size, sl.stop))
+        return groups
 
 
 class FusionRegressor(RegressorMixin, BaseEstimator):
@@ -164,6 +318,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
+    stacker_ : BlockStacker
+        The fitted scaling and stacking of the blocks.
     model_ : estimator
         The fitted sparsefuse estimator on the stacked, scaled blocks.
     alpha_ : float
@@ -216,34 +372,6 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
 
-    def _stack(self, blocks, fit):
-        if fit:
-            self.scalers_ = [MaxAbsScaler() if sparse.issparse(b) else StandardScaler()
-                             for b in blocks.data]
-        scaled = []
-        for scaler, block in zip(self.scalers_, blocks.data):
-            if not sparse.issparse(block):
-                block = np.asarray(block, dtype=np.float64)
-            scaled.append(scaler.fit_transform(block) if fit else scaler.transform(block))
-        if any(sparse.issparse(b) for b in scaled):
-            return sparse.csr_matrix(sparse.hstack([sparse.csr_matrix(b) for b in scaled]))
-        return np.hstack(scaled)
-
-    def _groups(self, blocks):
-        groups, start = {}, 0
-        self.modality_slices_ = {}
-        for name, block in zip(blocks.names, blocks.data):
-            width = block.shape[1]
-            self.modality_slices_[name] = slice(start, start + width)
-            if self.group_size is None:
-                groups[name] = np.arange(start, start + width)
-            else:
-                for k, a in enumerate(range(0, width, self.group_size)):
-                    groups[f"{name}/{k}"] = np.arange(start + a,
-                                                      start + min(a + self.group_size, width))
-            start += width
-        return groups
-
     def _check_params(self):
         if self.penalty not in PENALTIES:
             raise ValueError(f"penalty must be one of {PENALTIES}; got {self.penalty!r}.")
@@ -282,10 +410,12 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"y must be 1-D with one value per sample ({blocks.shape[0]}); got shape "
                 f"{y.shape}.")
-        self.modality_names_ = blocks.names
-        self.feature_names_ = blocks.feature_names
-        Z = self._stack(blocks, fit=True)
-        groups = self._groups(blocks)
+        self.stacker_ = BlockStacker()
+        Z = self.stacker_.fit_transform(blocks)
+        self.modality_names_ = self.stacker_.modality_names_
+        self.modality_slices_ = self.stacker_.modality_slices_
+        self.feature_names_ = self.stacker_.feature_names_
+        groups = self.stacker_.groups(self.group_size)
         tau = 0.0 if self.penalty == "group" else self.l1_ratio
         common = dict(tol=self.tol, max_iter=self.max_iter)
         if self.penalty == "l1":
@@ -326,17 +456,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             Predicted values.
         """
         check_is_fitted(self)
-        blocks = as_blocks(X, self.modality_names)
-        if blocks.names != self.modality_names_:
-            raise ValueError(
-                f"blocks {blocks.names} do not match the blocks seen in fit "
-                f"{self.modality_names_}.")
-        for name, block in zip(blocks.names, blocks.data):
-            expected = self.modality_slices_[name].stop - self.modality_slices_[name].start
-            if block.shape[1] != expected:
-                raise ValueError(f"block {name!r} has {block.shape[1]} features; fit saw "
-                                 f"{expected}.")
-        Z = self._stack(blocks, fit=False)
+        Z = self.stacker_.transform(as_blocks(X, self.modality_names))
         return np.asarray(Z @ self.coef_).ravel() + self.intercept_
 
     def report(self, top=5, file=None):

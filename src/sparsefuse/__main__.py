@@ -1,0 +1,7 @@
+"""``python -m sparsefuse``: the ``sparsefuse`` command."""
+
+import sys
+
+from sparsefuse.cli import main
+
+sys.exit(main())

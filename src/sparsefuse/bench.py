@@ -1,0 +1,549 @@
+"""Side-by-side timing of sparsefuse, scikit-learn, celer and skglm.
+
+Run it as ``sparsefuse bench`` or ``python benchmarks/compare.py`` (same
+options: ``--quick`` for a smoke run, ``--ablation`` to switch sparsefuse's
+devices off one at a time, ``--group`` for the group lasso problems). It needs
+the ``bench`` extra (``pip install "sparsefuse[bench]"``); news20 is read
+from ``--data-dir`` (default ``../shared/data`` next to the repository) and
+skipped with a message when absent.
+
+Metric. For every problem and workload, the reference optimum ``P*`` of each
+point is the best objective any solver reached, a very tight sparsefuse run
+included. A solver's time is that of its fastest run, over a ladder of its own
+``tol`` values from loose to tight, whose every point reaches relative
+suboptimality ``(P(w) - P*) / P(0) <= 1e-6``; each time is the best of
+``--repeat`` runs. BLAS runs on one thread.
+
+Workloads: a path of 20 alphas from alpha_max to alpha_max / 100, warm-started
+the way each solver does it best, and single fits at alpha_max / 10 and
+alpha_max / 100; the sparse problems also with ``fit_intercept=True``.
+
+It prints a markdown table of times and ratios, and writes every number with
+the machine description to ``--json``.
+"""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from scipy import sparse  # noqa: E402
+
+import sparsefuse  # noqa: E402
+from sparsefuse.datasets import load_leukemia  # noqa: E402
+
+# The shared datasets sit next to the repository: ../shared/data from its root.
+DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
+
+SUBOPT = 1e-6
+# Half-decade steps, so that no solver loses much to the coarseness of the ladder.
+TOLS = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10,
+        1e-12]
+
+
+# --- problems -----------------------------------------------------------------
+
+def leukemia(data_dir):
+    X, y = load_leukemia()
+    return X, y
+
+
+def news20(data_dir):
+    """news20 TF-IDF (log-tf, idf, L2 rows); y = +1 for comp.* (labels 2..6)."""
+    counts = sparse.load_npz(Path(data_dir) / "news20.npz").tocsr().astype(np.float64)
+    labels = np.load(Path(data_dir) / "news20_labels.npz")["label"]
+    X = counts.copy()
+    X.data = 1.0 + np.log(X.data)
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    idf = np.log((1.0 + X.shape[0]) / (1.0 + df)) + 1.0
+    X = X @ sparse.diags(idf)
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    X = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ X
+    y = np.where((labels >= 2) & (labels <= 6), 1.0, -1.0)
+    return sparse.csc_matrix(X), y
+
+
+def ar1_dense(data_dir, n_samples=500, n_features=5000, rho=0.5, seed=0):
+    """Gaussian design with corr(x_j, x_k) = rho^|j - k|, 50 true features."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n_samples, n_features), order="F")
+    X[:, 0] = rng.standard_normal(n_samples)
+    for j in range(1, n_features):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n_samples)
+    w = np.zeros(n_features)
+    support = rng.choice(n_features, min(50, n_features), replace=False)
+    w[support] = rng.standard_normal(len(support))
+    y = X @ w
+    y += rng.standard_normal(n_samples) * np.std(y) / 3.0  # SNR 3
+    return X, y
+
+
+def zipf_sparse(data_dir, n_samples=20_000, n_features=100_000, nnz_per_row=50, seed=0):
+    """Text-like counts: column j appears with probability ~ 1 / (j + 10)."""
+    rng = np.random.default_rng(seed)
+    freq = 1.0 / (np.arange(n_features) + 10.0)
+    freq /= freq.sum()
+    nnz = n_samples * nnz_per_row
+    rows = np.repeat(np.arange(n_samples), nnz_per_row)
+    cols = rng.choice(n_features, size=nnz, p=freq)
+    vals = rng.poisson(1.0, nnz) + 1.0
+    X = sparse.csr_matrix((vals, (rows, cols)), shape=(n_samples, n_features))
+    X.sum_duplicates()
+    X.data = np.log1p(X.data)
+    w = np.zeros(n_features)
+    support = rng.choice(min(2000, n_features), 100, replace=False)  # frequent terms
+    w[support] = rng.standard_normal(100)
+    y = X @ w
+    y += rng.standard_normal(n_samples) * np.std(y) / 3.0
+    return sparse.csc_matrix(X), y
+
+
+def contiguous_sizes(n_features, size):
+    sizes = [size] * (n_features // size)
+    if n_features % size:
+        sizes.append(n_features % size)
+    return sizes
+
+
+def debian(data_dir, fine=False):
+    """The five-modality Debian problem, blocks scaled without centring."""
+    from sparsefuse.datasets import load_debian_packages
+
+    data = load_debian_packages()
+    blocks, sizes = [], []
+    for block in data.blocks.values():
+        scale = np.sqrt(np.asarray(block.multiply(block).sum(axis=0)).ravel())
+        block = block @ sparse.diags(1.0 / np.where(scale > 0, scale, 1.0))
+        blocks.append(block)
+        sizes += contiguous_sizes(block.shape[1], 50) if fine else [block.shape[1]]
+    X = sparse.csc_matrix(sparse.hstack(blocks))
+    return X, data.target - data.target.mean(), sizes
+
+
+GROUP_PROBLEMS = {
+    "ar1-dense/10": lambda d: (*ar1_dense(d), [10] * 500),
+    "leukemia/10": lambda d: (*leukemia(d), contiguous_sizes(7129, 10)),
+    "news20/50": lambda d: (*news20(d), contiguous_sizes(62061, 50)),
+    "debian/modality": lambda d: debian(d),
+    "debian/50": lambda d: debian(d, fine=True),
+}
+
+
+PROBLEMS = {
+    "leukemia": leukemia,
+    "news20": news20,
+    "ar1-dense": ar1_dense,
+    "zipf-sparse": zipf_sparse,
+}
+
+
+# --- objective ----------------------------------------------------------------
+
+def objective(X, y, w, b, alpha):
+    r = y - X @ w - b
+    return 0.5 * r @ r / len(y) + alpha * np.abs(w).sum()
+
+
+def group_objective(X, y, w, b, alpha, sizes):
+    r = y - X @ w - b
+    return 0.5 * r @ r / len(y) + alpha * sum(np.linalg.norm(w[g]) for g in
+                                              group_indices(sizes))
+
+
+def group_alpha_max(X, y, sizes):
+    corr = X.T @ y / len(y)
+    return max(np.linalg.norm(corr[g]) for g in group_indices(sizes))
+
+
+def alpha_max(X, y, fit_intercept):
+    yc = y - y.mean() if fit_intercept else y
+    return np.abs(X.T @ yc).max() / len(y)
+
+
+# --- solvers: each returns a list of (coef, intercept), one per alpha --------
+
+def run_sparsefuse(X, y, alphas, fit_intercept, tol, **devices):
+    if len(alphas) > 1 or not fit_intercept:
+        _, coefs, _ = sparsefuse.lasso_path(
+            X, y, alphas=alphas, tol=tol, max_iter=100_000, fit_intercept=fit_intercept,
+            **devices)
+        # alphas come in decreasing order, as lasso_path returns them
+        mean = np.asarray(X.mean(axis=0)).ravel()
+        return [(coefs[:, k], y.mean() - mean @ coefs[:, k] if fit_intercept else 0.0)
+                for k in range(len(alphas))]
+    model = sparsefuse.Lasso(alpha=alphas[0], tol=tol, max_iter=100_000,
+                             fit_intercept=True).fit(X, y)
+    return [(model.coef_, model.intercept_)]
+
+
+def run_sklearn(X, y, alphas, fit_intercept, tol):
+    from sklearn.linear_model import Lasso, lasso_path
+
+    if not fit_intercept:
+        _, coefs, _ = lasso_path(X, y, alphas=alphas, tol=tol, max_iter=100_000)
+        return [(coefs[:, k], 0.0) for k in range(len(alphas))]
+    model = Lasso(tol=tol, max_iter=100_000, warm_start=True, fit_intercept=True)
+    out = []
+    for alpha in alphas:
+        model.set_params(alpha=alpha).fit(X, y)
+        out.append((model.coef_.copy(), model.intercept_))
+    return out
+
+
+def run_celer(X, y, alphas, fit_intercept, tol):
+    import celer
+
+    if not fit_intercept:
+        _, coefs, _ = celer.celer_path(X, y, "lasso", alphas=np.asarray(alphas), tol=tol,
+                                       max_epochs=100_000, prune=True)
+        return [(coefs[:, k], 0.0) for k in range(len(alphas))]
+    model = celer.Lasso(tol=tol, max_epochs=100_000, warm_start=True, fit_intercept=True)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((model.coef_.copy(), model.intercept_))
+    return out
+
+
+def run_skglm(X, y, alphas, fit_intercept, tol):
+    import skglm
+
+    model = skglm.Lasso(tol=tol, max_epochs=100_000, warm_start=True,
+                        fit_intercept=fit_intercept)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).copy(), float(model.intercept_)))
+    return out
+
+
+def group_indices(sizes):
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def run_sparsefuse_group(X, y, alphas, fit_intercept, tol, sizes=None, **devices):
+    _, coefs, _ = sparsefuse.group_lasso_path(
+        X, y, sizes, weights=np.ones(len(sizes)), alphas=alphas, tol=tol, max_iter=100_000,
+        fit_intercept=fit_intercept, **devices)
+    return [(coefs[:, k], 0.0) for k in range(len(alphas))]
+
+
+def run_skglm_group(X, y, alphas, fit_intercept, tol, sizes=None):
+    import skglm
+
+    model = skglm.GroupLasso(groups=list(sizes), tol=tol, max_epochs=100_000,
+                             warm_start=True, fit_intercept=fit_intercept)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).copy(), 0.0))
+    return out
+
+
+def run_celer_group(X, y, alphas, fit_intercept, tol, sizes=None):
+    import celer
+
+    model = celer.GroupLasso(groups=list(sizes), tol=tol, max_epochs=100_000,
+                             warm_start=True, fit_intercept=fit_intercept)
+    out = []
+    for alpha in alphas:
+        model.alpha = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).copy(), 0.0))
+    return out
+
+
+GROUP_SOLVERS = {
+    "sparsefuse": run_sparsefuse_group,
+    "celer": run_celer_group,
+    "skglm": run_skglm_group,
+}
+
+
+SOLVERS = {
+    "sparsefuse": run_sparsefuse,
+    "scikit-learn": run_sklearn,
+    "celer": run_celer,
+    "skglm": run_skglm,
+}
+
+ABLATIONS = {
+    "all devices": {},
+    "working sets everywhere": {"working_set": True},
+    "no Anderson": {"anderson": 0},
+    "no working sets": {"working_set": False},
+    "no working sets, no strong rules": {"working_set": False, "strong_rules": False},
+    "no screening": {"screening": False},
+    "plain CD": {"working_set": False, "strong_rules": False, "screening": False,
+                 "anderson": 0},
+}
+
+
+# --- measurement ----------------------------------------------------------------
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - start, out
+
+
+def objectives(X, y, alphas, solution, sizes=None):
+    if sizes is not None:
+        return np.array([group_objective(X, y, w, b, a, sizes)
+                         for (w, b), a in zip(solution, alphas)])
+    return np.array([objective(X, y, w, b, a) for (w, b), a in zip(solution, alphas)])
+
+
+def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budget, **kw):
+    """Loosest tol meeting the suboptimality target; its best time over repeats."""
+    spent = 0.0
+    for tol in TOLS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            seconds, sol = timed(fn, X, y, alphas, fit_intercept, tol, **kw)
+        spent += seconds
+        subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
+        if np.all(subopt <= SUBOPT):
+            for _ in range(repeat - 1):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    seconds = min(seconds, timed(fn, X, y, alphas, fit_intercept, tol, **kw)[0])
+            return {"time": seconds, "tol": tol, "subopt": float(subopt.max())}
+        if spent > budget:
+            return {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
+                    "subopt": float(subopt.max())}
+    return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": float(subopt.max())}
+
+
+def workloads(X, y, fit_intercept):
+    a_max = alpha_max(X, y, fit_intercept)
+    return {
+        "path-20": list(np.geomspace(a_max, a_max / 100, 20)),
+        "alpha_max/10": [a_max / 10],
+        "alpha_max/100": [a_max / 100],
+    }
+
+
+def warm_up(solvers, X, y):
+    """Compile JIT code (skglm) and load libraries outside the timings."""
+    Xs, ys = X[:50], y[:50]
+    alphas = [alpha_max(Xs, ys, False) / 10]
+    for fn in solvers.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for fi in (False, True):
+                fn(Xs, ys, alphas, fi, 1e-4)
+
+
+def machine():
+    info = {"python": platform.python_version(), "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "sparsefuse": sparsefuse.__version__}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info["cores"] = os.cpu_count()
+    for pkg in ("numpy", "scipy", "sklearn", "celer", "skglm"):
+        try:
+            info[pkg] = __import__(pkg).__version__
+        except ImportError:
+            info[pkg] = None
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [(p.get("internal_api"), p.get("num_threads"), p.get("architecture"))
+                        for p in threadpool_info()]
+    except ImportError:
+        pass
+    return info
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="sparsefuse bench",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR),
+                        help="folder with news20.npz and news20_labels.npz")
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=list(SOLVERS))
+    parser.add_argument("--workloads", nargs="+", default=None)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="seconds a solver may spend on one workload's tol ladder")
+    parser.add_argument("--quick", action="store_true",
+                        help="leukemia and the dense synthetic problem, one repeat")
+    parser.add_argument("--ablation", action="store_true",
+                        help="time sparsefuse with each device switched off")
+    parser.add_argument("--group", action="store_true",
+                        help="group lasso problems (weights 1) against celer and skglm")
+    parser.add_argument("--json", default=None, help="write all results here")
+    args = parser.parse_args(argv)
+    if args.group:
+        return main_group(args)
+    if args.quick:
+        args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
+        args.repeat = 1
+
+    solvers = {k: SOLVERS[k] for k in args.solvers}
+    if args.ablation:
+        solvers = {"sparsefuse": run_sparsefuse}
+    available = {}
+    for name, fn in solvers.items():
+        try:
+            warm_up({name: fn}, *ar1_dense(None, 60, 40))
+            warm_up({name: fn}, *zipf_sparse(None, 60, 400, 5))
+            available[name] = fn
+        except ImportError as exc:
+            print(f"skipping {name}: {exc}")
+
+    results = []
+    for problem in args.problems:
+        try:
+            X, y = PROBLEMS[problem](args.data_dir)
+        except FileNotFoundError as exc:
+            print(f"skipping {problem}: {exc}")
+            continue
+        intercepts = [False, True] if sparse.issparse(X) else [False]
+        for fit_intercept in intercepts:
+            for workload, alphas in workloads(X, y, fit_intercept).items():
+                if args.workloads and workload not in args.workloads:
+                    continue
+                label = f"{problem}{' +intercept' if fit_intercept else ''}"
+                # Reference: a very tight sparsefuse run and every solver's best.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ref = run_sparsefuse(X, y, alphas, fit_intercept, 1e-14)
+                p_star = objectives(X, y, alphas, ref)
+                b0 = y.mean() if fit_intercept else 0.0
+                p_zero = 0.5 * np.sum((y - b0) ** 2) / len(y)
+                runs = {}
+                if args.ablation:
+                    for ab_name, devices in ABLATIONS.items():
+                        runs[ab_name] = measure(ab_name, run_sparsefuse, X, y, alphas,
+                                                fit_intercept, p_star, p_zero, args.repeat,
+                                                args.budget, **devices)
+                else:
+                    for name, fn in available.items():
+                        runs[name] = measure(name, fn, X, y, alphas, fit_intercept, p_star,
+                                             p_zero, args.repeat, args.budget)
+                row = {"problem": label, "shape": list(X.shape), "workload": workload,
+                       "runs": runs}
+                results.append(row)
+                print(format_row(row), flush=True)
+
+    print()
+    print(markdown_table(results, ablation=args.ablation))
+    info = machine()
+    print()
+    print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+
+
+def main_group(args):
+    """The group lasso benchmark: a 20-alpha path per problem, no intercept."""
+    problems = [p for p in GROUP_PROBLEMS if p.split("/")[0] in args.problems
+                or p in args.problems] or list(GROUP_PROBLEMS)
+    if args.quick:
+        problems = [p for p in problems if p.startswith(("leukemia", "ar1"))]
+        args.repeat = 1
+    available = {}
+    for name, fn in GROUP_SOLVERS.items():
+        try:
+            Xw, yw = ar1_dense(None, 60, 40)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn(Xw, yw, [group_alpha_max(Xw, yw, [10] * 4) / 5], False, 1e-4,
+                   sizes=[10] * 4)
+                Xs, ys = zipf_sparse(None, 60, 400, 5)
+                fn(Xs, ys, [group_alpha_max(Xs, ys, [10] * 40) / 5], False, 1e-4,
+                   sizes=[10] * 40)
+            available[name] = fn
+        except ImportError as exc:
+            print(f"skipping {name}: {exc}")
+    results = []
+    for problem in problems:
+        try:
+            X, y, sizes = GROUP_PROBLEMS[problem](args.data_dir)
+        except FileNotFoundError as exc:
+            print(f"skipping {problem}: {exc}")
+            continue
+        top = group_alpha_max(X, y, sizes)
+        alphas = list(np.geomspace(top, top / 100, 20))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = run_sparsefuse_group(X, y, alphas, False, 1e-14, sizes=sizes)
+        p_star = objectives(X, y, alphas, ref, sizes)
+        p_zero = 0.5 * (y @ y) / len(y)
+        runs = {name: measure(name, fn, X, y, alphas, False, p_star, p_zero, args.repeat,
+                              args.budget, sizes=sizes)
+                for name, fn in available.items()}
+        row = {"problem": f"{problem} ({len(sizes)} groups)", "shape": list(X.shape),
+               "workload": "path-20", "runs": runs}
+        results.append(row)
+        print(format_row(row), flush=True)
+    print()
+    print(markdown_table(results, ablation=False))
+    info = machine()
+    print()
+    print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+
+
+def fmt_time(run):
+    return f"{run['time']:.3g}" if run.get("time") else "n/a"
+
+
+def format_row(row):
+    parts = [f"{k}: {fmt_time(v)}s (tol {v.get('tol')})" for k, v in row["runs"].items()]
+    return f"{row['problem']:<24} {row['workload']:<14} " + "; ".join(parts)
+
+
+def markdown_table(results, ablation=False):
+    names = list(results[0]["runs"]) if results else []
+    head = "| problem | workload | " + " | ".join(f"{n} (s)" for n in names)
+    with_sklearn = "scikit-learn" in names
+    if not ablation:
+        head += (" | scikit-learn / sparsefuse" if with_sklearn else "") + \
+            " | best of celer, skglm / sparsefuse |"
+    else:
+        head += " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for row in results:
+        runs = row["runs"]
+        cells = [row["problem"], row["workload"]] + [fmt_time(runs[n]) for n in names]
+        if not ablation:
+            ours = runs.get("sparsefuse", {}).get("time")
+            sk = runs.get("scikit-learn", {}).get("time")
+            peers = [runs[n]["time"] for n in ("celer", "skglm")
+                     if n in runs and runs[n].get("time")]
+            if with_sklearn:
+                cells.append(f"{sk / ours:.1f}x" if ours and sk else "n/a")
+            cells.append(f"{min(peers) / ours:.2f}x" if ours and peers else "n/a")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

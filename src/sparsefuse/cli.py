@@ -1,0 +1,408 @@
+"""The ``sparsefuse`` command: ``demo``, ``fit``, ``path`` and ``bench``.
+
+Every error the user can cause (a missing or malformed file, a wrong format,
+an unknown column, a bad option value) ends with one line on standard error
+and exit code 2, never a traceback.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+import sparsefuse
+
+FORMATS = ("libsvm", "npz", "csv")
+PENALTIES = ("l1", "elasticnet", "group", "sparse_group")
+
+
+class UsageError(Exception):
+    """A problem with the user's input, reported as one line and exit code 2."""
+
+
+# --- progress -----------------------------------------------------------------
+
+class Progress:
+    """A tqdm bar when tqdm is installed and output is not quiet; else nothing."""
+
+    def __init__(self, total, desc, quiet):
+        self.bar = None
+        if not quiet:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
+
+    def update(self, n=1):
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- data files -------------------------------------------------------------------
+
+def load_data(path, fmt, target=None):
+    """Read X, y and feature names from a libsvm, npz or csv file.
+
+    - libsvm: the target is in the file (``--target`` is not used);
+    - npz: a NumPy archive with arrays ``X`` (2-D) and ``y``, or the
+      ``data/indices/indptr/shape`` of a SciPy sparse matrix plus ``y``;
+    - csv: a header row of column names; ``--target`` names the target column,
+      every other column is a feature.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "libsvm":
+        from sklearn.datasets import load_svmlight_file
+
+        try:
+            X, y = load_svmlight_file(str(path))
+        except (ValueError, RuntimeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: not a valid libsvm file ({_one_line(exc)})") from None
+        names = [f"x{j}" for j in range(X.shape[1])]
+    elif fmt == "npz":
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise UsageError(f"{path}: not a valid npz file ({_one_line(exc)})") from None
+        keys = set(archive.files)
+        if "y" not in keys:
+            raise UsageError(f"{path}: the npz archive has no array 'y' (found {sorted(keys)})")
+        y = archive["y"]
+        if "X" in keys:
+            X = archive["X"]
+        elif {"data", "indices", "indptr", "shape"} <= keys:
+            fmt_name = str(archive["format"]) if "format" in keys else "csr"
+            cls = sparse.csc_matrix if fmt_name.startswith("csc") else sparse.csr_matrix
+            try:
+                X = cls((archive["data"], archive["indices"], archive["indptr"]),
+                        shape=tuple(archive["shape"]))
+            except (ValueError, TypeError) as exc:
+                raise UsageError(f"{path}: inconsistent sparse arrays ({_one_line(exc)})") from None
+        else:
+            raise UsageError(f"{path}: the npz archive needs 'X' or the arrays of a sparse "
+                             f"matrix (found {sorted(keys)})")
+        names = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
+    else:
+        import csv
+
+        try:
+            with open(path, newline="") as f:
+                rows = list(csv.reader(f))
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
+        if len(rows) < 2:
+            raise UsageError(f"{path}: a csv file needs a header row and at least one data row")
+        header, body = rows[0], rows[1:]
+        if target is None:
+            raise UsageError("--target is required with --format csv (the target column name)")
+        if target not in header:
+            raise UsageError(f"{path}: unknown target column {target!r} "
+                             f"(columns: {', '.join(header[:10])}{'...' if len(header) > 10 else ''})")
+        widths = {len(r) for r in body}
+        if widths != {len(header)}:
+            raise UsageError(f"{path}: rows have {sorted(widths)} fields but the header has "
+                             f"{len(header)}; check the separator")
+        try:
+            values = np.array(body, dtype=np.float64)
+        except ValueError as exc:
+            raise UsageError(f"{path}: non-numeric value ({_one_line(exc)})") from None
+        k = header.index(target)
+        y = values[:, k]
+        X = np.delete(values, k, axis=1)
+        names = [h for j, h in enumerate(header) if j != k]
+    if getattr(X, "ndim", 2) != 2 or np.ndim(y) != 1 or X.shape[0] != len(y):
+        raise UsageError(f"{path}: X must be 2-D and y 1-D with one value per row "
+                         f"(got X {getattr(X, 'shape', None)}, y {np.shape(y)})")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise UsageError(f"{path}: no samples or no features")
+    return X, np.asarray(y, dtype=np.float64), names
+
+
+def parse_groups(spec, names):
+    """``--groups``: an int (contiguous blocks) or a JSON file {name: columns}."""
+    if spec is None:
+        raise UsageError("--groups is required with the group penalties "
+                         "(an int block size, or a JSON file {name: columns})")
+    if spec.isdigit():
+        return int(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise UsageError(f"--groups: {spec!r} is neither an int nor an existing JSON file")
+    try:
+        groups = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid JSON ({_one_line(exc)})") from None
+    if not isinstance(groups, dict):
+        raise UsageError(f"{path}: groups must be a JSON object {{name: [columns]}}")
+    position = {n: j for j, n in enumerate(names)}
+    resolved = {}
+    for key, columns in groups.items():
+        if not isinstance(columns, list):
+            raise UsageError(f"{path}: group {key!r} must be a list of columns")
+        idx = []
+        for c in columns:
+            if isinstance(c, str):
+                if c not in position:
+                    raise UsageError(f"{path}: group {key!r} names unknown column {c!r}")
+                idx.append(position[c])
+            elif isinstance(c, int):
+                idx.append(c)
+            else:
+                raise UsageError(f"{path}: group {key!r} has a column that is neither a name "
+                                 "nor an index")
+        resolved[key] = idx
+    return resolved
+
+
+def _one_line(exc):
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+# --- estimators from options -----------------------------------------------------------
+
+def build_estimator(args, groups):
+    common = dict(tol=args.tol, max_iter=args.max_iter, fit_intercept=not args.no_intercept)
+    l1_ratio = args.l1_ratio
+    if args.penalty == "l1":
+        if args.alpha is not None:
+            return sparsefuse.Lasso(alpha=args.alpha, **common)
+        return sparsefuse.LassoCV(cv=args.cv, alphas=args.n_alphas, eps=args.eps, **common)
+    if args.penalty == "elasticnet":
+        if args.alpha is not None:
+            return sparsefuse.ElasticNet(alpha=args.alpha, l1_ratio=l1_ratio, **common)
+        return sparsefuse.ElasticNetCV(l1_ratio=l1_ratio, cv=args.cv, alphas=args.n_alphas,
+                                       eps=args.eps, **common)
+    tau = 0.0 if args.penalty == "group" else l1_ratio
+    if args.alpha is not None:
+        return sparsefuse.SparseGroupLasso(groups, args.alpha, l1_ratio=tau, **common)
+    return sparsefuse.GroupLassoCV(groups, l1_ratio=tau, cv=args.cv, alphas=args.n_alphas,
+                                   eps=args.eps, **common)
+
+
+def model_document(model, args, names, n_samples):
+    coef = np.asarray(model.coef_)
+    doc = {
+        "sparsefuse_version": sparsefuse.__version__,
+        "penalty": args.penalty,
+        "alpha": float(getattr(model, "alpha_", getattr(model, "alpha", np.nan))),
+        "l1_ratio": args.l1_ratio if args.penalty in ("elasticnet", "sparse_group") else
+        (1.0 if args.penalty == "l1" else 0.0),
+        "intercept": float(model.intercept_),
+        "dual_gap": float(model.dual_gap_),
+        "n_iter": int(model.n_iter_),
+        "n_samples": int(n_samples),
+        "n_features": int(coef.size),
+        "feature_names": list(names),
+        "coef": {names[j]: float(coef[j]) for j in np.flatnonzero(coef)},
+    }
+    if hasattr(model, "groups_"):
+        doc["groups"] = {str(name): [names[j] for j in idx]
+                         for name, idx in zip(model.group_names_, model.groups_)}
+        doc["active_groups"] = [str(g) for g in model.active_groups_]
+    if hasattr(model, "alpha_"):
+        doc["cv"] = {"alphas": [float(a) for a in np.ravel(model.alphas_)],
+                     "mean_mse": [float(m) for m in np.ravel(model.mse_path_.mean(axis=-1))]}
+    return doc
+
+
+# --- commands -----------------------------------------------------------------
+
+def cmd_fit(args):
+    X, y, names = load_data(args.data, args.format, args.target)
+    groups = parse_groups(args.groups, names) if args.penalty in ("group", "sparse_group") else None
+    model = build_estimator(args, groups)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.fit(X, y)
+        except ValueError as exc:
+            raise UsageError(_one_line(exc)) from None
+    for w in caught:
+        if not args.quiet and issubclass(w.category, UserWarning):
+            print(f"sparsefuse: warning: {_one_line(w.message)}", file=sys.stderr)
+    doc = model_document(model, args, names, X.shape[0])
+    doc["fit_seconds"] = time.perf_counter() - start
+    Path(args.out).write_text(json.dumps(doc, indent=1))
+    if not args.quiet:
+        print(f"{args.penalty}: alpha={doc['alpha']:.4g}, {len(doc['coef'])} of "
+              f"{doc['n_features']} coefficients nonzero, duality gap {doc['dual_gap']:.2e}, "
+              f"{doc['fit_seconds']:.2f}s -> {args.out}")
+    return 0
+
+
+def cmd_path(args):
+    X, y, names = load_data(args.data, args.format, args.target)
+    common = dict(alphas=args.n_alphas, eps=args.eps, tol=args.tol, max_iter=args.max_iter,
+                  fit_intercept=not args.no_intercept)
+    progress = Progress(1, "path", args.quiet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if args.penalty in ("group", "sparse_group"):
+                groups = parse_groups(args.groups, names)
+                tau = 0.0 if args.penalty == "group" else args.l1_ratio
+                alphas, coefs, gaps = sparsefuse.group_lasso_path(X, y, groups, l1_ratio=tau,
+                                                                   **common)
+            else:
+                l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
+                alphas, coefs, gaps = sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, **common)
+        except ValueError as exc:
+            raise UsageError(_one_line(exc)) from None
+    progress.update()
+    progress.close()
+    if not args.quiet:
+        print(f"{'alpha':>12} {'nonzero':>8} {'duality gap':>12}")
+        for a, c, g in zip(alphas, coefs.T, gaps):
+            print(f"{a:>12.4g} {np.count_nonzero(c):>8d} {g:>12.2e}")
+    if args.out:
+        Path(args.out).write_text(json.dumps({
+            "penalty": args.penalty, "alphas": [float(a) for a in alphas],
+            "dual_gaps": [float(g) for g in gaps], "feature_names": list(names),
+            "coefs": [{names[j]: float(c[j]) for j in np.flatnonzero(c)} for c in coefs.T],
+        }, indent=1))
+    if args.plot:
+        save_path_plot(alphas, coefs, args.plot, title=f"{args.penalty} path of {args.data}")
+    return 0
+
+
+def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
+    """Coefficient paths against alpha (log scale), optionally coloured by block."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError("plots need matplotlib: pip install 'sparsefuse[plot]'") from None
+    fig, ax = plt.subplots(figsize=(8, 5))
+    shown = np.flatnonzero(np.any(coefs != 0, axis=1))
+    # the features with the largest coefficients, to keep the figure readable
+    shown = shown[np.argsort(-np.abs(coefs[shown]).max(axis=1))][:300]
+    seen = set()
+    for j in shown:
+        color = None if colors is None else colors[j]
+        label = None
+        if labels is not None and labels[j] not in seen:
+            label = labels[j]
+            seen.add(label)
+        ax.plot(alphas, coefs[j], color=color, lw=0.8, label=label)
+    ax.set_xscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("alpha")
+    ax.set_ylabel("coefficient")
+    ax.set_title(title)
+    if labels is not None:
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(filename, dpi=110)
+    plt.close(fig)
+
+
+def cmd_bench(args, rest):
+    from sparsefuse import bench
+
+    return bench.main((["--quick"] if args.quick else []) + rest) or 0
+
+
+def cmd_demo(args):
+    from sparsefuse.demo import run_demo
+
+    run_demo(out_dir=args.out_dir, quiet=args.quiet, n_jobs=args.n_jobs,
+             n_samples=args.n_samples)
+    return 0
+
+
+# --- entry point -------------------------------------------------------------------
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sparsefuse", description="Certified sparse linear models for multimodal data.")
+    parser.add_argument("--version", action="version", version=sparsefuse.__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="fusion of the built-in Debian package data")
+    demo.add_argument("--out-dir", default="sparsefuse-demo", help="where the PNG plots go")
+    demo.add_argument("--n-jobs", type=int, default=2)
+    demo.add_argument("--n-samples", type=int, default=None,
+                      help="a random subset of the packages, for a quicker run")
+    demo.add_argument("--quiet", action="store_true")
+
+    for name, text in (("fit", "fit one model and save it as JSON"),
+                       ("path", "compute a regularization path")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("data", help="data file")
+        p.add_argument("--format", choices=FORMATS, required=True)
+        p.add_argument("--target", help="target column (csv)")
+        p.add_argument("--penalty", choices=PENALTIES, default="l1")
+        p.add_argument("--l1-ratio", type=float, default=0.5)
+        p.add_argument("--groups", help="int block size, or JSON file {name: columns}")
+        p.add_argument("--eps", type=float, default=1e-3)
+        p.add_argument("--n-alphas", type=int, default=50)
+        p.add_argument("--tol", type=float, default=1e-4)
+        p.add_argument("--max-iter", type=int, default=1000)
+        p.add_argument("--no-intercept", action="store_true")
+        p.add_argument("--quiet", action="store_true", help="no progress or summary")
+        if name == "fit":
+            how = p.add_mutually_exclusive_group(required=True)
+            how.add_argument("--alpha", type=float, help="fixed regularization")
+            how.add_argument("--cv", type=int, help="choose alpha by K-fold CV")
+            p.add_argument("--out", required=True, help="model JSON file")
+        else:
+            p.add_argument("--out", help="path JSON file")
+            p.add_argument("--plot", help="PNG file of the coefficient paths")
+
+    bench = sub.add_parser("bench", help="timing against scikit-learn, celer and skglm "
+                           "(other options go to sparsefuse.bench)")
+    bench.add_argument("--quick", action="store_true")
+    return parser
+
+
+def main(argv=None):
+    """Run the ``sparsefuse`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Arguments (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    code : int
+        0 on success, 2 on a usage or input error.
+    """
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "fit":
+            return cmd_fit(args)
+        if args.command == "path":
+            return cmd_path(args)
+        if args.command == "bench":
+            return cmd_bench(args, rest)
+        return cmd_demo(args)
+    except UsageError as exc:
+        print(f"sparsefuse: error: {exc}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("sparsefuse: error: out of memory", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
