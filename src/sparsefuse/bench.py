@@ -382,7 +382,9 @@ def main(argv=None):
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR),
                         help="folder with news20.npz and news20_labels.npz")
-    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument("--problems", nargs="+", default=None,
+                        choices=list(PROBLEMS) + list(GROUP_PROBLEMS),
+                        help="default: all problems of the chosen mode")
     parser.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=list(SOLVERS))
     parser.add_argument("--workloads", nargs="+", default=None)
     parser.add_argument("--repeat", type=int, default=3)
@@ -398,6 +400,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.group:
         return main_group(args)
+    args.problems = [p for p in (args.problems or PROBLEMS) if p in PROBLEMS]
     if args.quick:
         args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
         args.repeat = 1
@@ -461,8 +464,7 @@ def main(argv=None):
 
 def main_group(args):
     """The group lasso benchmark: a 20-alpha path per problem, no intercept."""
-    problems = [p for p in GROUP_PROBLEMS if p.split("/")[0] in args.problems
-                or p in args.problems] or list(GROUP_PROBLEMS)
+    problems = [p for p in (args.problems or GROUP_PROBLEMS) if p in GROUP_PROBLEMS]
     if args.quick:
         problems = [p for p in problems if p.startswith(("leukemia", "ar1"))]
         args.repeat = 1

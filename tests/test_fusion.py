@@ -1,0 +1,238 @@
+"""Multimodal fusion front end, the built-in data, the demo and the CLI."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sparsefuse.cli import main
+from sparsefuse.datasets import load_debian_packages, load_leukemia
+from sparsefuse.fusion import BlockStacker, Blocks, FusionRegressor
+
+
+def modalities(n=150, seed=0):
+    """Three blocks: a dense informative one, a sparse informative one, noise."""
+    rng = np.random.default_rng(seed)
+    dense = rng.standard_normal((n, 6)) * 3 + 5
+    text = sparse.random(n, 40, density=0.2, random_state=seed, format="csr") * 4
+    noise = rng.standard_normal((n, 10))
+    y = dense[:, :2] @ [1.0, -2.0] + 2 * text[:, :3] @ np.ones(3) + 0.1 * rng.standard_normal(n)
+    return {"dense": dense, "text": text, "noise": noise}, y
+
+
+def test_blocks_container():
+    data, y = modalities()
+    blocks = Blocks(data, feature_names={"dense": [f"d{j}" for j in range(6)]})
+    assert blocks.shape == (150, 56) and len(blocks) == 150
+    assert list(blocks.feature_names["dense"][:2]) == ["d0", "d1"]
+    assert blocks.feature_names["noise"][0] == "noise[0]"
+    sub = blocks[np.arange(10)]
+    assert sub.shape == (10, 56) and sparse.issparse(sub["text"])
+    assert blocks[5:8].shape == (3, 56)
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        Blocks({"a": np.ones((3, 2)), "b": np.ones((4, 2))})
+    with pytest.raises(ValueError, match="2-D"):
+        Blocks({"a": np.ones(3)})
+    with pytest.raises(ValueError, match="names"):
+        Blocks([np.ones((3, 2))], names=["a", "b"])
+    with pytest.raises(ValueError, match="feature names"):
+        Blocks({"a": np.ones((3, 2))}, feature_names={"a": ["x"]})
+
+
+def test_dataframe_blocks_keep_column_names():
+    import pandas as pd
+
+    data, y = modalities()
+    frame = pd.DataFrame(data["dense"], columns=[f"gene{j}" for j in range(6)])
+    model = FusionRegressor("l1", cv=3).fit({"expr": frame, "text": data["text"]}, y)
+    assert model.selected_features_["expr"][:2] == ["gene0", "gene1"]
+
+
+@pytest.mark.parametrize("penalty", ["sparse_group", "group", "l1"])
+def test_selects_the_informative_modalities(penalty):
+    data, y = modalities()
+    model = FusionRegressor(penalty, cv=3, alphas=20).fit(data, y)
+    assert model.score(data, y) > 0.95
+    assert model.modality_importance_["dense"] > 0 and model.modality_importance_["text"] > 0
+    # the pure-noise modality gets at most a trace of the weight
+    assert model.modality_importance_["noise"] < 0.05 * min(
+        model.modality_importance_["dense"], model.modality_importance_["text"])
+    text = model.report(top=3)
+    assert "dense" in text and "alpha" in text
+
+
+def test_scaling_is_learnt_on_fit_and_applied_at_predict():
+    data, y = modalities()
+    stacker = BlockStacker()
+    Z = stacker.fit_transform(data)
+    assert sparse.issparse(Z)
+    dense_part = Z[:, stacker.modality_slices_["dense"]].toarray()
+    np.testing.assert_allclose(dense_part.mean(axis=0), 0, atol=1e-12)
+    assert abs(Z[:, stacker.modality_slices_["text"]]).max() == pytest.approx(1.0)
+    shifted = {k: v[:5] for k, v in data.items()}
+    np.testing.assert_allclose(stacker.transform(shifted).toarray(), Z[:5].toarray())
+    with pytest.raises(ValueError, match="do not match"):
+        stacker.transform({"dense": data["dense"], "text": data["text"]})
+    with pytest.raises(ValueError, match="features; fit saw"):
+        stacker.transform({**data, "noise": data["noise"][:, :3]})
+
+
+def test_group_penalty_drops_a_whole_modality():
+    rng = np.random.default_rng(3)
+    signal, noise = rng.standard_normal((400, 5)), rng.standard_normal((400, 30))
+    y = signal @ np.arange(1.0, 6.0) + 0.5 * rng.standard_normal(400)
+    model = FusionRegressor("group", alpha=0.3).fit({"signal": signal, "noise": noise}, y)
+    assert model.selected_features_["noise"] == [] and model.modality_importance_["noise"] == 0
+    assert len(model.selected_features_["signal"]) == 5
+    assert model.model_.active_groups_ == ["signal"]
+
+
+def test_finer_groups_and_fixed_alpha():
+    data, y = modalities()
+    model = FusionRegressor("group", group_size=4, alpha=0.05).fit(data, y)
+    assert any(g.startswith("text/") for g in model.model_.group_names_)
+    assert model.alpha_ == 0.05
+
+
+def test_sklearn_machinery():
+    data, y = modalities()
+    blocks = Blocks(data)
+    scores = cross_val_score(FusionRegressor(cv=3, alphas=10), blocks, y, cv=3)
+    assert np.all(scores > 0.9)
+    search = GridSearchCV(FusionRegressor(alphas=10, cv=3), {"penalty": ["l1", "group"]},
+                          cv=3).fit(blocks, y)
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_allclose(restored.predict(blocks), search.predict(blocks))
+    pipe = make_pipeline(FunctionTransformer(lambda b: b), FusionRegressor(cv=3, alphas=10))
+    assert pipe.fit(blocks, y).score(blocks, y) > 0.9
+
+
+def test_bad_fusion_parameters():
+    data, y = modalities()
+    with pytest.raises(ValueError, match="penalty"):
+        FusionRegressor("ridge").fit(data, y)
+    with pytest.raises(ValueError, match="group_size"):
+        FusionRegressor(group_size=0).fit(data, y)
+    with pytest.raises(ValueError, match="one value per sample"):
+        FusionRegressor().fit(data, y[:10])
+
+
+def test_debian_loader():
+    data = load_debian_packages(n_samples=3000, random_state=1)
+    assert list(data.blocks) == ["description", "name", "depends", "debtags", "metadata"]
+    for name, block in data.blocks.items():
+        assert sparse.issparse(block) and block.shape[0] == 3000
+        assert len(data.feature_names[name]) == block.shape[1]
+    assert np.all(np.isfinite(data.target)) and data.target.min() >= 0
+    assert len(set(data.packages)) == 3000
+    # Sections are one-hot: exactly one per package.
+    names = data.feature_names["metadata"]
+    section = np.array([n.startswith("Section=") for n in names])
+    np.testing.assert_array_equal(
+        np.asarray(data.blocks["metadata"][:, section].sum(axis=1)).ravel(), 1)
+
+
+def test_leukemia_loader():
+    X, y = load_leukemia()
+    assert X.shape == (72, 7129) and set(np.unique(y)) == {-1.0, 1.0}
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-10)
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    assert main(["demo", "--n-samples", "3000", "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "sparse-group lasso, fused blocks" in out and "Total time" in out
+    assert (tmp_path / "path.png").stat().st_size > 1000
+    assert (tmp_path / "importance.png").stat().st_size > 1000
+
+
+# --- command line --------------------------------------------------------------
+
+@pytest.fixture
+def csv_file(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    y = X[:, 0] - 2 * X[:, 2] + 0.1 * rng.standard_normal(60)
+    path = tmp_path / "data.csv"
+    lines = ["a,b,c,d,target"] + [",".join(f"{v:.6f}" for v in (*x, t)) for x, t in zip(X, y)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_fit_csv_writes_readable_json(csv_file, tmp_path):
+    out = tmp_path / "model.json"
+    assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
+                 "--alpha", "0.05", "--out", str(out), "--quiet"]) == 0
+    doc = json.loads(out.read_text())
+    assert set(doc["coef"]) == {"a", "c"} and doc["feature_names"] == ["a", "b", "c", "d"]
+    assert doc["alpha"] == 0.05 and doc["dual_gap"] >= 0
+
+
+def test_cli_fit_libsvm_cv_and_groups(tmp_path):
+    from sklearn.datasets import dump_svmlight_file
+
+    X, y = load_leukemia()
+    path = tmp_path / "leu.svm"
+    dump_svmlight_file(X[:, :200], y, str(path))
+    out = tmp_path / "m.json"
+    assert main(["fit", str(path), "--format", "libsvm", "--cv", "3", "--n-alphas", "10",
+                 "--out", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())["cv"]["alphas"]
+    groups = tmp_path / "groups.json"
+    groups.write_text(json.dumps({"first": list(range(100)), "second": list(range(100, 200))}))
+    assert main(["fit", str(path), "--format", "libsvm", "--penalty", "group", "--groups",
+                 str(groups), "--alpha", "0.05", "--out", str(out), "--quiet"]) == 0
+    doc = json.loads(out.read_text())
+    assert set(doc["groups"]) == {"first", "second"}
+
+
+def test_cli_path_npz_with_plot(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 8))
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X, y=X[:, 1] + 0.1 * rng.standard_normal(50))
+    out, png = tmp_path / "path.json", tmp_path / "path.png"
+    assert main(["path", str(path), "--format", "npz", "--n-alphas", "8", "--out", str(out),
+                 "--plot", str(png), "--quiet"]) == 0
+    assert len(json.loads(out.read_text())["alphas"]) == 8
+    assert png.stat().st_size > 1000
+
+
+BAD_FILES = [
+    ("csv", "a,b,target\n1,2\n3,4,5\n", "fields but the header has"),
+    ("csv", "a;b;target\n1;2;3\n", "unknown target column"),
+    ("csv", "a,b,target\n1,x,3\n", "non-numeric"),
+    ("csv", "", "header row"),
+    ("libsvm", "1 1:2 2:x\n", "not a valid libsvm"),
+    ("libsvm", "garbage line without colon pairs ::\n", "not a valid libsvm"),
+    ("npz", "not a zip file", "not a valid npz"),
+]
+
+
+@pytest.mark.parametrize("fmt,content,message", BAD_FILES)
+def test_cli_bad_files_are_one_line_errors(tmp_path, capsys, fmt, content, message):
+    path = tmp_path / f"bad.{fmt}"
+    path.write_text(content)
+    code = main(["fit", str(path), "--format", fmt, "--target", "target", "--alpha", "0.1",
+                 "--out", str(tmp_path / "m.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("sparsefuse: error:") and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_missing_file_and_bad_options(tmp_path, capsys, csv_file):
+    assert main(["fit", str(tmp_path / "nope.csv"), "--format", "csv", "--alpha", "1",
+                 "--out", "m.json"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
+                 "--alpha", "-1", "--out", str(tmp_path / "m.json")]) == 2
+    assert "alpha" in capsys.readouterr().err
+    assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
+                 "--penalty", "group", "--alpha", "1", "--out", str(tmp_path / "m.json")]) == 2
+    assert "--groups is required" in capsys.readouterr().err
