@@ -6,7 +6,7 @@ import numpydoc.validate as numpydoc_validate
 import pytest
 
 import sparsefuse
-from sparsefuse import datasets
+from sparsefuse import datasets, fusion
 
 # Not enforced: See Also / Examples / extended summary on every object, and
 # RT02, which forbids scikit-learn's convention of naming a single return
@@ -25,6 +25,14 @@ def public_objects():
                         yield f"sparsefuse.{name}.{attr}"
     for name in datasets.__all__:
         yield f"sparsefuse.datasets.{name}"
+    for name in fusion.__all__:
+        yield f"sparsefuse.fusion.{name}"
+        for attr, member in vars(getattr(fusion, name)).items():
+            if not attr.startswith("_") and callable(member):
+                yield f"sparsefuse.fusion.{name}.{attr}"
+    yield "sparsefuse.group.check_groups"
+    yield "sparsefuse.cli.main"
+    yield "sparsefuse.demo.run_demo"
 
 
 @pytest.mark.parametrize("name", sorted(set(public_objects())))

@@ -251,7 +251,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         return np.hstack(scaled)
 
     def groups(self, group_size=None):
-        """Groups of stacked columns: one per modality, or finer ones inside each.
+        """Return groups of stacked columns: one per modality, or finer ones inside each.
 
         Parameters
         ----------
