@@ -36,10 +36,25 @@ class _Design:
     """
 
     X: object
-    X_offset: np.ndarray
+    dense_offset: np.ndarray | None
     sqrt_sw: np.ndarray | None
     v: np.ndarray
     fit_intercept: bool
+
+    @property
+    def X_offset(self):
+        """Weighted column means of the original X (zeros without intercept).
+
+        For sparse X they are derived on demand from ``x_j . v / ||v||^2``, so
+        no extra array of n_features lives through the solve.
+        """
+        if self.dense_offset is not None:
+            return self.dense_offset
+        if not self.fit_intercept:
+            return np.zeros(self.X.shape[1])
+        _, xv = self.column_stats
+        v = self.v.astype(np.float64)
+        return xv / (v @ v)
 
     @property
     def is_sparse(self):
@@ -132,17 +147,12 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
             if X.indices.dtype != X.indptr.dtype:
                 X.indices = X.indices.astype(np.int64)
                 X.indptr = X.indptr.astype(np.int64)
-        if fit_intercept:
-            weights = None if sqrt_sw is None else sqrt_sw.astype(np.float64) ** 2
-            X_offset = _sparse_column_means(X, weights)
-        else:
-            X_offset = np.zeros(n_features, dtype=np.float64)
         if sqrt_sw is not None:
             X = sparse.csc_matrix(
                 (X.data * sqrt_sw[X.indices], X.indices, X.indptr), shape=X.shape
             )
         v = sqrt_sw if sqrt_sw is not None else np.ones(n_samples, dtype=dtype)
-        return _Design(X, X_offset, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
+        return _Design(X, None, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
 
     if (fit_intercept or sqrt_sw is not None) and (copy_X or not X.flags.writeable):
         X = np.array(X, dtype=dtype, order="F")
@@ -156,20 +166,6 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     if sqrt_sw is not None:
         X *= sqrt_sw[:, None]
     return _Design(X, X_offset, sqrt_sw, np.empty(0, dtype=dtype), fit_intercept)
-
-
-def _sparse_column_means(X, weights):
-    """Weighted column means of a CSC matrix in float64, without densifying."""
-    data = X.data.astype(np.float64)
-    total = X.shape[0]
-    if weights is not None:
-        data = data * weights[X.indices]
-        total = weights.sum()
-    sums = np.zeros(X.shape[1])
-    nonempty = np.diff(X.indptr) > 0
-    if nonempty.any():
-        sums[nonempty] = np.add.reduceat(data, X.indptr[:-1][nonempty])
-    return sums / total
 
 
 def alpha_max(design, y_prepared, l1_ratio=1.0, positive=False):
@@ -252,10 +248,11 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     dtype = X.dtype
     rng = check_random_state(random_state)
     random = selection == "random"
-    w = np.zeros(n_features, dtype=dtype)
-    if coef_init is not None:
-        w[:] = coef_init
-    coefs = np.empty((n_features, len(alphas)), dtype=dtype)
+    # Each alpha is solved in place in its own (contiguous) column, warm-started
+    # from the previous one: no other coefficient array is allocated.
+    coefs = np.zeros((n_features, len(alphas)), dtype=dtype, order="F")
+    if coef_init is not None and len(alphas):
+        coefs[:, 0] = coef_init
     gaps = np.empty(len(alphas))
     n_iters = []
     if gram is not None:
@@ -269,6 +266,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         l1_reg = alpha * l1_ratio * n_samples
         l2_reg = alpha * (1.0 - l1_ratio) * n_samples
         seed = rng.randint(1, np.iinfo(np.int32).max)
+        w = coefs[:, k]
+        if k > 0:
+            w[:] = coefs[:, k - 1]
         if gram is not None:
             w, gap, tol_abs, n_iter = _cd.enet_gram_solve(
                 gram, xy, y_norm2, w, l1_reg, l2_reg, max_iter, tol, seed,
@@ -292,7 +292,6 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        coefs[:, k] = w
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
         if stats is not None:

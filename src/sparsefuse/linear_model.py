@@ -180,31 +180,30 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         Y = y_prep if y_prep.ndim == 2 else y_prep[:, None]
         n_targets = Y.shape[1]
 
-        coef = np.zeros((n_targets, n_features), dtype=X.dtype)
+        previous = None
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.atleast_2d(self.coef_)
-            if previous.shape != coef.shape:
+            if previous.shape != (n_targets, n_features):
                 raise ValueError(
                     f"warm_start: the previous coef_ has shape {previous.shape}, "
-                    f"this fit needs {coef.shape}."
+                    f"this fit needs {(n_targets, n_features)}."
                 )
-            coef[:] = previous
         # One generator for all targets, as scikit-learn does.
         rng = check_random_state(self.random_state)
-        gaps = np.empty(n_targets)
-        n_iters = []
+        columns, gaps, n_iters = [], np.empty(n_targets), []
         for k in range(n_targets):
             w, gap, n_iter = solve_path(
                 design, np.ascontiguousarray(Y[:, k]), [alpha],
-                l1_ratio=self.l1_ratio, coef_init=coef[k], tol=self.tol,
-                max_iter=self.max_iter, random_state=rng,
+                l1_ratio=self.l1_ratio, coef_init=None if previous is None else previous[k],
+                tol=self.tol, max_iter=self.max_iter, random_state=rng,
                 selection=self.selection, positive=self.positive,
                 screening=self.screening, working_set=self.working_set,
                 anderson=self.anderson, gram=gram,
             )
-            coef[k] = w[:, 0]
+            columns.append(w[:, 0])
             gaps[k] = gap[0]
             n_iters.append(n_iter[0])
+        coef = columns[0][None, :] if n_targets == 1 else np.stack(columns)
 
         if self.fit_intercept:
             intercept = y_offset - coef @ design.X_offset.astype(X.dtype)
