@@ -46,6 +46,20 @@ cdef int descending(const void *a, const void *b) noexcept nogil:
     return (x < y) - (x > y)
 
 
+cdef double robust_norm(const double *x, int m) noexcept nogil:
+    """||x||_2 without overflow or underflow of the squares (scaled by max |x_i|)."""
+    cdef double top = 0.0, acc = 0.0, t
+    cdef int i
+    for i in range(m):
+        top = max_d(top, fabs(x[i]))
+    if top == 0.0:
+        return 0.0
+    for i in range(m):
+        t = x[i] / top
+        acc += t * t
+    return top * sqrt(acc)
+
+
 cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
                            double *work) noexcept nogil:
     """Smallest s >= 0 with ||S_l1(c / s)||_2 <= lg: the group's dual norm.
@@ -53,20 +67,20 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
     With t = l1 s and kappa = lg / l1 this is the root of
     ||S_t(c)||_2 = kappa t, a quadratic between consecutive sorted |c_i|.
     """
-    cdef double top = 0.0, norm2 = 0.0, kappa, s1 = 0.0, s2 = 0.0, nxt, d, a
+    cdef double top = 0.0, kappa, s1 = 0.0, s2 = 0.0, nxt, d, a
     cdef int i, k
     for i in range(m):
         top = max_d(top, fabs(c[i]))
-        norm2 += c[i] * c[i]
     if top == 0.0:
         return 0.0
     if lg == 0.0:
         return top / l1 if l1 > 0 else INFINITY
     if l1 == 0.0:
-        return sqrt(norm2) / lg
+        return robust_norm(c, m) / lg
     kappa = lg / l1
+    # The root t is homogeneous in c: solve for c / max|c| (no overflow).
     for i in range(m):
-        work[i] = fabs(c[i])
+        work[i] = fabs(c[i]) / top
     qsort(work, m, sizeof(double), descending)
     for k in range(1, m + 1):
         a = work[k - 1]
@@ -76,7 +90,7 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
         # ||S_t(c)||^2 at t = nxt, with the k largest entries above it
         if s2 - 2.0 * nxt * s1 + k * nxt * nxt >= kappa * kappa * nxt * nxt:
             d = s1 * s1 - (k - kappa * kappa) * s2
-            return s2 / (s1 + sqrt(max_d(d, 0.0))) / l1
+            return top * s2 / (s1 + sqrt(max_d(d, 0.0))) / l1
     return 0.0
 
 
@@ -117,14 +131,13 @@ cdef double sgl_coordinate(double z, double a, double l1, double kappa,
     return tau if z > 0 else -tau
 
 
-cdef inline double shrunk_norm(const double *c, int m, double scale, double l1) noexcept nogil:
+cdef inline double shrunk_norm(const double *c, int m, double scale, double l1,
+                              double *work) noexcept nogil:
     """||S_l1(c * scale)||_2."""
-    cdef double acc = 0.0, t
     cdef int i
     for i in range(m):
-        t = soft_threshold(c[i] * scale, l1)
-        acc += t * t
-    return sqrt(acc)
+        work[i] = soft_threshold(c[i] * scale, l1)
+    return robust_norm(work, m)
 
 
 cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
@@ -285,7 +298,7 @@ def group_solve(
                     end = group_ptr[g + 1]
                     gnorm = sqrt(lipschitz[g])
                     if (group_reg * weights[g] > 0 and shrunk_norm(
-                            &grad[start], end - start, 1.0 / s, l1_reg)
+                            &grad[start], end - start, 1.0 / s, l1_reg, &work[0])
                             + radius * gnorm < group_reg * weights[g]):
                         for j in range(start, end):
                             if w[j] != 0:
@@ -365,7 +378,6 @@ def group_solve(
                         L = lipschitz[g]
                         if L == 0.0:
                             continue
-                        acc = 0.0
                         for j in range(start, end):
                             block[j - start] = 0.0
                             if not feat_off[j]:
@@ -374,8 +386,7 @@ def group_solve(
                                 d = (d - l1_reg if d > l1_reg else 0.0) if positive \
                                     else soft_threshold(d, l1_reg)
                                 block[j - start] = d
-                                acc += d * d
-                        acc = sqrt(acc)
+                        acc = robust_norm(&block[0], end - start)
                         if acc <= kappa:
                             continue
                         factor = (1.0 - kappa / acc) / L

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 __all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
@@ -242,9 +242,9 @@ class BlockStacker(TransformerMixin, BaseEstimator):
 
     def _stack(self, blocks, fit):
         scaled = []
-        for scaler, block in zip(self.scalers_, blocks.data):
-            if not sparse.issparse(block):
-                block = np.asarray(block, dtype=np.float64)
+        for name, scaler, block in zip(blocks.names, self.scalers_, blocks.data):
+            block = check_array(block, accept_sparse=["csr", "csc"],
+                                dtype=[np.float64, np.float32], input_name=f"block {name!r}")
             scaled.append(scaler.fit_transform(block) if fit else scaler.transform(block))
         if any(sparse.issparse(b) for b in scaled):
             return sparse.csr_matrix(sparse.hstack([sparse.csr_matrix(b) for b in scaled]))

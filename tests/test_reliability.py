@@ -1,0 +1,383 @@
+"""Hostile inputs, awkward-but-valid inputs, user data left alone, threads, pickling."""
+
+import hashlib
+import pickle
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+import sparsefuse as sf
+from sparsefuse.fusion import FusionRegressor
+
+RNG = np.random.default_rng(0)
+X_OK = RNG.standard_normal((30, 6))
+Y_OK = X_OK[:, 0] + 0.1 * RNG.standard_normal(30)
+
+
+# Every public entry point, called as fit(X, y, sample_weight) with one knob.
+def _estimator(cls, **kw):
+    return lambda X, y, sw=None, **p: cls(**{**kw, **p}).fit(X, y, sample_weight=sw)
+
+
+def _path(fn, **kw):
+    def run(X, y, sw=None, alpha=None, **p):
+        extra = {"alphas": [alpha]} if alpha is not None else {"alphas": 3}
+        return fn(X, y, **kw, **extra, **p, sample_weight=sw)
+    return run
+
+
+def _fusion(X, y, sw=None, **p):
+    return FusionRegressor("sparse_group", **p, cv=2, alphas=3).fit({"all": X}, y,
+                                                                    sample_weight=sw)
+
+
+ENTRY_POINTS = {
+    "Lasso": _estimator(sf.Lasso, alpha=0.1),
+    "ElasticNet": _estimator(sf.ElasticNet, alpha=0.1),
+    "LassoCV": _estimator(sf.LassoCV, cv=2, alphas=3),
+    "ElasticNetCV": _estimator(sf.ElasticNetCV, cv=2, alphas=3),
+    "GroupLasso": _estimator(sf.GroupLasso, groups=2, alpha=0.1),
+    "SparseGroupLasso": _estimator(sf.SparseGroupLasso, groups=2, alpha=0.1),
+    "GroupLassoCV": _estimator(sf.GroupLassoCV, groups=2, cv=2, alphas=3),
+    "lasso_path": _path(sf.lasso_path),
+    "enet_path": _path(sf.enet_path),
+    "group_lasso_path": _path(sf.group_lasso_path, groups=2),
+    "FusionRegressor": _fusion,
+}
+# Parameters each entry point takes (the others do not apply to it).
+TAKES_ALPHA = {"Lasso", "ElasticNet", "GroupLasso", "SparseGroupLasso", "lasso_path",
+               "enet_path", "group_lasso_path", "FusionRegressor"}
+TAKES_L1_RATIO = {"ElasticNet", "ElasticNetCV", "SparseGroupLasso", "GroupLassoCV",
+                  "enet_path", "group_lasso_path", "FusionRegressor"}
+TAKES_SOLVER = set(ENTRY_POINTS)
+
+
+def with_nan(a, where=(0, 0)):
+    a = a.astype(np.float64, copy=True)
+    a[where] = np.nan
+    return a
+
+
+BAD_DATA = {
+    "NaN in X": (with_nan(X_OK), Y_OK, None, "NaN"),
+    "inf in X": (np.where(X_OK > 2, np.inf, X_OK), Y_OK, None, "infinity|inf"),
+    "NaN in y": (X_OK, with_nan(Y_OK, 3), None, "NaN"),
+    "inf in sample_weight": (X_OK, Y_OK, np.r_[np.inf, np.ones(29)], "infinity|inf"),
+    "NaN in sparse X": (sparse.csr_matrix(with_nan(X_OK)), Y_OK, None, "NaN"),
+    "length mismatch": (X_OK, Y_OK[:20], None, "inconsistent numbers of samples|one value per sample"),
+    "sample_weight length": (X_OK, Y_OK, np.ones(7), r"sample_weight\.shape|sample_weight"),
+    "no samples": (X_OK[:0], Y_OK[:0], None, "0 sample|minimum of 1"),
+    "no features": (X_OK[:, :0], Y_OK, None, "0 feature|minimum of 1|empty|divide"),
+    "complex X": (X_OK + 1j, Y_OK, None, "[Cc]omplex"),
+    "string X": (np.full(X_OK.shape, "a"), Y_OK, None, "could not convert|numeric|dtype"),
+    "object X": (np.array([[object()] * 6] * 30), Y_OK, None, "float|could not convert|dtype"),
+    "negative sample_weight": (X_OK, Y_OK, -np.ones(30), "non-negative"),
+    "all-zero sample_weight": (X_OK, Y_OK, np.zeros(30), "zero"),
+}
+
+BAD_PARAMS = {
+    "negative alpha": ("alpha", -1.0, "alpha", TAKES_ALPHA),
+    "NaN alpha": ("alpha", np.nan, "alpha", TAKES_ALPHA),
+    "inf alpha": ("alpha", np.inf, "alpha", TAKES_ALPHA),
+    "l1_ratio above 1": ("l1_ratio", 1.5, "l1_ratio", TAKES_L1_RATIO),
+    "l1_ratio below 0": ("l1_ratio", -0.1, "l1_ratio", TAKES_L1_RATIO),
+    "negative tol": ("tol", -1e-3, "tol", TAKES_SOLVER),
+    "max_iter 0": ("max_iter", 0, "max_iter", TAKES_SOLVER),
+}
+
+
+@pytest.mark.parametrize("entry", list(ENTRY_POINTS))
+@pytest.mark.parametrize("case", list(BAD_DATA))
+def test_bad_data_is_a_clear_value_error(entry, case):
+    X, y, sw, message = BAD_DATA[case]
+    with pytest.raises((ValueError, TypeError), match=message):
+        ENTRY_POINTS[entry](X, y, sw)
+
+
+@pytest.mark.parametrize("entry,case", [(e, c) for c, spec in BAD_PARAMS.items()
+                                        for e in ENTRY_POINTS if e in spec[3]])
+def test_bad_parameters_are_clear_value_errors(entry, case):
+    name, value, message, _ = BAD_PARAMS[case]
+    with pytest.raises(ValueError, match=message):
+        ENTRY_POINTS[entry](X_OK, Y_OK, **{name: value})
+
+
+def test_tol_zero_is_allowed():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = sf.Lasso(alpha=0.1, tol=0.0, max_iter=50).fit(X_OK, Y_OK)
+    assert np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("cls", [sf.Lasso, sf.GroupLasso])
+def test_feature_count_mismatch_at_predict(cls):
+    model = cls(alpha=0.1) if cls is sf.Lasso else cls(2, alpha=0.1)
+    model.fit(X_OK, Y_OK)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X_OK[:, :4])
+
+
+def test_unsorted_and_duplicate_sparse_indices_are_summed():
+    """Duplicate entries of a CSR/CSC matrix add up (scipy's convention)."""
+    dense = np.array([[1.0, 0, 2], [0, 3, 0], [4, 0, 5], [0, 6, 1]])
+    y = np.array([1.0, 2, 3, 4])
+    # CSC with every entry split in two halves, rows listed in reverse order
+    data, indices, indptr = [], [], [0]
+    for j in range(3):
+        rows = np.flatnonzero(dense[:, j])[::-1]
+        for i in rows:
+            data += [dense[i, j] / 2, dense[i, j] / 2]
+            indices += [i, i]
+        indptr.append(len(data))
+    doubled = sparse.csc_matrix((data, indices, indptr), shape=dense.shape)
+    assert not doubled.has_canonical_format
+    unsorted = doubled.copy()
+    unsorted.sum_duplicates()
+    unsorted.indices = unsorted.indices.copy()
+    for j in range(3):  # reverse the rows inside each column again
+        a, b = unsorted.indptr[j], unsorted.indptr[j + 1]
+        unsorted.indices[a:b] = unsorted.indices[a:b][::-1]
+        unsorted.data[a:b] = unsorted.data[a:b][::-1]
+    unsorted.has_sorted_indices = False
+    before = fingerprint(doubled)
+    ref = sf.Lasso(alpha=0.01, tol=1e-12).fit(dense, y).coef_
+    for X in (doubled, doubled.tocsr(), unsorted):
+        np.testing.assert_allclose(sf.Lasso(alpha=0.01, tol=1e-12).fit(X, y).coef_, ref,
+                                   atol=1e-10)
+    assert fingerprint(doubled) == before  # summed in a copy, not in place
+
+
+# --- inputs that must work ---------------------------------------------------------
+
+def _fits(X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        return sf.Lasso(alpha=kw.pop("alpha", 0.05), tol=1e-8, **kw).fit(X, y)
+
+
+def test_awkward_but_valid_inputs():
+    ref = _fits(X_OK, Y_OK).coef_
+    big = sparse.csr_matrix(X_OK)
+    big.indices, big.indptr = big.indices.astype(np.int64), big.indptr.astype(np.int64)
+    np.testing.assert_allclose(_fits(big, Y_OK).coef_, ref, atol=1e-6)
+    readonly = X_OK.copy()
+    readonly.flags.writeable = False
+    np.testing.assert_allclose(_fits(readonly, Y_OK).coef_, ref, atol=1e-6)
+    wide = np.hstack([X_OK, X_OK])
+    np.testing.assert_allclose(_fits(wide[:, ::2][:, [0, 3, 1, 4, 2, 5]][:, [0, 2, 4, 1, 3, 5]],
+                                     Y_OK).coef_, ref, atol=1e-6)
+    np.testing.assert_allclose(_fits(np.ascontiguousarray(X_OK), Y_OK).coef_, ref, atol=1e-6)
+    assert _fits(X_OK.astype(np.float32), Y_OK.astype(np.float32)).coef_.dtype == np.float32
+
+
+def test_memmapped_inputs(tmp_path):
+    import joblib
+
+    path = tmp_path / "data.joblib"
+    joblib.dump((X_OK, Y_OK), path)
+    X, y = joblib.load(path, mmap_mode="r")
+    assert isinstance(X, np.memmap) and not X.flags.writeable
+    np.testing.assert_allclose(_fits(X, y).coef_, _fits(X_OK, Y_OK).coef_, atol=1e-8)
+    _, coefs, _ = sf.group_lasso_path(X, y, 2, alphas=3)
+    assert np.all(np.isfinite(coefs))
+
+
+def test_pandas_frames_keep_feature_names():
+    import pandas as pd
+
+    frame = pd.DataFrame(X_OK, columns=list("abcdef"))
+    model = sf.Lasso(alpha=0.05).fit(frame, pd.Series(Y_OK))
+    assert list(model.feature_names_in_) == list("abcdef")
+    with pytest.warns(UserWarning, match="feature names"):
+        model.predict(X_OK)
+
+
+@pytest.mark.parametrize("case", ["single sample", "single feature", "constant y", "zero y",
+                                  "duplicated columns", "zero column", "tiny scale",
+                                  "huge scale"])
+def test_edge_cases_give_finite_certified_results(case):
+    X, y = X_OK.copy(), Y_OK.copy()
+    if case == "single sample":
+        X, y = X[:1], y[:1]
+    elif case == "single feature":
+        X = X[:, :1]
+    elif case == "constant y":
+        y = np.full_like(y, 3.0)
+    elif case == "zero y":
+        y = np.zeros_like(y)
+    elif case == "duplicated columns":
+        X = np.hstack([X, X[:, :2]])
+    elif case == "zero column":
+        X[:, 2] = 0.0
+    elif case == "tiny scale":
+        X, y = X * 1e-150, y * 1e-150
+    elif case == "huge scale":
+        X, y = X * 1e150, y * 1e150
+    # scaling X and y by s scales the loss by s^2: alpha follows
+    scale = 1e-300 if case == "tiny scale" else 1e300 if case == "huge scale" else 1.0
+    for model in (sf.Lasso(alpha=0.05 * scale, tol=1e-8), sf.ElasticNet(alpha=0.05 * scale),
+                  sf.GroupLasso(1, alpha=0.05 * scale), sf.Lasso(alpha=0.05 * scale).set_params(
+                      fit_intercept=False)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model.fit(X, y)
+        assert np.all(np.isfinite(model.coef_)) and np.isfinite(model.intercept_)
+        assert model.dual_gap_ >= 0
+        if case == "zero y" or (case == "constant y" and model.fit_intercept):
+            assert np.all(model.coef_ == 0)
+        if case == "duplicated columns" and isinstance(model, sf.Lasso):
+            assert model.coef_[0] * model.coef_[6] >= 0
+
+
+def test_non_convergence_warns_with_gap_and_tol_and_is_usable():
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    with pytest.warns(ConvergenceWarning, match=r"duality gap \S+ > tolerance \S+ after 3 epochs"):
+        model = sf.Lasso(alpha=0.005, tol=1e-12, max_iter=3).fit(X, y)
+    assert model.score(X, y) > 0.5
+
+
+# --- never touch user data --------------------------------------------------------------
+
+def fingerprint(*arrays):
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            continue
+        if sparse.issparse(a):
+            for part in (a.data, a.indices, a.indptr):
+                h.update(np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(np.ascontiguousarray(np.asarray(a)).tobytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("fmt", ["dense-F", "dense-C", "csr", "csc"])
+def test_user_data_is_bit_identical_after_every_call(fmt):
+    X = {"dense-F": np.asfortranarray(X_OK), "dense-C": np.ascontiguousarray(X_OK),
+         "csr": sparse.csr_matrix(X_OK), "csc": sparse.csc_matrix(X_OK)}[fmt]
+    y, sw = Y_OK.copy(), RNG.uniform(0.5, 2.0, 30)
+    coef_init = np.full(6, 0.1)
+    groups = [[0, 1, 2], [3, 4, 5]]
+    before = fingerprint(X, y, sw, coef_init, np.asarray(groups))
+    calls = [
+        lambda: sf.Lasso(alpha=0.1).fit(X, y, sample_weight=sw),
+        lambda: sf.ElasticNet(alpha=0.1, precompute=True).fit(X, y, sample_weight=sw),
+        lambda: sf.LassoCV(cv=2, alphas=3).fit(X, y, sample_weight=sw),
+        lambda: sf.lasso_path(X, y, alphas=3, coef_init=coef_init, sample_weight=sw,
+                              fit_intercept=True),
+        lambda: sf.SparseGroupLasso(groups, 0.1).fit(X, y, sample_weight=sw),
+        lambda: sf.GroupLassoCV(groups, cv=2, alphas=3).fit(X, y, sample_weight=sw),
+        lambda: sf.group_lasso_path(X, y, groups, alphas=3, coef_init=coef_init,
+                                    sample_weight=sw, fit_intercept=True),
+        lambda: FusionRegressor(cv=2, alphas=3).fit({"a": X}, y, sample_weight=sw),
+    ]
+    for call in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            call()
+        assert fingerprint(X, y, sw, coef_init, np.asarray(groups)) == before
+
+
+# --- threads, pickling, determinism ------------------------------------------------------
+
+def test_threads_give_sequential_results():
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    alphas = [0.2, 0.1, 0.05, 0.03]
+    sequential = [sf.Lasso(alpha=a, tol=1e-8).fit(X, y).coef_ for a in alphas]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda a: sf.Lasso(alpha=a, tol=1e-8).fit(X, y).coef_, alphas))
+    for a, b in zip(sequential, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_kernels_release_the_gil():
+    """A Python thread keeps counting while a long kernel call runs."""
+    from sparsefuse import _cd
+    from sparsefuse._path import make_design
+
+    rng = np.random.default_rng(1)
+    X = np.asfortranarray(rng.standard_normal((2000, 400)))
+    y = X @ rng.standard_normal(400)
+    design = make_design(X, fit_intercept=False)
+    y_prep, _ = design.prepare_target(y)
+    norms2, xv = design.column_stats
+    ticks = []
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    w = np.zeros(400)
+    counter = threading.Thread(target=count)
+    counter.start()
+    time.sleep(0.01)
+    before = len(ticks)
+    # tol=0 and no devices: exactly max_iter epochs inside one nogil call
+    _cd.enet_solve(*design.buffers, False, y_prep, w, design.v, False, norms2, xv,
+                   1e-3, 0.0, 300, 0.0, 1, screening=False, working_set=False, anderson=0)
+    during = len(ticks) - before
+    done.set()
+    counter.join()
+    # Holding the GIL for the whole call would leave at most a tick or two.
+    assert during >= 10
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sf.Lasso(alpha=0.1, selection="random", random_state=3),
+    lambda: sf.ElasticNetCV(cv=2, alphas=4, random_state=0),
+    lambda: sf.SparseGroupLasso(2, 0.1),
+    lambda: sf.GroupLassoCV(2, cv=2, alphas=4),
+])
+def test_pickle_clone_and_determinism(make):
+    import joblib
+
+    a = make().fit(X_OK, Y_OK)
+    b = make().fit(X_OK, Y_OK)
+    np.testing.assert_array_equal(a.coef_, b.coef_)  # deterministic given random_state
+    restored = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(restored.predict(X_OK), a.predict(X_OK))
+    buffer = __import__("io").BytesIO()
+    joblib.dump(a, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict(X_OK), a.predict(X_OK))
+    fresh = clone(a)
+    assert not hasattr(fresh, "coef_")
+    np.testing.assert_array_equal(fresh.fit(X_OK, Y_OK).coef_, a.coef_)
+
+
+def test_wide_sparse_fit_memory_stays_bounded():
+    """CSR (100000 x 1000000), 2e6 nonzeros, with intercept: peak allocation.
+
+    The bound is what the solver needs today (a CSC copy, per-feature work
+    arrays and the result), a regression guard; densifying would need 800 GB.
+    """
+    import tracemalloc
+
+    n_samples, n_features, nnz = 100_000, 1_000_000, 2_000_000
+    rng = np.random.default_rng(0)
+    X = sparse.csr_matrix((rng.random(nnz) + 0.5, (rng.integers(0, n_samples, nnz),
+                                                    rng.integers(0, n_features, nnz))),
+                          shape=(n_samples, n_features))
+    y = np.asarray(X[:, :50] @ rng.standard_normal(50)).ravel() + rng.standard_normal(n_samples)
+    matrix = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    yc = y - y.mean()
+    alpha = 0.2 * np.abs(X.T @ yc).max() / n_samples
+    tracemalloc.start()
+    model = sf.Lasso(alpha=alpha).fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert np.count_nonzero(model.coef_) > 0
+    assert peak < 3.8 * matrix, f"peak {peak / 1e6:.0f} MB for a {matrix / 1e6:.0f} MB matrix"
