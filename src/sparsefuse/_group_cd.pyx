@@ -9,14 +9,17 @@ times the user's objective)::
 over groups that are contiguous column ranges ``[group_ptr[g], group_ptr[g+1])``
 (Python reorders the columns). ``l1_reg = 0`` is the group lasso.
 
-Inside a group whose coefficients are not all zero the group norm is smooth,
-so coefficients are updated one at a time by exact minimisation (a 1-D root
-found by safeguarded Newton): big groups, such as whole modalities, converge
-as fast as the Lasso. A zero group leaves zero only when its optimality
-condition ``||S_l1(X_g^T r)|| <= kappa_g`` fails, by a proximal gradient step
-on the block with step ``1 / L_g``, ``L_g`` the squared spectral norm of
-``X_g`` (computed once per design). For a group of one feature both are the
-exact coordinate minimisation of the Lasso.
+Groups of fewer than ``coordinate_min_size`` features take one proximal
+gradient step per epoch, with step ``1 / L_g``, ``L_g`` the squared spectral
+norm of ``X_g`` (computed once per design): soft-thresholding then group
+shrinkage, the exact proximal operator, which sets a whole group to zero at
+once. In bigger groups (whole modalities) such steps are too short, so inside
+a nonzero group, where the group norm is smooth, coefficients are updated one
+at a time by exact minimisation (a 1-D root found by safeguarded Newton); a
+zero group leaves zero only when ``||S_l1(X_g^T r)|| > kappa_g``, by a block
+step, and a shrinking group gets a block step too, since coordinate steps
+alone never zero it. For a group of one feature every update is the exact
+coordinate minimisation of the Lasso.
 
 As in the Lasso kernel: outer iterations recompute the residual, certify the
 full problem with the duality gap, discard groups (and, for the sparse-group
@@ -171,6 +174,7 @@ def group_solve(
     int anderson=5,
     int ws_start=5,
     double inner_ratio=0.3,
+    int coordinate_min_size=64,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -233,7 +237,7 @@ def group_solve(
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
-    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest
+    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef bint nonzero
@@ -372,6 +376,27 @@ def group_solve(
                     norm = 0.0
                     for j in range(start, end):
                         norm += w[j] * w[j]
+                    if end - start < coordinate_min_size and lipschitz[g] > 0:
+                        # Small group: one proximal gradient step on the block.
+                        L = lipschitz[g]
+                        for j in range(start, end):
+                            d = 0.0
+                            if not feat_off[j]:
+                                d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices,
+                                                       indptr, q, implicit, xvp, c) / L
+                                d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
+                                    else soft_threshold(d, l1_reg / L)
+                            block[j - start] = d
+                        acc = robust_norm(&block[0], end - start)
+                        factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
+                        for j in range(start, end):
+                            d = <floating> (factor * block[j - start])
+                            if d != w[j]:
+                                col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+                                if implicit:
+                                    c += (d - w[j]) * xvp[j] * inv_vv
+                                w[j] = <floating> d
+                        continue
                     if norm == 0.0 and kappa > 0:
                         # A zero group moves only if ||S_l1(X_g^T r)|| > kappa;
                         # then a proximal block step takes it off zero.
@@ -400,6 +425,7 @@ def group_solve(
                         continue
                     # Exact coordinate minimisation inside a nonzero group: the
                     # group norm is smooth there.
+                    norm_before = norm
                     for j in range(start, end):
                         if feat_off[j] or norms2[j] == 0.0:
                             continue
@@ -415,6 +441,28 @@ def group_solve(
                                 c += (d - w[j]) * xvp[j] * inv_vv
                             w[j] = <floating> d
                         norm = rest + d * d
+                    # Coordinate steps shrink a vanishing group only
+                    # geometrically (no single coordinate can zero it); a
+                    # proximal block step can, so a shrinking group gets one.
+                    if kappa > 0 and 0 < norm < 0.81 * norm_before and lipschitz[g] > 0:
+                        L = lipschitz[g]
+                        for j in range(start, end):
+                            d = 0.0
+                            if not feat_off[j]:
+                                d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices,
+                                                       indptr, q, implicit, xvp, c) / L
+                                d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
+                                    else soft_threshold(d, l1_reg / L)
+                            block[j - start] = d
+                        acc = robust_norm(&block[0], end - start)
+                        factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
+                        for j in range(start, end):
+                            d = <floating> (factor * block[j - start])
+                            if d != w[j]:
+                                col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+                                if implicit:
+                                    c += (d - w[j]) * xvp[j] * inv_vv
+                                w[j] = <floating> d
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
