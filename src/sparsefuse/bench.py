@@ -309,24 +309,57 @@ def objectives(X, y, alphas, solution, sizes=None):
 
 
 def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budget, **kw):
-    """Loosest tol meeting the suboptimality target; its best time over repeats."""
+    """Loosest tol meeting the suboptimality target; its best time over repeats.
+
+    Every rung of the ladder is kept in ``curve`` as (seconds, worst relative
+    suboptimality): the suboptimality-versus-time curve of the solver.
+    """
     spent = 0.0
+    curve = []
     for tol in TOLS:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             seconds, sol = timed(fn, X, y, alphas, fit_intercept, tol, **kw)
         spent += seconds
         subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
+        curve.append((seconds, float(max(subopt.max(), 1e-16))))
         if np.all(subopt <= SUBOPT):
             for _ in range(repeat - 1):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     seconds = min(seconds, timed(fn, X, y, alphas, fit_intercept, tol, **kw)[0])
-            return {"time": seconds, "tol": tol, "subopt": float(subopt.max())}
+            return {"time": seconds, "tol": tol, "subopt": float(subopt.max()), "curve": curve}
         if spent > budget:
             return {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
-                    "subopt": float(subopt.max())}
-    return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": float(subopt.max())}
+                    "subopt": float(subopt.max()), "curve": curve}
+    return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": float(subopt.max()),
+            "curve": curve}
+
+
+def save_plots(results, folder):
+    """One PNG per problem and workload: suboptimality against time, per solver."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for row in results:
+        fig, ax = plt.subplots(figsize=(5, 3.4))
+        for name, run in row["runs"].items():
+            if run.get("curve"):
+                t, s = zip(*run["curve"])
+                ax.loglog(t, s, marker="o", ms=3, label=name)
+        ax.axhline(SUBOPT, color="gray", ls=":", lw=1)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("relative suboptimality")
+        ax.set_title(f"{row['problem']}, {row['workload']}", fontsize=9)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        slug = "".join(c if c.isalnum() else "_" for c in f"{row['problem']}_{row['workload']}")
+        fig.savefig(folder / f"{slug}.png", dpi=100)
+        plt.close(fig)
 
 
 def workloads(X, y, fit_intercept):
@@ -397,6 +430,8 @@ def main(argv=None):
     parser.add_argument("--group", action="store_true",
                         help="group lasso problems (weights 1) against celer and skglm")
     parser.add_argument("--json", default=None, help="write all results here")
+    parser.add_argument("--plots", default=None,
+                        help="folder for suboptimality-versus-time plots (PNG)")
     args = parser.parse_args(argv)
     if args.group:
         return main_group(args)
@@ -460,6 +495,8 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+    if args.plots:
+        save_plots(results, args.plots)
 
 
 def main_group(args):
@@ -511,6 +548,8 @@ def main_group(args):
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+    if args.plots:
+        save_plots(results, args.plots)
 
 
 def fmt_time(run):

@@ -421,7 +421,7 @@ class SparseGroupLasso(RegressorMixin, BaseEstimator):
         Feature indices of each group.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -594,7 +594,7 @@ class GroupLasso(SparseGroupLasso):
         Feature indices of each group.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -663,7 +663,7 @@ class GroupLassoCV(RegressorMixin, BaseEstimator):
         Groups selected by the refit.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also

@@ -90,7 +90,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         certificate that the objective is within ``dual_gap_`` of optimal.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -306,7 +306,7 @@ class Lasso(ElasticNet):
         Duality gap of the (normalised) objective at the solution.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -397,7 +397,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         Epochs of the refit.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also
@@ -571,7 +571,7 @@ class LassoCV(ElasticNetCV):
         Epochs of the refit.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when X has string column names.
 
     See Also

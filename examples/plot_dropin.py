@@ -1,9 +1,11 @@
-"""Drop-in replacement: the same Lasso fit with sparsefuse and scikit-learn.
+"""
+Drop-in replacement for scikit-learn's Lasso
+============================================
 
-Fits the Lasso on the leukemia gene-expression data (72 x 7129, shipped with
-sparsefuse) at a few regularization strengths with both libraries, at the same
-``tol``, and prints the objective each reaches, the certified duality gap and
-the fit time. Run: ``python examples/leukemia_dropin.py``.
+The same Lasso fit with sparsefuse and with scikit-learn, on the leukemia
+gene-expression data (72 x 7129, shipped with sparsefuse), at a few
+regularization strengths and the same ``tol``: the objective each reaches, the
+certified duality gap and the fit time.
 """
 
 import time
@@ -41,5 +43,4 @@ def main():
                   f"{seconds:>9.3f}")
 
 
-if __name__ == "__main__":
-    main()
+main()

@@ -1,0 +1,67 @@
+"""Micro-benchmarks of the kernels (pytest-benchmark).
+
+``pytest benchmarks/micro --benchmark-enable --benchmark-only`` times them;
+the test suite runs them once with benchmarking disabled so that they cannot
+rot. Each measures one unit of kernel work: a coordinate-descent epoch over
+all features (dense, sparse), one certificate-and-screening pass, one group
+epoch.
+"""
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from sparsefuse import _cd, _group_cd
+from sparsefuse._path import make_design
+from sparsefuse.group import block_lipschitz
+
+
+def prepared(kind, seed=0):
+    rng = np.random.default_rng(seed)
+    if kind == "dense":
+        X = rng.standard_normal((500, 2000))
+    else:
+        X = sparse.random(5000, 20000, density=0.002, random_state=seed, format="csc")
+    y = np.asarray(X @ rng.standard_normal(X.shape[1])).ravel()
+    design = make_design(X, fit_intercept=kind == "sparse")
+    y_prep, _ = design.prepare_target(y)
+    norms2, xv = design.column_stats
+    lam = 0.05 * np.abs(design.correlation(y_prep)).max()
+    return design, y_prep, norms2, xv, lam
+
+
+def run(design, y_prep, norms2, xv, lam, max_iter, **devices):
+    w = np.zeros(design.X.shape[1])
+    return _cd.enet_solve(*design.buffers, design.is_sparse, y_prep, w, design.v,
+                          design.fit_intercept, norms2, xv, lam, 0.0, max_iter, 0.0, 1,
+                          **devices)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_one_epoch(benchmark, kind):
+    args = prepared(kind)
+    out = benchmark(run, *args, 1, screening=False, working_set=False, anderson=0)
+    assert out[3] == 1  # exactly one epoch
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_certificate_and_screening_pass(benchmark, kind):
+    args = prepared(kind)
+    out = benchmark(run, *args, 0)
+    assert out[4]["n_outer"] == 1
+
+
+def test_one_group_epoch(benchmark):
+    design, y_prep, norms2, xv, lam = prepared("dense")
+    group_ptr = np.arange(0, 2001, 10, dtype=np.intc)
+    lipschitz = block_lipschitz(design, group_ptr)
+    weights = np.sqrt(np.diff(group_ptr)).astype(float)
+
+    def epoch():
+        w = np.zeros(2000)
+        return _group_cd.group_solve(*design.buffers, False, y_prep, w, design.v, False,
+                                     norms2, xv, group_ptr, weights, lipschitz, 0.0, lam, 1,
+                                     0.0, screening=False, working_set=False, anderson=0)
+
+    out = benchmark(epoch)
+    assert out[3] == 1
