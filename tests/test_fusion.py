@@ -236,3 +236,41 @@ def test_cli_missing_file_and_bad_options(tmp_path, capsys, csv_file):
     assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
                  "--penalty", "group", "--alpha", "1", "--out", str(tmp_path / "m.json")]) == 2
     assert "--groups is required" in capsys.readouterr().err
+
+
+# --- fuzzing the file parsers ----------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=60, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(content=st.binary(max_size=300), fmt=st.sampled_from(["libsvm", "csv", "npz"]))
+def test_cli_fuzzed_files_never_traceback(tmp_path, capsys, content, fmt):
+    path = tmp_path / f"fuzz.{fmt}"
+    path.write_bytes(content)
+    code = main(["fit", str(path), "--format", fmt, "--target", "t", "--alpha", "0.1",
+                 "--out", str(tmp_path / "m.json"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.startswith("sparsefuse: error:") and len(err.strip().splitlines()) == 1
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(st.sampled_from(["1", "-2.5", "", "x", "1e400", "nan", " 3"]),
+                              min_size=1, max_size=4), min_size=0, max_size=6),
+       sep=st.sampled_from([",", ";", "\t"]))
+def test_cli_fuzzed_csv_never_traceback(tmp_path, capsys, rows, sep):
+    path = tmp_path / "fuzz.csv"
+    header = sep.join(["a", "b", "t"][: max(1, len(rows[0]) if rows else 1)])
+    path.write_text("\n".join([header] + [sep.join(r) for r in rows]) + "\n")
+    code = main(["fit", str(path), "--format", "csv", "--target", "t", "--alpha", "0.1",
+                 "--out", str(tmp_path / "m.json"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code in (0, 2)
+    if code == 2:
+        assert err.startswith("sparsefuse: error:") and len(err.strip().splitlines()) == 1

@@ -246,24 +246,41 @@ def cmd_fit(args):
 
 def cmd_path(args):
     X, y, names = load_data(args.data, args.format, args.target)
-    common = dict(alphas=args.n_alphas, eps=args.eps, tol=args.tol, max_iter=args.max_iter,
-                  fit_intercept=not args.no_intercept)
-    progress = Progress(1, "path", args.quiet)
+    common = dict(tol=args.tol, max_iter=args.max_iter, fit_intercept=not args.no_intercept)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             if args.penalty in ("group", "sparse_group"):
                 groups = parse_groups(args.groups, names)
                 tau = 0.0 if args.penalty == "group" else args.l1_ratio
-                alphas, coefs, gaps = sparsefuse.group_lasso_path(X, y, groups, l1_ratio=tau,
-                                                                   **common)
+
+                def solve(alphas, coef_init):
+                    return sparsefuse.group_lasso_path(X, y, groups, l1_ratio=tau,
+                                                       alphas=alphas, coef_init=coef_init,
+                                                       **common)
             else:
                 l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
-                alphas, coefs, gaps = sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, **common)
+
+                def solve(alphas, coef_init):
+                    return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
+                                                coef_init=coef_init, **common)
+            # the grid first (alpha_max from the data), then alpha by alpha,
+            # warm-started, so that the progress bar moves
+            if args.n_alphas < 1:
+                raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
+            grid = _grid(solve, args.n_alphas, args.eps)
+            progress = Progress(len(grid), "path", args.quiet)
+            coefs, gaps, coef = [], [], None
+            for alpha in grid:
+                _, c, g = solve(np.array([alpha]), coef)
+                coef = c[:, 0]
+                coefs.append(coef)
+                gaps.append(g[0])
+                progress.update()
+            progress.close()
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
-    progress.update()
-    progress.close()
+    alphas, coefs, gaps = np.asarray(grid), np.column_stack(coefs), np.asarray(gaps)
     if not args.quiet:
         print(f"{'alpha':>12} {'nonzero':>8} {'duality gap':>12}")
         for a, c, g in zip(alphas, coefs.T, gaps):
@@ -277,6 +294,12 @@ def cmd_path(args):
     if args.plot:
         save_path_plot(alphas, coefs, args.plot, title=f"{args.penalty} path of {args.data}")
     return 0
+
+
+def _grid(solve, n_alphas, eps):
+    """The automatic alpha grid; a one-point path gives alpha_max (all-zero solution)."""
+    alpha_max = solve(1, None)[0][0]
+    return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
 
 
 def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
