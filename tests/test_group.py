@@ -177,7 +177,8 @@ def test_devices_do_not_change_the_answer(tau, fmt):
     def objective(w, alpha):
         return sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alpha, tau, indices, weights)
 
-    for devices in ({}, {"screening": False}, {"working_set": False}, {"anderson": 0}):
+    for devices in ({}, {"screening": False}, {"working_set": False}, {"anderson": 0},
+                    {"working_set": False, "strong_rules": False}):
         _, coefs, _ = sf.group_lasso_path(Xf, y, sizes, **devices, **kw)
         for k, alpha in enumerate(alphas):
             assert objective(coefs[:, k], alpha) == pytest.approx(

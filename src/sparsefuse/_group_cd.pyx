@@ -175,12 +175,15 @@ def group_solve(
     int ws_start=5,
     double inner_ratio=0.3,
     int coordinate_min_size=64,
+    double strong_ratio=0.0,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
     Buffers as for :func:`sparsefuse._cd.enet_solve`; ``group_ptr`` has
     ``n_groups + 1`` entries, ``weights`` and ``lipschitz`` (squared spectral
-    norm of each centred block) one per group.
+    norm of each centred block) one per group. ``strong_ratio``, the previous
+    alpha of a path over this one, enables the sequential strong rule when
+    working sets are off.
 
     Returns
     -------
@@ -345,6 +348,23 @@ def group_solve(
                 select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
+            elif strong_ratio > 1.0:
+                # Sequential strong rule along a path: group g stays inactive
+                # at this alpha if its activation alpha, alpha * s_g, is below
+                # 2 alpha - alpha_prev, i.e. s_g < 2 - alpha_prev / alpha. The
+                # outer gap is the KKT check; violators (s_g > 1) rejoin.
+                ws_size = 0
+                for k in range(n_active):
+                    g = active[k]
+                    nonzero = False
+                    for j in range(group_ptr[g], group_ptr[g + 1]):
+                        if w[j] != 0:
+                            nonzero = True
+                            break
+                    if nonzero or group_scale[g] / s >= 2.0 - strong_ratio:
+                        ws[ws_size] = g
+                        ws_size += 1
+                tol_in = tol_abs
             else:
                 for k in range(n_active):
                     ws[k] = active[k]
