@@ -44,9 +44,18 @@ from sparsefuse._utils cimport (
 
 cdef inline double enet_gap(
     double r_norm2, double r_dot_y, double w_l1, double w_l2, double dual_norm,
-    double l1_reg, double l2_reg,
+    double l1_reg, double l2_reg, double xr_norm2=0.0,
 ) noexcept nogil:
-    """P(w) - D(scale * r_aug) with r_aug = [r; -sqrt(l2_reg) w]."""
+    """P(w) - D(scale * r_aug) with r_aug = [r; -sqrt(l2_reg) w].
+
+    Without an L1 term (ridge) no rescaling makes r_aug feasible; the dual of
+    the non-augmented problem, D(theta) = theta . y - ||theta||^2 / 2 -
+    ||X^T theta||^2 / (2 l2_reg), is used at theta = r instead
+    (``xr_norm2 = ||X^T r||^2``).
+    """
+    if l1_reg == 0.0 and l2_reg > 0.0:
+        return max_d(0.5 * r_norm2 + 0.5 * l2_reg * w_l2
+                     - (r_dot_y - 0.5 * r_norm2 - 0.5 * xr_norm2 / l2_reg), 0.0)
     cdef double scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
     cdef double gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
                        + l1_reg * w_l1 - scale * r_dot_y)
@@ -268,7 +277,7 @@ def enet_solve(
     cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
-    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d, inv_vv = 0.0
+    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d, inv_vv = 0.0, xr_norm2 = 0.0
     cdef bint do_screen = screening and l1_reg > 0
     cdef bint use_ws = working_set and l1_reg > 0
     cdef int K = anderson if anderson >= 2 else 0
@@ -277,6 +286,11 @@ def enet_solve(
     cdef double *weights = NULL
 
     with nogil:
+        # A column of zero (centred) norm takes no part in the fit: a
+        # warm-start coefficient on it is dropped (it cannot move otherwise).
+        for j in range(n_features):
+            if norms2[j] == 0.0:
+                w[j] = 0
         acc = 0.0
         for i in range(n):
             acc += y[i] * y[i]
@@ -312,11 +326,13 @@ def enet_solve(
             need_full = not has_ref or not use_ws
             n_cand = 0
             dual_norm = 0.0
+            xr_norm2 = 0.0  # ||X^T r||^2, used by the ridge certificate (l1_reg = 0)
             for k in range(n_active):
                 j = active[k]
                 if need_full or state[j] & IN_WS:
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, coef) - l2_reg * w[j]
+                    xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
                     grad[j] = g
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     state[j] |= EVALUATED
@@ -406,7 +422,7 @@ def enet_solve(
                 if scale != scale_0:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
             # Every feature is now proven feasible at theta = r / scale.
-            gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
+            gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
             if gap <= tol_abs or epochs >= max_iter:
                 break
 
@@ -583,14 +599,17 @@ def enet_solve(
                 w_l1 = 0.0
                 w_l2 = 0.0
                 dual_norm = 0.0
+                xr_norm2 = 0.0
                 for k in range(ws_size):
                     j = ws[k]
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
-                    dual_norm = fmax(dual_norm, violation(g, positive))
+                    xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                    dual_norm = max_d(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]
-                gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
+                gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
+                                  xr_norm2)
                 if gap_in <= tol_in:
                     break
             if K > 0:
@@ -630,9 +649,12 @@ def enet_gram_solve(
     cdef double[::1] h = np.empty(n_features)
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs = tol * y_norm2, gap = INFINITY, dual_norm, g, z, w_old, w_new
-    cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2
+    cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2, acc
 
     with nogil:
+        for j in range(n_features):
+            if Q[j, j] == 0.0:
+                w[j] = 0  # a zero column cannot move: drop a warm start on it
         while True:
             for j in range(n_features):
                 h[j] = q[j]
@@ -652,7 +674,12 @@ def enet_gram_solve(
                 w_l2 += w[j] * w[j]
                 dual_norm = max_d(dual_norm, violation(h[j] - l2_reg * w[j], positive))
             r_norm2 = max_d(y_norm2 - w_dot_q - w_dot_h, 0.0)
-            gap = enet_gap(r_norm2, y_norm2 - w_dot_q, w_l1, w_l2, dual_norm, l1_reg, l2_reg)
+            acc = 0.0
+            if l1_reg == 0.0:
+                for j in range(n_features):
+                    acc += h[j] * h[j]
+            gap = enet_gap(r_norm2, y_norm2 - w_dot_q, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
+                           acc)
             if gap <= tol_abs or epochs >= max_iter:
                 break
             while True:

@@ -1,11 +1,8 @@
 """Cross-validation over warm-started regularization paths."""
 
-import warnings
-
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 
 
@@ -25,9 +22,10 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     cv : int, cross-validation generator or iterable
         Folds, as in scikit-learn.
     fold_path : callable
-        ``fold_path(X_train, y_train, sw_train, alphas)`` returns
+        ``fold_path(X_train, y_train, sw_train, alphas, fold)`` returns
         ``(coefs, intercepts)`` of shapes (n_features, n_alphas) and
-        (n_alphas,): a warm-started path fitted on the training part.
+        (n_alphas,): a warm-started path fitted on the training part, without
+        convergence warnings (``warnings`` filters are not thread-safe).
     n_jobs : int, default=None
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
@@ -42,12 +40,9 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         X = X.tocsr()
     folds = list(check_cv(cv).split(X, y))
 
-    def one_fold(train, test):
+    def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]
-        with warnings.catch_warnings():
-            # each fold's path is a means to choose alpha, not a deliverable
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            coefs, intercepts = fold_path(X[train], y[train], sw_train, alphas)
+        coefs, intercepts = fold_path(X[train], y[train], sw_train, alphas, fold)
         residuals = y[test][:, None] - np.asarray(X[test] @ coefs) - intercepts
         sw_test = None if sample_weight is None else sample_weight[test]
         mse = np.average(residuals**2, axis=0, weights=sw_test)
@@ -56,7 +51,7 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         return mse
 
     mse = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(one_fold)(train, test) for train, test in folds)
+        delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
     return np.column_stack(mse)
 
 

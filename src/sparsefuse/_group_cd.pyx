@@ -251,6 +251,9 @@ def group_solve(
     K = anderson if anderson >= 2 else 0
 
     with nogil:
+        for j in range(n_features):
+            if norms2[j] == 0.0:
+                w[j] = 0  # a zero column cannot move: drop a warm start on it
         acc = 0.0
         for i in range(n):
             acc += y[i] * y[i]

@@ -105,8 +105,12 @@ def check_sample_weight(sample_weight, n_samples, dtype):
 
     Scalars mean uniform weights, as in scikit-learn.
     """
-    if sample_weight is None or isinstance(sample_weight, numbers.Number):
+    if sample_weight is None:
         return None
+    if isinstance(sample_weight, numbers.Number):
+        if not (np.isfinite(sample_weight) and sample_weight > 0):
+            raise ValueError(f"a scalar sample_weight must be positive; got {sample_weight!r}.")
+        return None  # uniform
     sw = check_array(
         sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
     )
@@ -133,12 +137,21 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     dtype = X.dtype
     sqrt_sw = None
     if sample_weight is not None:
-        sw = sample_weight * (n_samples / sample_weight.sum())
+        # scale by the largest weight first, so that tiny or huge weights
+        # neither underflow nor overflow
+        sw = sample_weight / sample_weight.max()
+        sw = sw * (n_samples / sw.sum())
         sqrt_sw = np.sqrt(sw).astype(dtype)
 
     if sparse.issparse(X):
         converted = X.format != "csc"
         X = X.tocsc()
+        if X.indptr[-1] != X.data.size or X.indices.size != X.data.size or (
+                X.nnz and (X.indices.min() < 0 or X.indices.max() >= n_samples)) or (
+                np.any(np.diff(X.indptr) < 0)):
+            raise ValueError(
+                "X is a malformed sparse matrix: row indices outside [0, n_samples) or "
+                "inconsistent index pointers.")
         canonical = X.has_canonical_format
         if not canonical or X.indices.dtype != X.indptr.dtype:
             X = X if converted else X.copy()  # never alter the caller's matrix
@@ -202,12 +215,14 @@ GRAM_AUTO_RATIO = 10
 def resolve_gram(design, precompute):
     """The Gram matrix ``X^T X`` of the prepared design to use, or None.
 
-    Only dense designs use one (for sparse X, as in scikit-learn, precompute
-    is ignored). A user-supplied matrix is checked on a few entries against
+    Only dense float64 designs use one (for sparse X, as in scikit-learn, and
+    for float32 X, precompute is ignored). A user-supplied matrix is checked on a few entries against
     the prepared (centred, reweighted) design and recomputed, with a warning,
     if it does not match it.
     """
-    if design.is_sparse or precompute is False:
+    if design.is_sparse or precompute is False or design.X.dtype != np.float64:
+        # float32: a Gram matrix formed in float32 would certify a rounded
+        # problem, so float32 data always use the residual updates
         return None
     X = design.X
     n_samples, n_features = X.shape
@@ -316,8 +331,9 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data. Fortran-ordered float arrays are used without a copy;
         CSR input is converted to CSC once for the whole path.
-    y : array-like of shape (n_samples,) or (n_samples, n_targets)
-        Target values. A 2-D target is solved column by column.
+    y : array-like of shape (n_samples,)
+        Target values (a 2-D y, which scikit-learn treats as a multi-task
+        problem, is refused).
     l1_ratio : float, default=0.5
         Mix of the L1 and L2 penalties, in [0, 1]; 1 is the Lasso.
     eps : float, default=1e-3
@@ -334,7 +350,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         Accepted for compatibility with scikit-learn; ``X^T y`` is always
         recomputed from the prepared data.
     copy_X : bool, default=True
-        If False, a dense X may be centred in place when an intercept is fitted.
+        If False, a dense X may be centred (intercept) and reweighted (sample
+        weights) in place.
     coef_init : array-like of shape (n_features,), default=None
         Initial coefficients (warm start for the first alpha).
     verbose : bool or int, default=False
@@ -361,7 +378,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     -------
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
-    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas)
         Coefficients along the path.
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve.
@@ -381,6 +398,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
 
     X, y = check_Xy(X, y, copy=False)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            "enet_path/lasso_path take a 1-D y. For a 2-D y scikit-learn solves the "
+            "multi-task problem, which sparsefuse does not implement; call the path "
+            "function once per column of y.")
     if n_alphas is not None:
         alphas = n_alphas
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
@@ -395,33 +419,20 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         if alphas < 1:
             raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
-        if not 0 < eps:
-            raise ValueError(f"eps must be positive; got {eps}.")
+        check_eps(eps)
         alphas = alpha_grid(design, y_prep, l1_ratio, eps, alphas, positive)
     else:
         alphas = np.sort(check_alphas(alphas))[::-1]
 
     gram = resolve_gram(design, precompute)
-    coef_init = None if coef_init is None else np.asarray(coef_init, dtype=X.dtype)
-    targets = [y_prep] if y_prep.ndim == 1 else [y_prep[:, k] for k in range(y_prep.shape[1])]
-    inits = [coef_init] if y_prep.ndim == 1 else (
-        [None] * len(targets) if coef_init is None else list(np.atleast_2d(coef_init)))
-    results = [
-        solve_path(design, np.ascontiguousarray(t), alphas, l1_ratio=l1_ratio,
-                   coef_init=c0, tol=tol, max_iter=max_iter,
-                   random_state=random_state, selection=selection,
-                   positive=positive, gram=gram, **devices)
-        for t, c0 in zip(targets, inits)
-    ]
+    coef_init = check_coef_init(coef_init, X.shape[1], X.dtype)
+    coefs, gaps, n_iters = solve_path(
+        design, y_prep, alphas, l1_ratio=l1_ratio, coef_init=coef_init, tol=tol,
+        max_iter=max_iter, random_state=random_state, selection=selection,
+        positive=positive, gram=gram, **devices)
     if verbose:
         for k, alpha in enumerate(alphas):
-            print(f"alpha {k + 1:3d}/{len(alphas)}: {alpha:.4g}, gap {results[0][1][k]:.3e}")
-    if y_prep.ndim == 1:
-        coefs, gaps, n_iters = results[0]
-    else:
-        coefs = np.stack([r[0] for r in results])
-        gaps = np.max([r[1] for r in results], axis=0)
-        n_iters = [max(r[2][k] for r in results) for k in range(len(alphas))]
+            print(f"alpha {k + 1:3d}/{len(alphas)}: {alpha:.4g}, gap {gaps[k]:.3e}")
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
@@ -441,7 +452,7 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
-    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    y : array-like of shape (n_samples,)
         Target values.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
@@ -468,7 +479,7 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     -------
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
-    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas)
         Coefficients along the path.
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve.
@@ -497,6 +508,30 @@ def check_Xy(X, y, copy=False):
     return X, y
 
 
+def check_eps(eps):
+    if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and 0 < eps <= 1):
+        raise ValueError(f"eps must be a number in (0, 1]; got {eps!r}.")
+
+
+def check_n_alphas(alphas):
+    """An int number of alphas must be at least 1."""
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool) and alphas < 1:
+        raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
+
+
+def check_coef_init(coef_init, n_features, dtype):
+    """A finite 1-D warm start of the right length, or None."""
+    if coef_init is None:
+        return None
+    coef_init = np.asarray(coef_init, dtype=np.float64)
+    if coef_init.shape != (n_features,):
+        raise ValueError(
+            f"coef_init must have shape ({n_features},); got {coef_init.shape}.")
+    if not np.all(np.isfinite(coef_init)):
+        raise ValueError("coef_init contains NaN or infinity.")
+    return coef_init.astype(dtype)
+
+
 def check_alphas(alphas):
     alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
     if alphas.ndim != 1 or alphas.size == 0:
@@ -512,8 +547,8 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
         raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
-    if not (isinstance(max_iter, numbers.Integral) and max_iter >= 1):
-        raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
+    if not (isinstance(max_iter, numbers.Integral) and 1 <= max_iter < 2**31):
+        raise ValueError(f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise ValueError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
     if not (isinstance(anderson, numbers.Integral) and 0 <= anderson <= _cd.MAX_ANDERSON):
@@ -522,8 +557,6 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
         )
     if working_set not in (True, False, "auto"):
         raise ValueError(f"working_set must be True, False or 'auto'; got {working_set!r}.")
-    if positive and y.ndim == 2 and y.shape[1] > 1:
-        raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1).")
 
 
 def check_precompute(precompute, n_features):

@@ -23,6 +23,9 @@ from sparsefuse import _group_cd
 from sparsefuse._cv import best_alpha, path_mse
 from sparsefuse._path import (
     check_alphas,
+    check_coef_init,
+    check_eps,
+    check_n_alphas,
     check_sample_weight,
     check_solver_params,
     check_Xy,
@@ -150,8 +153,9 @@ def check_weights(weights, sizes):
         raise ValueError(
             f"weights must have one entry per group ({len(sizes)}); got shape "
             f"{weights.shape}.")
-    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-        raise ValueError("weights must be finite and non-negative.")
+    if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
+        raise ValueError(
+            "weights must be finite and positive (unpenalised groups are not supported).")
     return weights
 
 
@@ -169,6 +173,8 @@ class _GroupProblem:
         self.perm = np.concatenate(self.indices)
         self.group_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intc)
         contiguous = np.array_equal(self.perm, np.arange(n_features))
+        if sparse.issparse(X) and X.format not in ("csr", "csc"):
+            X = X.tocsc()
         if not contiguous:
             X = X[:, self.perm] if sparse.issparse(X) else np.asfortranarray(X[:, self.perm])
             copy_X = False  # already a copy of ours
@@ -239,7 +245,7 @@ def group_alpha_max(problem, y_prepared, l1_ratio=0.0):
 
 def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, screening=True, working_set=True,
-                     anderson=5, strong_rules=True, stats=None):
+                     anderson=5, strong_rules=True, warn=True, stats=None):
     """Warm-started block CD along ``alphas``; coefficients in X's column order.
 
     Without working sets, the warm-started steps of a path use the sequential
@@ -250,8 +256,9 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     n_samples, n_features = design.X.shape
     norms2, xv = design.column_stats
     w = np.zeros(n_features, dtype=design.X.dtype)
+    coef_init = check_coef_init(coef_init, n_features, design.X.dtype)
     if coef_init is not None:
-        w[:] = np.asarray(coef_init)[problem.perm]
+        w[:] = coef_init[problem.perm]
     coefs = np.empty((n_features, len(alphas)), dtype=design.X.dtype)
     gaps = np.empty(len(alphas))
     n_iters = []
@@ -263,7 +270,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             alpha * (1.0 - l1_ratio) * n_samples, max_iter, tol, positive=positive,
             screening=screening, working_set=working_set, anderson=anderson,
             strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0)
-        if gap > tol_abs:
+        if warn and gap > tol_abs:
             warnings.warn(
                 f"Objective did not converge: duality gap {gap:.3e} > tolerance "
                 f"{tol_abs:.3e} after {n_iter} epochs (alpha={alpha:.4g}). "
@@ -275,6 +282,10 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
         if stats is not None:
             stats.append(dict(info, n_epochs=n_iter, alpha=alpha))
     return problem.unpermute(coefs), gaps, n_iters
+
+
+_ALPHA_ZERO = ("alpha must be positive for the group lasso (alpha=0 is least squares: "
+               "use LinearRegression).")
 
 
 def _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y):
@@ -347,6 +358,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     """
     X, y = check_Xy(X, y)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
+    check_n_alphas(alphas)
+    check_eps(eps)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     problem = _GroupProblem(X, groups, weights, fit_intercept, sample_weight)
     y_prep, _ = problem.design.prepare_target(y)
@@ -358,6 +371,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         alphas = np.geomspace(top, top * eps, alphas)
     else:
         alphas = np.sort(check_alphas(alphas))[::-1]
+        if np.any(alphas == 0):
+            raise ValueError(_ALPHA_ZERO)
     coefs, gaps, n_iters = solve_group_path(
         problem, y_prep, alphas, l1_ratio=l1_ratio, coef_init=coef_init, tol=tol,
         max_iter=max_iter, positive=positive, screening=screening,
@@ -499,10 +514,12 @@ class SparseGroupLasso(RegressorMixin, BaseEstimator):
         alpha = self.alpha
         if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
             raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}.")
+        if alpha == 0:
+            raise ValueError(_ALPHA_ZERO)
         X, y, problem = self._prepare(X, y, sample_weight)
         y_prep, y_offset = problem.design.prepare_target(y)
         coef_init = None
-        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
+        if self.warm_start and hasattr(self, "coef_") and np.shape(self.coef_) == (X.shape[1],):
             coef_init = self.coef_
         coefs, gaps, n_iters = solve_group_path(
             problem, y_prep, [alpha], l1_ratio=self.l1_ratio, coef_init=coef_init,
@@ -717,6 +734,8 @@ class GroupLassoCV(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=X.dtype)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        check_n_alphas(self.alphas)
+        check_eps(self.eps)
         # Resolve the groups once, so that folds and refit need no column names.
         indices, group_names = check_groups(self.groups, X.shape[1],
                                             getattr(self, "feature_names_in_", None))
@@ -730,14 +749,16 @@ class GroupLassoCV(RegressorMixin, BaseEstimator):
             alphas = np.geomspace(top, top * self.eps, self.alphas)
         else:
             alphas = np.sort(check_alphas(self.alphas))[::-1]
+            if np.any(alphas == 0):
+                raise ValueError(_ALPHA_ZERO)
 
-        def fold_path(X_train, y_train, sw_train, alphas):
+        def fold_path(X_train, y_train, sw_train, alphas, fold=0):
             problem = _GroupProblem(X_train, groups, self.weights, self.fit_intercept,
                                     sw_train)
             y_prep, y_offset = problem.design.prepare_target(y_train)
             coefs, _, _ = solve_group_path(problem, y_prep, alphas, l1_ratio=self.l1_ratio,
                                            tol=self.tol, max_iter=self.max_iter,
-                                           positive=self.positive)
+                                           positive=self.positive, warn=False)
             offset = problem.unpermute(problem.design.X_offset)
             return coefs, (y_offset - offset @ coefs if self.fit_intercept else 0.0)
 

@@ -13,11 +13,14 @@ from sparsefuse._cv import path_mse
 from sparsefuse._path import (
     alpha_grid,
     check_alphas,
+    check_eps,
+    check_n_alphas,
     check_precompute,
     resolve_gram,
     check_sample_weight,
     check_solver_params,
     enet_path,
+    lasso_path,
     make_design,
     solve_path,
 )
@@ -205,16 +208,18 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             n_iters.append(n_iter[0])
         coef = columns[0][None, :] if n_targets == 1 else np.stack(columns)
 
+        # scikit-learn's conventions: one target (y 1-D or (n, 1)) gives a 1-D
+        # coef_, a float gap and an int n_iter_; no intercept gives 0.0.
         if self.fit_intercept:
             intercept = y_offset - coef @ design.X_offset.astype(X.dtype)
+            intercept = float(intercept[0]) if y_prep.ndim == 1 else intercept
         else:
-            intercept = np.zeros(n_targets, dtype=X.dtype)
-        if y_prep.ndim == 1:
-            self.coef_, self.intercept_ = coef[0], float(intercept[0])
-            self.dual_gap_, self.n_iter_ = float(gaps[0]), n_iters[0]
+            intercept = 0.0
+        if n_targets == 1:
+            self.coef_, self.dual_gap_, self.n_iter_ = coef[0], float(gaps[0]), n_iters[0]
         else:
-            self.coef_, self.intercept_ = coef, intercept
-            self.dual_gap_, self.n_iter_ = gaps, n_iters
+            self.coef_, self.dual_gap_, self.n_iter_ = coef, gaps, n_iters
+        self.intercept_ = intercept
         if not (np.all(np.isfinite(self.coef_)) and np.all(np.isfinite(self.intercept_))):
             raise ValueError(
                 "Coordinate descent produced non-finite coefficients; the input "
@@ -405,6 +410,8 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     LassoCV : The case ``l1_ratio=1``.
     """
 
+    path = staticmethod(enet_path)
+
     def __init__(self, *, l1_ratio=0.5, eps=1e-3, alphas=100, fit_intercept=True,
                  precompute="auto", max_iter=1000, tol=1e-4, cv=None, copy_X=True,
                  verbose=False, n_jobs=None, positive=False, random_state=None,
@@ -448,6 +455,8 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
         l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        check_n_alphas(self.alphas)
+        check_eps(self.eps)
         for l1_ratio in l1_ratios:
             check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
                                 max_iter=self.max_iter, selection=self.selection,
@@ -460,27 +469,31 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
                      for l1 in l1_ratios]
         else:
             grids = [np.sort(check_alphas(self.alphas))[::-1]] * len(l1_ratios)
-        rng = check_random_state(self.random_state)
+        # one seed per fold, drawn up front: the same folds give the same paths
+        # whatever the order in which threads run them
+        seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=1000)
 
         def fold_path_for(l1_ratio):
-            def fold_path(X_train, y_train, sw_train, alphas):
-                fold = make_design(X_train, self.fit_intercept, sw_train)
-                y_fold, y_offset = fold.prepare_target(y_train)
+            def fold_path(X_train, y_train, sw_train, alphas, fold=0):
+                fold_design = make_design(X_train, self.fit_intercept, sw_train)
+                y_fold, y_offset = fold_design.prepare_target(y_train)
                 coefs, _, _ = solve_path(
-                    fold, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
-                    max_iter=self.max_iter, random_state=rng, selection=self.selection,
-                    positive=self.positive, gram=resolve_gram(fold, self.precompute),
+                    fold_design, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
+                    max_iter=self.max_iter, random_state=int(seeds[fold % 1000]),
+                    selection=self.selection,
+                    positive=self.positive, gram=resolve_gram(fold_design, self.precompute),
                     warn=False)
-                intercepts = y_offset - fold.X_offset @ coefs if self.fit_intercept else 0.0
+                intercepts = (y_offset - fold_design.X_offset @ coefs
+                              if self.fit_intercept else 0.0)
                 return coefs, intercepts
             return fold_path
 
         mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
                                  self.n_jobs) for l1, grid in zip(l1_ratios, grids)])
+        single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         self.l1_ratio_ = float(l1_ratios[best[0]])
         self.alpha_ = float(grids[best[0]][best[1]])
-        single = np.ndim(self.l1_ratio) == 0
         self.mse_path_ = mse[0] if single else mse
         self.alphas_ = grids[0] if single else np.stack(grids)
         model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_,
@@ -578,6 +591,8 @@ class LassoCV(ElasticNetCV):
     --------
     ElasticNetCV : Adds an L2 term.
     """
+
+    path = staticmethod(lasso_path)
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
                  max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
