@@ -50,6 +50,8 @@ def enet_certificate(X, y, w, alpha, l1_ratio=1.0, fit_intercept=True,
     lhs = Xt.T @ theta1 + np.sqrt(lam2) * theta2
     assert (lhs.max(initial=0) if positive else np.abs(lhs).max(initial=0)) <= lam1 * (1 + 1e-9) + 1e-300
     if fit_intercept:
-        assert abs(sq @ theta1) <= 1e-8 * (np.linalg.norm(theta1) + 1e-300)
+        # orthogonal to the intercept column, up to rounding of y's scale
+        assert abs(sq @ theta1) <= 1e-8 * np.linalg.norm(theta1) + 1e-13 * (
+            1 + np.linalg.norm(y * sq) + np.abs(yt).sum())
     dual = yt @ theta1 - 0.5 * (theta1 @ theta1 + theta2 @ theta2)
     return primal, dual, primal - dual

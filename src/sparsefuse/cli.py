@@ -69,7 +69,7 @@ def load_data(path, fmt, target=None):
 
         try:
             X, y = load_svmlight_file(str(path))
-        except (ValueError, RuntimeError, UnicodeDecodeError) as exc:
+        except (ValueError, RuntimeError, UnicodeDecodeError, OverflowError) as exc:
             raise UsageError(f"{path}: not a valid libsvm file ({_one_line(exc)})") from None
         names = [f"x{j}" for j in range(X.shape[1])]
     elif fmt == "npz":
@@ -167,6 +167,14 @@ def parse_groups(spec, names):
     return resolved
 
 
+def write_text(path, text):
+    """Write an output file; an unwritable path is a usage error."""
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _one_line(exc):
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -236,7 +244,7 @@ def cmd_fit(args):
             print(f"sparsefuse: warning: {_one_line(w.message)}", file=sys.stderr)
     doc = model_document(model, args, names, X.shape[0])
     doc["fit_seconds"] = time.perf_counter() - start
-    Path(args.out).write_text(json.dumps(doc, indent=1))
+    write_text(args.out, json.dumps(doc, indent=1))
     if not args.quiet:
         print(f"{args.penalty}: alpha={doc['alpha']:.4g}, {len(doc['coef'])} of "
               f"{doc['n_features']} coefficients nonzero, duality gap {doc['dual_gap']:.2e}, "
@@ -286,7 +294,7 @@ def cmd_path(args):
         for a, c, g in zip(alphas, coefs.T, gaps):
             print(f"{a:>12.4g} {np.count_nonzero(c):>8d} {g:>12.2e}")
     if args.out:
-        Path(args.out).write_text(json.dumps({
+        write_text(args.out, json.dumps({
             "penalty": args.penalty, "alphas": [float(a) for a in alphas],
             "dual_gaps": [float(g) for g in gaps], "feature_names": list(names),
             "coefs": [{names[j]: float(c[j]) for j in np.flatnonzero(c)} for c in coefs.T],
@@ -331,8 +339,12 @@ def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
     if labels is not None:
         ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(filename, dpi=110)
-    plt.close(fig)
+    try:
+        fig.savefig(filename, dpi=110)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot write the plot {filename}: {_one_line(exc)}") from None
+    finally:
+        plt.close(fig)
 
 
 def cmd_bench(args, rest):
