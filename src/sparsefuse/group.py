@@ -17,9 +17,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
+from sparsefuse._base import LinearPredictMixin
 from sparsefuse._cv import best_alpha, path_mse
 from sparsefuse._path import (
     check_alphas,
@@ -384,7 +385,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
 
 # --- estimators -------------------------------------------------------------------
 
-class SparseGroupLasso(RegressorMixin, BaseEstimator):
+class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Sparse-group lasso: L1 plus group-L2 penalty over feature blocks.
 
     Minimises::
@@ -543,29 +544,6 @@ class SparseGroupLasso(RegressorMixin, BaseEstimator):
                 "Block coordinate descent produced non-finite coefficients; scale the "
                 "features and the target.")
 
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32], reset=False,
-                          accept_large_sparse=True)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class GroupLasso(SparseGroupLasso):
@@ -637,7 +615,7 @@ class GroupLasso(SparseGroupLasso):
                          working_set=working_set, anderson=anderson)
 
 
-class GroupLassoCV(RegressorMixin, BaseEstimator):
+class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Group / sparse-group lasso with alpha chosen by cross-validation.
 
     Each fold solves a warm-started path over a common alpha grid (folds run
@@ -775,26 +753,3 @@ class GroupLassoCV(RegressorMixin, BaseEstimator):
             setattr(self, attr, getattr(model, attr))
         return self
 
-    def predict(self, X):
-        """Predict with the model refitted at ``alpha_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32], reset=False,
-                          accept_large_sparse=True)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -7,8 +7,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
+from sparsefuse._base import LinearPredictMixin
 from sparsefuse._cv import path_mse
 from sparsefuse._path import (
     alpha_grid,
@@ -28,7 +29,7 @@ from sparsefuse._path import (
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV"]
 
 
-class ElasticNet(RegressorMixin, BaseEstimator):
+class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined L1 and L2 priors, by coordinate descent.
 
     A drop-in for :class:`sklearn.linear_model.ElasticNet`: same parameters,
@@ -232,28 +233,8 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         """Sparse (CSR) representation of ``coef_``, of shape (n_targets, n_features)."""
         return sparse.csr_matrix(np.atleast_2d(self.coef_))
 
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32], reset=False,
-                          accept_large_sparse=True)
-        return np.asarray(X @ self.coef_.T) + self.intercept_
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
 
@@ -343,7 +324,7 @@ class Lasso(ElasticNet):
         )
 
 
-class ElasticNetCV(RegressorMixin, BaseEstimator):
+class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Elastic net with alpha (and l1_ratio) chosen by cross-validation.
 
     A drop-in for :class:`sklearn.linear_model.ElasticNetCV`: every fold
@@ -506,29 +487,6 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             setattr(self, attr, getattr(model, attr))
         return self
 
-    def predict(self, X):
-        """Predict with the refitted model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted values.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
-                          dtype=[np.float64, np.float32], reset=False,
-                          accept_large_sparse=True)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 class LassoCV(ElasticNetCV):
