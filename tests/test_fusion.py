@@ -274,3 +274,24 @@ def test_cli_fuzzed_csv_never_traceback(tmp_path, capsys, rows, sep):
     assert code in (0, 2)
     if code == 2:
         assert err.startswith("sparsefuse: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_cli_cv_advances_a_progress_bar(csv_file, tmp_path, monkeypatch):
+    from sparsefuse import cli
+
+    ticks = []
+
+    class Recorder:
+        def __init__(self, total, desc, quiet):
+            self.total = total
+
+        def update(self, n=1):
+            ticks.append(n)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cli, "Progress", Recorder)
+    assert main(["fit", str(csv_file), "--format", "csv", "--target", "target", "--cv", "3",
+                 "--n-alphas", "5", "--out", str(tmp_path / "m.json"), "--quiet"]) == 0
+    assert len(ticks) == 3  # one tick per fold

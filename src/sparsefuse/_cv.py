@@ -6,6 +6,11 @@ from scipy import sparse
 from sklearn.model_selection import check_cv
 
 
+# Called after each fold when set (the command line sets it to advance its
+# progress bar; estimators take no callback of their own).
+progress_hook = None
+
+
 def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None):
     """Held-out mean squared error of every alpha on every fold.
 
@@ -29,7 +34,7 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     n_jobs : int, default=None
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
-        Called with no argument after each fold.
+        Called with no argument after each fold (``progress_hook`` when None).
 
     Returns
     -------
@@ -39,6 +44,8 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     if sparse.issparse(X):
         X = X.tocsr()
     folds = list(check_cv(cv).split(X, y))
+    if progress is None:
+        progress = progress_hook
 
     def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]

@@ -233,12 +233,19 @@ def cmd_fit(args):
     groups = parse_groups(args.groups, names) if args.penalty in ("group", "sparse_group") else None
     model = build_estimator(args, groups)
     start = time.perf_counter()
+    from sparsefuse import _cv
+
+    progress = Progress(args.cv or 0, "cross-validation", args.quiet or args.cv is None)
+    _cv.progress_hook = progress.update
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             model.fit(X, y)
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
+        finally:
+            _cv.progress_hook = None
+            progress.close()
     for w in caught:
         if not args.quiet and issubclass(w.category, UserWarning):
             print(f"sparsefuse: warning: {_one_line(w.message)}", file=sys.stderr)
