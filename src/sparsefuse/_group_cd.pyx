@@ -143,6 +143,41 @@ cdef inline double shrunk_norm(const double *c, int m, double scale, double l1,
     return robust_norm(work, m)
 
 
+cdef inline double block_prox_step(
+    int start, int end, double L, double kappa, double l1_reg, bint positive,
+    floating *w, const unsigned char *feat_off, double *block, int n, bint is_sparse,
+    const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
+    double c,
+) noexcept nogil:
+    """One proximal gradient step on the block [start, end) with step 1 / L.
+
+    Soft-thresholding then group shrinkage (the exact proximal operator of the
+    sparse-group penalty); updates w, the residual q and returns the new
+    implicit-intercept scalar c.
+    """
+    cdef double d, acc, factor
+    cdef int j
+    for j in range(start, end):
+        d = 0.0
+        if not feat_off[j]:
+            d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                   implicit, xvp, c) / L
+            d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
+                else soft_threshold(d, l1_reg / L)
+        block[j - start] = d
+    acc = robust_norm(block, end - start)
+    factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
+    for j in range(start, end):
+        d = <floating> (factor * block[j - start])
+        if d != w[j]:
+            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+            if implicit:
+                c += (d - w[j]) * xvp[j] * inv_vv
+            w[j] = <floating> d
+    return c
+
+
 cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
                              double s) noexcept nogil:
     """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
@@ -401,24 +436,9 @@ def group_solve(
                         norm += w[j] * w[j]
                     if end - start < coordinate_min_size and lipschitz[g] > 0:
                         # Small group: one proximal gradient step on the block.
-                        L = lipschitz[g]
-                        for j in range(start, end):
-                            d = 0.0
-                            if not feat_off[j]:
-                                d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices,
-                                                       indptr, q, implicit, xvp, c) / L
-                                d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
-                                    else soft_threshold(d, l1_reg / L)
-                            block[j - start] = d
-                        acc = robust_norm(&block[0], end - start)
-                        factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
-                        for j in range(start, end):
-                            d = <floating> (factor * block[j - start])
-                            if d != w[j]:
-                                col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-                                if implicit:
-                                    c += (d - w[j]) * xvp[j] * inv_vv
-                                w[j] = <floating> d
+                        c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
+                                            &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
+                                            data, indices, indptr, q, implicit, xvp, inv_vv, c)
                         continue
                     if norm == 0.0 and kappa > 0:
                         # A zero group moves only if ||S_l1(X_g^T r)|| > kappa;
@@ -468,24 +488,9 @@ def group_solve(
                     # geometrically (no single coordinate can zero it); a
                     # proximal block step can, so a shrinking group gets one.
                     if kappa > 0 and 0 < norm < 0.81 * norm_before and lipschitz[g] > 0:
-                        L = lipschitz[g]
-                        for j in range(start, end):
-                            d = 0.0
-                            if not feat_off[j]:
-                                d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices,
-                                                       indptr, q, implicit, xvp, c) / L
-                                d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
-                                    else soft_threshold(d, l1_reg / L)
-                            block[j - start] = d
-                        acc = robust_norm(&block[0], end - start)
-                        factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
-                        for j in range(start, end):
-                            d = <floating> (factor * block[j - start])
-                            if d != w[j]:
-                                col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-                                if implicit:
-                                    c += (d - w[j]) * xvp[j] * inv_vv
-                                w[j] = <floating> d
+                        c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
+                                            &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
+                                            data, indices, indptr, q, implicit, xvp, inv_vv, c)
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
