@@ -36,7 +36,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_axpy,
     violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights,
+    anderson_weights, design_pointers,
 )
 
 
@@ -69,25 +69,6 @@ cdef enum:
     IN_WS = 1        # in the current working set
     EVALUATED = 2    # gradient computed exactly in this outer iteration
     SCREENED = 4     # discarded for good by the Gap Safe rule
-
-
-cdef inline void design_pointers(
-    const floating[::1, :] X, const floating[::1] X_data,
-    const index_t[::1] X_indices, const index_t[::1] X_indptr, bint is_sparse,
-    const floating **Xp, const floating **data, const index_t **indices,
-    const index_t **indptr,
-) noexcept:
-    Xp[0] = NULL
-    data[0] = NULL
-    indices[0] = NULL
-    indptr[0] = NULL
-    if is_sparse:
-        indptr[0] = &X_indptr[0]
-        if X_data.shape[0] > 0:
-            data[0] = &X_data[0]
-            indices[0] = &X_indices[0]
-    elif X.shape[0] > 0 and X.shape[1] > 0:
-        Xp[0] = &X[0, 0]
 
 
 def column_stats(

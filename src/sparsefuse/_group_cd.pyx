@@ -40,7 +40,7 @@ from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_axpy, residual_stats,
-    max_d, select_smallest, anderson_weights, soft_threshold,
+    max_d, select_smallest, anderson_weights, soft_threshold, design_pointers,
 )
 
 
@@ -239,17 +239,11 @@ def group_solve(
         raise ValueError("groups do not partition the features")
     if anderson > 16:
         raise ValueError("anderson must be at most 16")
-    cdef const floating *Xp = NULL
-    cdef const floating *data = NULL
-    cdef const index_t *indices = NULL
-    cdef const index_t *indptr = NULL
-    if is_sparse:
-        indptr = &X_indptr[0]
-        if X_data.shape[0] > 0:
-            data = &X_data[0]
-            indices = &X_indices[0]
-    elif n > 0 and n_features > 0:
-        Xp = &X[0, 0]
+    cdef const floating *Xp
+    cdef const floating *data
+    cdef const index_t *indices
+    cdef const index_t *indptr
+    design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
     cdef const double *xvp = &xv[0] if implicit else NULL

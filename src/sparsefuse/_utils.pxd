@@ -247,3 +247,23 @@ cdef inline bint anderson_weights(const double *hist, int m, int K, double *weig
     for a in range(K):
         weights[a] = z[a] / s
     return True
+
+
+cdef inline void design_pointers(
+    const floating[::1, :] X, const floating[::1] X_data,
+    const index_t[::1] X_indices, const index_t[::1] X_indptr, bint is_sparse,
+    const floating **Xp, const floating **data, const index_t **indices,
+    const index_t **indptr,
+) noexcept:
+    """Raw pointers to the dense or CSC buffers (NULL where a buffer is empty)."""
+    Xp[0] = NULL
+    data[0] = NULL
+    indices[0] = NULL
+    indptr[0] = NULL
+    if is_sparse:
+        indptr[0] = &X_indptr[0]
+        if X_data.shape[0] > 0:
+            data[0] = &X_data[0]
+            indices[0] = &X_indices[0]
+    elif X.shape[0] > 0 and X.shape[1] > 0:
+        Xp[0] = &X[0, 0]
