@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sparsefuse as sf
+from sparsefuse import _cd
 from reference import dense
 
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
@@ -106,7 +107,11 @@ GRID = list(itertools.product([0.0, 0.4, 0.9], ["dense", "csr"], [True, False], 
 
 
 @pytest.mark.parametrize("tau,fmt,fit_intercept,unit_weights", GRID)
-def test_matches_fista_and_certificate(tau, fmt, fit_intercept, unit_weights):
+def test_matches_fista_and_certificate(tau, fmt, fit_intercept, unit_weights, monkeypatch):
+    if fmt == "csr" and tau != 0.4:
+        # the implicit intercept with x_j . v summed on the fly (as very sparse
+        # columns have it) rather than stored
+        monkeypatch.setattr(_cd, "SUM_XV_BELOW_NNZ_PER_COLUMN", np.inf)
     X, y, sizes, indices = problem(seed=int(tau * 10) + len(fmt),
                                    sparse_density=0.4 if fmt == "csr" else None)
     weights = np.ones(len(sizes)) if unit_weights else np.sqrt(sizes)

@@ -363,11 +363,10 @@ def test_pickle_clone_and_determinism(make):
 
 
 def test_wide_sparse_fit_memory_stays_bounded():
-    """CSR (100000 x 1000000), 2e6 nonzeros, with intercept: peak allocation.
-
-    The bound is what the solver needs today (a CSC copy, per-feature work
-    arrays and the result), a regression guard; densifying would need 800 GB.
-    """
+    """CSR (100000 x 1000000), 2e6 nonzeros, with intercept: peak allocation
+    under 3x the matrix (the CSC copy alone is 1.15x; every allocation of the
+    kernels, working-set buffers included, is traced); densifying would need
+    800 GB."""
     import tracemalloc
 
     n_samples, n_features, nnz = 100_000, 1_000_000, 2_000_000
@@ -384,7 +383,7 @@ def test_wide_sparse_fit_memory_stays_bounded():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert np.count_nonzero(model.coef_) > 0
-    assert peak < 3.8 * matrix, f"peak {peak / 1e6:.0f} MB for a {matrix / 1e6:.0f} MB matrix"
+    assert peak < 3.0 * matrix, f"peak {peak / 1e6:.0f} MB for a {matrix / 1e6:.0f} MB matrix"
 
 
 # --- regressions found in review ------------------------------------------------------

@@ -138,6 +138,35 @@ def test_huge_sparse_with_intercept_is_never_densified():
     assert model.intercept_ == pytest.approx(y.mean() - mean @ model.coef_)
 
 
+def test_column_sums_stored_only_where_they_pay(monkeypatch):
+    """x_j . v (implicit intercept) is kept per feature for columns with many
+    nonzeros, summed on the fly for very sparse ones (memory: one double per
+    feature), and always kept with sample weights; both ways give the fit."""
+    from sparsefuse._path import make_design
+
+    rng = np.random.default_rng(0)
+    X, y = problem(seed=6)
+    dense_cols = sparse.csc_matrix(X)
+    very_sparse = sparse.random(80, 400, density=0.02, format="csc", random_state=0)
+    stats = lambda A, sw=None: make_design(A, True, sw, True).column_stats[1]
+    assert stats(dense_cols).shape == (120,)
+    assert stats(very_sparse).shape == (0,)
+    assert stats(very_sparse, rng.uniform(0.5, 2, 80)).shape == (400,)
+    # the kernel refuses missing sums when v is not all ones
+    design = make_design(very_sparse, True, rng.uniform(0.5, 2, 80), True)
+    yp, _ = design.prepare_target(rng.standard_normal(80))
+    with pytest.raises(ValueError, match="column statistics"):
+        sf._cd.enet_solve(*design.buffers, True, yp, np.zeros(400), design.v, True,
+                          design.column_stats[0], np.empty(0), 0.1, 0.0, 10, 1e-4, 1)
+    fits = []
+    for threshold in (0, np.inf):
+        monkeypatch.setattr(sf._cd, "SUM_XV_BELOW_NNZ_PER_COLUMN", threshold)
+        assert stats(dense_cols).size == (0 if threshold else 120)
+        fits.append(sf.Lasso(alpha=0.05, tol=1e-12).fit(dense_cols, y))
+    np.testing.assert_allclose(fits[0].coef_, fits[1].coef_, rtol=1e-7, atol=1e-9)
+    assert fits[0].intercept_ == pytest.approx(fits[1].intercept_, rel=1e-9)
+
+
 def test_float32_sparse_input_is_not_upcast():
     X, y = problem(seed=7)
     Xs = sparse.csr_matrix(X.astype(np.float32))

@@ -30,12 +30,12 @@ import numpy as np
 
 from libc.math cimport fabs, sqrt, fmax, INFINITY, isfinite
 from libc.stdint cimport uint32_t
-from libc.stdlib cimport malloc, free
+from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
-    floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_axpy,
-    violation, residual_stats, max_d, ref_distance, resid, select_smallest,
+    floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
+    xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, design_pointers,
 )
 
@@ -63,6 +63,9 @@ cdef inline double enet_gap(
 
 
 MAX_ANDERSON = 16
+# Sparse columns with fewer nonzeros than this on average have x_j . v summed
+# on the fly rather than stored (see column_stats).
+SUM_XV_BELOW_NNZ_PER_COLUMN = 4
 
 # Per-feature state bits of the solver.
 cdef enum:
@@ -85,7 +88,9 @@ def column_stats(
 
     Returns ``norms2`` (squared norms of the columns, centred implicitly for a
     sparse design with an intercept) and ``xv`` (x_j . v, for the implicit
-    intercept of sparse X with ``fit_intercept``; empty otherwise).
+    intercept of sparse X with ``fit_intercept``; empty otherwise, and
+    also empty for very sparse columns without sample weights, where v is all
+    ones and the kernels sum the column instead).
     """
     cdef int n = n_samples, n_features
     cdef const floating *Xp
@@ -96,8 +101,14 @@ def column_stats(
     n_features = X_indptr.shape[0] - 1 if is_sparse else X.shape[1]
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
+    # Without sample weights (v all ones) x_j . v is the column sum; on very
+    # sparse columns summing them again costs little and saves n_features
+    # doubles, a large share of memory when columns hold few nonzeros.
+    cdef bint unit = implicit and is_unit(v) and (
+        X_indptr[n_features] < SUM_XV_BELOW_NNZ_PER_COLUMN * n_features)
     cdef double[::1] norms2 = np.zeros(n_features)
-    cdef double[::1] xv = np.zeros(n_features if implicit else 0)
+    cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
+    cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
     cdef double vv = 0.0, acc, nnz_v2, mean
     cdef int i, j
     cdef index_t p
@@ -113,7 +124,8 @@ def column_stats(
             elif implicit and vv > 0:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * vp[indices[p]]
-                xv[j] = acc
+                if not unit:
+                    xv[j] = acc
                 mean = acc / vv
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
                 acc = 0.0
@@ -127,7 +139,7 @@ def column_stats(
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * data[p]
             norms2[j] = acc
-    return np.asarray(norms2), np.asarray(xv)
+    return np.asarray(norms2), np.asarray(xv_buf)
 
 
 def enet_solve(
@@ -217,7 +229,7 @@ def enet_solve(
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
     if norms2.shape[0] != n_features or (fit_intercept and is_sparse and (
-            xv.shape[0] != n_features or v.shape[0] != n)):
+            v.shape[0] != n or not xv_matches(xv, v, n_features))):
         raise ValueError("column statistics do not match the design")
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     if anderson > MAX_ANDERSON:
@@ -225,7 +237,7 @@ def enet_solve(
     # Only sparse X carries the intercept implicitly; dense X comes centred.
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
-    cdef const double *xvp = &xv[0] if implicit else NULL
+    cdef const double *xvp = &xv[0] if implicit and xv.shape[0] else NULL
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
@@ -233,20 +245,30 @@ def enet_solve(
     cdef double *q = &q_buf[0]
     cdef double *q_alt = &q_alt_buf[0]
     cdef double *q_tmp
-    cdef double[::1] grad = np.zeros(n_features)
-    # b_j for screened features; for active ones, their working-set score
-    cdef double[::1] bound = np.zeros(n_features)
-    cdef int[::1] active = np.arange(n_features, dtype=np.intc)
-    cdef int[::1] screened = np.empty(n_features, dtype=np.intc)
-    cdef int[::1] ws = np.arange(n_features, dtype=np.intc)
-    cdef int[::1] supp = np.empty(n_features, dtype=np.intc)
-    # Outside the inner loop the support buffer lists the features whose
-    # gradient was evaluated exactly in this outer iteration.
-    cdef int *cand = &supp[0]
+    # One number per feature: while the feature is EVALUATED in an outer
+    # iteration, its exact gradient g_j (= x_j . r - l2_reg w_j); otherwise
+    # its bound b_j >= |x_j . theta_ref| (meaningful outside the working set).
+    cdef double[::1] gb_buf = np.zeros(n_features)
+    cdef double *gb = &gb_buf[0]
+    cdef double conv_scale = 1.0, conv_dist = 0.0
+    # One permutation of the features: the active ones first, the screened
+    # ones after them (screened = active + n_active).
+    cdef int[::1] order = np.arange(n_features, dtype=np.intc)
+    cdef int *active = &order[0]
+    cdef int *screened = active + n_features
+    # The working-set buffer first lists the features evaluated exactly in an
+    # outer iteration (the candidates), then the working set chosen among
+    # them; without a working set the inner loop sweeps `active` directly and
+    # the buffer holds the support instead.
+    cdef int[::1] ws_buf = np.empty(n_features, dtype=np.intc)
+    cdef int *cand = &ws_buf[0]
+    cdef int *ws = &ws_buf[0]
+    cdef int *supp = NULL
+    cdef bint own_supp
     cdef unsigned char[::1] state = np.zeros(n_features, dtype=np.uint8)
-    cdef int n_cand = 0, n_first, n_unsure
+    cdef int n_cand = 0, n_unsure
     cdef bint has_ref = False, need_full, need_screened
-    cdef double coef, scale_0, radius, ub
+    cdef double coef, radius, ub
     cdef int *cur
     cdef int cur_size, n_supp = 0, check_at
     cdef bint full_pass
@@ -294,7 +316,7 @@ def enet_solve(
                 if w[j] != 0:
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     if implicit:
-                        c += xvp[j] * inv_vv * w[j]
+                        c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
@@ -314,12 +336,11 @@ def enet_solve(
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, coef) - l2_reg * w[j]
                     xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
-                    grad[j] = g
+                    gb[j] = g
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     state[j] |= EVALUATED
                     cand[n_cand] = j
                     n_cand += 1
-            n_first = n_cand
             scale = max_d(l1_reg, dual_norm)
             need_screened = False
             dist_ref = 0.0
@@ -328,14 +349,14 @@ def enet_solve(
                 if n_screened > 0 and max_bound + max_norm * dist_ref > 1.0:
                     for k in range(n_screened):
                         j = screened[k]
-                        if bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        if gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                             need_screened = True
                             break
                 if not need_full:
                     n_unsure = 0
                     for k in range(n_active):
                         j = active[k]
-                        if not state[j] & IN_WS and bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                             n_unsure += 1
                     # Many features to evaluate: as well do them all and move
                     # the reference, which tightens every bound.
@@ -347,7 +368,7 @@ def enet_solve(
                     if not state[j] & EVALUATED:
                         g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                         implicit, xvp, coef) - l2_reg * w[j]
-                        grad[j] = g
+                        gb[j] = g
                         dual_norm = max_d(dual_norm, violation(g, positive))
                         state[j] |= EVALUATED
                         cand[n_cand] = j
@@ -355,9 +376,9 @@ def enet_solve(
                 if need_screened:
                     for k in range(n_screened):
                         j = screened[k]
-                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                              implicit, xvp, coef)
-                        dual_norm = max_d(dual_norm, violation(grad[j], positive))
+                        gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                            implicit, xvp, coef)
+                        dual_norm = max_d(dual_norm, violation(gb[j], positive))
                 scale = max_d(l1_reg, dual_norm)
                 # New reference at the current dual point: exact bounds for
                 # every feature evaluated, the others' bounds moved along.
@@ -366,41 +387,38 @@ def enet_solve(
                     max_bound += max_norm * dist_ref
                     for k in range(n_screened):
                         j = screened[k]
-                        bound[j] += sqrt(norms2[j]) * dist_ref
+                        gb[j] += sqrt(norms2[j]) * dist_ref
                 if need_screened:
                     max_bound = -INFINITY
                     for k in range(n_screened):
                         j = screened[k]
-                        bound[j] = violation(grad[j], positive) / scale
-                        max_bound = max_d(max_bound, bound[j])
+                        gb[j] = violation(gb[j], positive) / scale
+                        max_bound = max_d(max_bound, gb[j])
                 for i in range(n):
                     theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                 has_ref = True
                 dist_ref = 0.0
-                for k in range(n_cand):
-                    j = cand[k]
-                    bound[j] = violation(grad[j] + l2_reg * w[j], positive) / scale
+                # the candidates' new bounds: violation(x_j . r) / conv_scale
+                # + ||x_j|| conv_dist (set once their gradients are used)
+                conv_scale = scale
+                conv_dist = 0.0
             else:
                 # Evaluate only the features whose bound no longer proves them
                 # feasible; their new bounds stay relative to the reference.
-                scale_0 = scale
-                for k in range(n_first):
-                    j = cand[k]
-                    bound[j] = (violation(grad[j] + l2_reg * w[j], positive) / scale_0
-                                + sqrt(norms2[j]) * dist_ref)
+                conv_scale = scale
+                conv_dist = dist_ref
                 for k in range(n_active):
                     j = active[k]
-                    if not state[j] & IN_WS and bound[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                    if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                         g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                         implicit, xvp, coef) - l2_reg * w[j]
-                        grad[j] = g
+                        gb[j] = g
                         dual_norm = max_d(dual_norm, violation(g, positive))
                         state[j] |= EVALUATED
                         cand[n_cand] = j
                         n_cand += 1
-                        bound[j] = violation(g, positive) / scale_0 + sqrt(norms2[j]) * dist_ref
                 scale = max_d(l1_reg, dual_norm)
-                if scale != scale_0:
+                if scale != conv_scale:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
             # Every feature is now proven feasible at theta = r / scale.
             gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
@@ -416,42 +434,47 @@ def enet_solve(
                 n_new = 0
                 for k in range(n_active):
                     j = active[k]
+                    # kept features move to the front in their order; the
+                    # newly screened ones end up in active[t:n_active]
                     if state[j] & EVALUATED:
-                        ub = violation(grad[j], positive) / scale
+                        ub = violation(gb[j], positive) / scale
                     else:
-                        ub = bound[j] + sqrt(norms2[j]) * dist_ref
+                        ub = gb[j] + sqrt(norms2[j]) * dist_ref
                     if ub + radius * sqrt(norms2[j] + l2_reg) < 1.0:
                         if state[j] & EVALUATED:
                             # x_j . r / scale before w_j is zeroed
-                            bound[j] = (violation(grad[j] + l2_reg * w[j], positive) / scale
-                                        + sqrt(norms2[j]) * dist_ref)
-                        max_bound = max_d(max_bound, bound[j])
+                            gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
+                                     + sqrt(norms2[j]) * dist_ref)
+                        max_bound = max_d(max_bound, gb[j])
                         max_norm = max_d(max_norm, sqrt(norms2[j]))
                         state[j] = SCREENED
-                        screened[n_screened + n_new] = j
                         n_new += 1
                     else:
+                        active[k] = active[t]
                         active[t] = j
                         t += 1
-                n_active = t
-                for k in range(n_screened, n_screened + n_new):
-                    j = screened[k]
+                for k in range(t, n_active):
+                    j = active[k]
                     if w[j] != 0:
                         col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
                         if implicit:
-                            c -= xvp[j] * inv_vv * w[j]
+                            c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
                         w[j] = 0
+                n_active = t
                 n_screened += n_new
+                screened = active + n_active
+            # (every feature of the last working set was evaluated, hence is
+            # a candidate, unless screened, which clears its bits)
             for k in range(n_cand):
-                state[cand[k]] &= ~EVALUATED
+                state[cand[k]] &= ~(EVALUATED | IN_WS)
 
             # ---- working set ------------------------------------------------
+            ws = &ws_buf[0]
             if use_ws:
                 # Candidates: the features evaluated exactly (the others are
                 # proven feasible with a margin). Score: distance of the dual
-                # point to constraint j; the support always stays.
-                for k in range(ws_size):
-                    state[ws[k]] &= ~IN_WS
+                # point to constraint j; the support always stays. The score
+                # replaces g_j in gb (an invertible map where w_j = 0).
                 nnz_w = 0
                 t = 0
                 for k in range(n_cand):
@@ -460,17 +483,27 @@ def enet_solve(
                         continue
                     if w[j] != 0:
                         nnz_w += 1
-                        grad[j] = -INFINITY
+                        gb[j] = -INFINITY
                     elif norms2[j] == 0.0:
-                        grad[j] = INFINITY
+                        gb[j] = INFINITY
                     else:
-                        grad[j] = (l1_reg - violation(grad[j], positive)) / sqrt(norms2[j] + l2_reg)
+                        gb[j] = (l1_reg - violation(gb[j], positive)) / sqrt(norms2[j] + l2_reg)
                     ws[t] = j
                     t += 1
                 ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
-                select_smallest(&ws[0], t, ws_size, &grad[0])
+                select_smallest(ws, t, ws_size, gb)
                 for k in range(ws_size):
                     state[ws[k]] |= IN_WS
+                # The candidates left out (w_j = 0, finite score) get their
+                # bound back from the score: violation(x_j . r) is
+                # l1_reg - score sqrt(norms2 + l2_reg); 1e-12 absorbs rounding.
+                for k in range(ws_size, t):
+                    j = ws[k]
+                    if norms2[j] == 0.0:
+                        gb[j] = 0.0
+                    else:
+                        gb[j] = ((l1_reg - gb[j] * sqrt(norms2[j] + l2_reg)) / conv_scale
+                                 + sqrt(norms2[j]) * conv_dist + 1e-12)
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
             elif l1_reg_prev > l1_reg:
@@ -482,21 +515,34 @@ def enet_solve(
                 ws_size = 0
                 for k in range(n_active):
                     j = active[k]
-                    if w[j] != 0 or violation(grad[j], positive) >= threshold:
+                    if w[j] != 0 or violation(gb[j], positive) >= threshold:
                         ws[ws_size] = j
                         ws_size += 1
                 tol_in = tol_abs
             else:
-                for k in range(n_active):
-                    ws[k] = active[k]
+                ws = active
                 ws_size = n_active
                 tol_in = tol_abs
+            # (without working sets every active feature is evaluated at each
+            # outer iteration: their entries of gb are not read as bounds)
 
             # ---- inner: coordinate descent on the working set ---------------
+            # (PyMem_Raw: the allocations show in tracemalloc's accounting)
+            own_supp = ws != active
+            supp = (<int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int)) if own_supp
+                    else &ws_buf[0])
             if K > 0:
-                hist = <double *> malloc((K + 1) * ws_size * sizeof(double))
-                w_acc = <double *> malloc(ws_size * sizeof(double))
-                weights = <double *> malloc(K * sizeof(double))
+                hist = <double *> PyMem_RawMalloc((K + 1) * max(ws_size, 1) * sizeof(double))
+                w_acc = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
+                weights = <double *> PyMem_RawMalloc(K * sizeof(double))
+            if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)):
+                if own_supp:
+                    PyMem_RawFree(supp)
+                PyMem_RawFree(hist)
+                PyMem_RawFree(w_acc)
+                PyMem_RawFree(weights)
+                with gil:
+                    raise MemoryError("no memory for the working set of the solver")
             n_hist = 0
             epochs_in = 0
             check_at = 1
@@ -504,7 +550,7 @@ def enet_solve(
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
                 full_pass = epochs_in % (support_passes + 1) == 0
-                cur = &ws[0] if full_pass else &supp[0]
+                cur = ws if full_pass else supp
                 cur_size = ws_size if full_pass else n_supp
                 for k in range(cur_size):
                     j = cur[rand_below(cur_size, &rng_state)] if random else cur[k]
@@ -517,7 +563,7 @@ def enet_solve(
                     if w_new != w_old:
                         col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
                         if implicit:
-                            c += (w_new - w_old) * xvp[j] * inv_vv
+                            c += (w_new - w_old) * col_xv(j, xvp, data, indptr) * inv_vv
                         w[j] = <floating> w_new
                 if full_pass:
                     n_supp = 0
@@ -552,7 +598,7 @@ def enet_solve(
                                     j = ws[k]
                                     col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
                                     if implicit:
-                                        c_alt += d * xvp[j] * inv_vv
+                                        c_alt += d * col_xv(j, xvp, data, indptr) * inv_vv
                             p_cur = 0.0
                             p_alt = 0.0
                             for k in range(ws_size):
@@ -593,10 +639,13 @@ def enet_solve(
                                   xr_norm2)
                 if gap_in <= tol_in:
                     break
+            if own_supp:
+                PyMem_RawFree(supp)
             if K > 0:
-                free(hist)
-                free(w_acc)
-                free(weights)
+                PyMem_RawFree(hist)
+                PyMem_RawFree(w_acc)
+                PyMem_RawFree(weights)
+                hist = w_acc = weights = NULL
 
     stats = {"n_outer": n_outer, "n_screened": n_screened, "n_full": n_full,
              "ws_size": ws_size}

@@ -35,11 +35,12 @@ import numpy as np
 
 from libc.math cimport fabs, sqrt, INFINITY
 from libc.stdint cimport uint32_t
-from libc.stdlib cimport malloc, free, qsort
+from libc.stdlib cimport qsort
+from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
-    floating, index_t, rand_below, centred_dot, col_axpy, residual_stats,
+    floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
     max_d, select_smallest, anderson_weights, soft_threshold, design_pointers,
 )
 
@@ -173,7 +174,7 @@ cdef inline double block_prox_step(
         if d != w[j]:
             col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
             if implicit:
-                c += (d - w[j]) * xvp[j] * inv_vv
+                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
             w[j] = <floating> d
     return c
 
@@ -237,6 +238,8 @@ def group_solve(
             or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
             or norms2.shape[0] != n_features):
         raise ValueError("groups do not partition the features")
+    if fit_intercept and is_sparse and (v.shape[0] != n or not xv_matches(xv, v, n_features)):
+        raise ValueError("column statistics do not match the design")
     if anderson > 16:
         raise ValueError("anderson must be at most 16")
     cdef const floating *Xp
@@ -246,7 +249,7 @@ def group_solve(
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
-    cdef const double *xvp = &xv[0] if implicit else NULL
+    cdef const double *xvp = &xv[0] if implicit and xv.shape[0] else NULL
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
@@ -302,7 +305,7 @@ def group_solve(
                 if w[j] != 0:
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     if implicit:
-                        c += xvp[j] * inv_vv * w[j]
+                        c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             coef = c - inv_vv * r_dot_v
             penalty = 0.0
@@ -343,7 +346,7 @@ def group_solve(
                             if w[j] != 0:
                                 col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
                                 if implicit:
-                                    c -= xvp[j] * inv_vv * w[j]
+                                    c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
                                 w[j] = 0
                         continue
                     if l1_reg > 0:
@@ -354,7 +357,7 @@ def group_solve(
                                 if w[j] != 0:
                                     col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
                                     if implicit:
-                                        c -= xvp[j] * inv_vv * w[j]
+                                        c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
                                     w[j] = 0
                     active[t] = g
                     t += 1
@@ -407,15 +410,22 @@ def group_solve(
             ws_len = 0
             for k in range(ws_size):
                 ws_len += group_ptr[ws[k] + 1] - group_ptr[ws[k]]
-            ws_feat = <int *> malloc(max(ws_len, 1) * sizeof(int))
+            # (PyMem_Raw: the allocations show in tracemalloc's accounting)
+            ws_feat = <int *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(int))
+            if K > 0:
+                hist = <double *> PyMem_RawMalloc((K + 1) * max(ws_len, 1) * sizeof(double))
+                w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
+            if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)):
+                PyMem_RawFree(ws_feat)
+                PyMem_RawFree(hist)
+                PyMem_RawFree(w_acc)
+                with gil:
+                    raise MemoryError("no memory for the working set of the solver")
             t = 0
             for k in range(ws_size):
                 for j in range(group_ptr[ws[k]], group_ptr[ws[k] + 1]):
                     ws_feat[t] = j
                     t += 1
-            if K > 0:
-                hist = <double *> malloc((K + 1) * max(ws_len, 1) * sizeof(double))
-                w_acc = <double *> malloc(max(ws_len, 1) * sizeof(double))
             n_hist = 0
             epochs_in = 0
             check_at = 1
@@ -457,7 +467,7 @@ def group_solve(
                             if d != 0:
                                 col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q)
                                 if implicit:
-                                    c += d * xvp[j] * inv_vv
+                                    c += d * col_xv(j, xvp, data, indptr) * inv_vv
                                 w[j] = <floating> d
                         continue
                     # Exact coordinate minimisation inside a nonzero group: the
@@ -475,7 +485,7 @@ def group_solve(
                         if d != w[j]:
                             col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
                             if implicit:
-                                c += (d - w[j]) * xvp[j] * inv_vv
+                                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
                             w[j] = <floating> d
                         norm = rest + d * d
                     # Coordinate steps shrink a vanishing group only
@@ -511,7 +521,7 @@ def group_solve(
                                     j = ws_feat[t]
                                     col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
                                     if implicit:
-                                        c_alt += d * xvp[j] * inv_vv
+                                        c_alt += d * col_xv(j, xvp, data, indptr) * inv_vv
                             p_cur = 0.0
                             p_alt = 0.0
                             t = 0
@@ -565,10 +575,11 @@ def group_solve(
                 gap_in = group_gap(r_norm2, r_dot_y, penalty, s_in)
                 if gap_in <= tol_in:
                     break
-            free(ws_feat)
+            PyMem_RawFree(ws_feat)
             if K > 0:
-                free(hist)
-                free(w_acc)
+                PyMem_RawFree(hist)
+                PyMem_RawFree(w_acc)
+                hist = w_acc = NULL
 
     stats = {"n_outer": n_outer, "n_screened_groups": n_groups - n_active,
              "n_screened_features": n_feat_off, "ws_size": ws_size}

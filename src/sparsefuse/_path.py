@@ -54,6 +54,8 @@ class _Design:
             return np.zeros(self.X.shape[1])
         _, xv = self.column_stats
         v = self.v.astype(np.float64)
+        if xv.size == 0:  # unit v: the kernels do not keep x_j . v
+            xv = np.asarray(self.X.T @ v, dtype=np.float64)
         return xv / (v @ v)
 
     @property

@@ -91,14 +91,52 @@ cdef inline double centred_dot(
 ) noexcept nogil:
     """x_j . q, plus ``coef * (x_j . v)`` for an implicit intercept.
 
+    ``xv`` holds x_j . v, or is NULL when v is all ones (see :func:`col_xv`).
+
     With r = q + c v and the centred column x_j - m_j v, the centred product
     is x_j . q + (c - (r . v) / ||v||^2) (x_j . v); callers pass that
     coefficient (just c where r . v = 0 is taken as exact).
     """
-    cdef double g = col_dot(j, n, is_sparse, X, data, indices, indptr, q)
-    if implicit:
-        g += coef * xv[j]
-    return g
+    cdef double g = 0.0, s = 0.0
+    cdef index_t p
+    if not implicit:
+        return col_dot(j, n, is_sparse, X, data, indices, indptr, q)
+    if xv != NULL:
+        return col_dot(j, n, is_sparse, X, data, indices, indptr, q) + coef * xv[j]
+    # unit v: x_j . v is the sum of the column, accumulated in the same pass
+    for p in range(indptr[j], indptr[j + 1]):
+        g += data[p] * q[indices[p]]
+        s += data[p]
+    return g + coef * s
+
+
+cdef inline double col_xv(int j, const double *xv, const floating *data,
+                          const index_t *indptr) noexcept nogil:
+    """x_j . v for the implicit intercept (sparse X): stored, or for unit v
+    (no sample weights) the column sum, which is not worth n_features doubles."""
+    cdef double s = 0.0
+    cdef index_t p
+    if xv != NULL:
+        return xv[j]
+    for p in range(indptr[j], indptr[j + 1]):
+        s += data[p]
+    return s
+
+
+cdef inline bint is_unit(const floating[::1] v) noexcept nogil:
+    """Whether every entry of v is 1 (no sample weights)."""
+    cdef int i
+    for i in range(v.shape[0]):
+        if v[i] != 1:
+            return False
+    return True
+
+
+cdef inline bint xv_matches(const double[::1] xv, const floating[::1] v,
+                            int n_features) noexcept nogil:
+    """Whether ``xv`` may serve the implicit intercept: one entry per
+    feature, or empty for a unit ``v`` (then :func:`col_xv` sums columns)."""
+    return xv.shape[0] == n_features or (xv.shape[0] == 0 and is_unit(v))
 
 
 cdef inline void col_axpy(

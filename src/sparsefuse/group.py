@@ -195,13 +195,13 @@ def block_lipschitz(design, group_ptr, n_iter=100, seed=0):
     with a 2% margin and capped by the squared Frobenius norm (both upper
     bounds keep the block steps monotone).
     """
-    norms2, xv = design.column_stats
+    norms2, _ = design.column_stats
     X = design.X
     rng = np.random.default_rng(seed)
     implicit = design.is_sparse and design.fit_intercept
     if implicit:
         v = design.v.astype(np.float64)
-        vv = v @ v
+        offsets = design.X_offset
     out = np.empty(len(group_ptr) - 1)
     for g, (a, b) in enumerate(zip(group_ptr[:-1], group_ptr[1:])):
         frobenius = norms2[a:b].sum()
@@ -212,7 +212,7 @@ def block_lipschitz(design, group_ptr, n_iter=100, seed=0):
         if not design.is_sparse and b - a <= 64:
             out[g] = min(np.linalg.norm(block, 2) ** 2, frobenius)
             continue
-        means = xv[a:b] / vv if implicit else None
+        means = offsets[a:b] if implicit else None
 
         def matvec(u):
             z = block @ u
