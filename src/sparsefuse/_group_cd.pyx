@@ -120,6 +120,11 @@ cdef double sgl_coordinate(double z, double a, double l1, double kappa,
     for it in range(50):
         root = sqrt(tau * tau + rest)
         h = tau * (a + kappa / root) - m
+        # h carries a rounding error of a few ulps of m: a smaller residual
+        # is the root to working precision (a relative test on the step
+        # alone may never pass when kappa / root dominates a)
+        if fabs(h) <= 1e-15 * m:
+            break
         if h > 0:
             hi = tau
         else:
