@@ -324,3 +324,78 @@ def test_block_lipschitz_bounds_the_centred_spectral_norm(fmt, fit_intercept, mo
     power = group.block_lipschitz(make_design(Xf, fit_intercept, None, True), ptr)
     assert np.all(power >= np.asarray(truth) * (1 - 1e-9))
     assert np.all(power <= np.asarray(truth) * 1.03)
+
+
+def _project_out(X, y, free, fit_intercept):
+    """X and y with the unpenalised columns (and the intercept) projected out:
+    by Frisch-Waugh-Lovell, the reduced problem has the same optimum in w_P."""
+    basis = X[:, free]
+    if fit_intercept:
+        basis = np.column_stack([np.ones(len(y)), basis])
+    Q, _ = np.linalg.qr(basis)
+    project = lambda A: A - Q @ (Q.T @ A)
+    return project(X), project(y)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_ungrouped_features_are_unpenalised(tau, fmt, fit_intercept):
+    rng = np.random.default_rng(11)
+    n = 90
+    X = rng.standard_normal((n, 30)) * (rng.random((n, 30)) < 0.6)
+    X[:, 26:] += 1.5  # unpenalised covariates with a mean
+    y = X[:, :3] @ [2.0, -1.0, 1.0] + 2.0 * X[:, 27] + rng.standard_normal(n) + 1.0
+    indices = [np.arange(0, 8), np.arange(8, 18), np.array([18, 19, 20, 21, 22, 23])]
+    free = np.arange(24, 30)
+    weights = np.sqrt([len(idx) for idx in indices])
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    alpha = 0.15
+    params = dict(alpha=alpha, l1_ratio=tau, fit_intercept=fit_intercept,
+                  ungrouped="unpenalized")
+    model = sf.SparseGroupLasso(indices, tol=1e-12, max_iter=100_000, **params).fit(Xf, y)
+    np.testing.assert_array_equal(model.ungrouped_, free)
+    assert np.any(model.coef_[free] != 0)
+
+    X_red, y_red = _project_out(X, y, free, fit_intercept)
+    penalised = np.arange(24)
+    w_ref, _ = fista(X_red[:, penalised], y_red, alpha, tau, indices, weights, False,
+                     n_iter=30000)
+    p_ref = sgl_objective(X_red[:, penalised], y_red, w_ref, 0.0, alpha, tau, indices,
+                          weights)
+    # the full objective: no penalty of any kind on the ungrouped features
+    r = y - X @ model.coef_ - model.intercept_
+    p = 0.5 * r @ r / n + alpha * sgl_penalty(model.coef_[penalised], indices, weights, tau)
+    assert p <= p_ref * (1 + 1e-9)
+    assert p == pytest.approx(p_ref, rel=1e-6)
+    # optimality of the unpenalised part: the residual is orthogonal to them
+    assert np.abs(X[:, free].T @ r).max() <= 1e-8 * np.abs(X[:, free].T @ y).max()
+
+    # The reported gap is a certificate: recomputed on the reduced problem.
+    loose = sf.SparseGroupLasso(indices, tol=1e-5, **params).fit(Xf, y)
+    gap = sgl_certificate(X_red[:, penalised], y_red, loose.coef_[penalised], alpha, tau,
+                          indices, weights, False)
+    assert gap == pytest.approx(loose.dual_gap_, rel=1e-6, abs=1e-10)
+
+    # alpha_max: every penalised coefficient is zero there, the ungrouped ones are not
+    alphas, coefs, _ = sf.group_lasso_path(Xf, y, indices, l1_ratio=tau, alphas=3,
+                                           fit_intercept=fit_intercept,
+                                           ungrouped="unpenalized", tol=1e-10)
+    assert np.all(coefs[penalised, 0] == 0) and np.any(coefs[free, 0] != 0)
+    assert np.any(coefs[penalised, 1] != 0)
+
+
+def test_ungrouped_option_errors():
+    X, y, sizes, _ = problem(seed=2)
+    with pytest.raises(ValueError, match="belong to no group.*ungrouped='unpenalized'"):
+        sf.GroupLasso([[0, 1, 2]], alpha=0.1).fit(X, y)
+    with pytest.raises(ValueError, match="ungrouped must be one of"):
+        sf.GroupLasso(sizes, alpha=0.1, ungrouped="free").fit(X, y)
+    with pytest.raises(ValueError, match="positive=True with ungrouped"):
+        sf.GroupLasso([[0, 1, 2]], alpha=0.1, positive=True,
+                      ungrouped="unpenalized").fit(X, y)
+    with pytest.raises(ValueError, match="group sizes sum to"):
+        sf.GroupLasso([X.shape[1] + 1], alpha=0.1, ungrouped="unpenalized").fit(X, y)
+    # sizes may leave trailing features out; GroupLassoCV passes the option on
+    model = sf.GroupLassoCV([10, 10], ungrouped="unpenalized", alphas=5, cv=3).fit(X, y)
+    np.testing.assert_array_equal(model.ungrouped_, np.arange(20, X.shape[1]))

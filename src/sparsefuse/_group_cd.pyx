@@ -184,6 +184,42 @@ cdef inline double block_prox_step(
     return c
 
 
+cdef inline double free_step(
+    int f0, int m, const double *inv, double *g_buf, double *d_buf, floating *w, int n,
+    bint is_sparse, const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
+    double c,
+) noexcept nogil:
+    """Exact minimisation over the unpenalised features [f0, f0 + m).
+
+    ``inv`` is the pseudo-inverse of their (centred) Gram matrix, so the step
+    ``delta = inv X_U^T r`` leaves the residual orthogonal to X_U: the dual
+    point r / s then meets the constraint X_U^T theta = 0 of unpenalised
+    features. Updates w and q; returns the new implicit-intercept scalar c.
+    """
+    cdef int k, l, j
+    cdef double acc, delta
+    cdef floating w_new
+    for k in range(m):
+        g_buf[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices, indptr, q,
+                               implicit, xvp, c)
+    for k in range(m):
+        acc = 0.0
+        for l in range(m):
+            acc += inv[<size_t> k * m + l] * g_buf[l]
+        d_buf[k] = acc
+    for k in range(m):
+        j = f0 + k
+        w_new = <floating> (w[j] + d_buf[k])
+        delta = w_new - w[j]
+        if delta != 0:
+            col_axpy(j, -delta, n, is_sparse, Xp, data, indices, indptr, q)
+            if implicit:
+                c += delta * col_xv(j, xvp, data, indptr) * inv_vv
+            w[j] = w_new
+    return c
+
+
 cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
                              double s) noexcept nogil:
     """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
@@ -217,6 +253,7 @@ def group_solve(
     double inner_ratio=0.3,
     int coordinate_min_size=64,
     double strong_ratio=0.0,
+    const double[:, ::1] free_inv=None,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -224,7 +261,10 @@ def group_solve(
     ``n_groups + 1`` entries, ``weights`` and ``lipschitz`` (squared spectral
     norm of each centred block) one per group. ``strong_ratio``, the previous
     alpha of a path over this one, enables the sequential strong rule when
-    working sets are off.
+    working sets are off. Features after the last group
+    (``group_ptr[n_groups] <= j < n_features``) are unpenalised: they take an
+    exact least-squares step with ``free_inv``, the pseudo-inverse of their
+    centred Gram matrix, after every sweep and before every gap.
 
     Returns
     -------
@@ -239,10 +279,20 @@ def group_solve(
             raise ValueError("inconsistent CSC buffers for the number of features")
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
-    if (group_ptr[0] != 0 or group_ptr[n_groups] != n_features
+    cdef int f0 = group_ptr[n_groups], n_free = n_features - group_ptr[n_groups]
+    if (group_ptr[0] != 0 or n_free < 0
             or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
             or norms2.shape[0] != n_features):
         raise ValueError("groups do not partition the features")
+    if n_free and (free_inv is None or free_inv.shape[0] != n_free
+                   or free_inv.shape[1] != n_free):
+        raise ValueError("features outside the groups need free_inv of shape "
+                         f"({n_free}, {n_free})")
+    if n_free and positive:
+        raise ValueError("positive=True does not apply to unpenalised features")
+    cdef const double *inv = &free_inv[0, 0] if n_free else NULL
+    cdef double[::1] free_g = np.zeros(max(n_free, 1))
+    cdef double[::1] free_d = np.zeros(max(n_free, 1))
     if fit_intercept and is_sparse and (v.shape[0] != n or not xv_matches(xv, v, n_features)):
         raise ValueError("column statistics do not match the design")
     if anderson > 16:
@@ -311,6 +361,9 @@ def group_solve(
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     if implicit:
                         c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+            if n_free:
+                c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
+                              data, indices, indptr, q, implicit, xvp, inv_vv, c)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             coef = c - inv_vv * r_dot_v
             penalty = 0.0
@@ -412,7 +465,7 @@ def group_solve(
                 tol_in = tol_abs
 
             # ---- inner: block CD on the working set -------------------------
-            ws_len = 0
+            ws_len = n_free  # the unpenalised features are always in
             for k in range(ws_size):
                 ws_len += group_ptr[ws[k] + 1] - group_ptr[ws[k]]
             # (PyMem_Raw: the allocations show in tracemalloc's accounting)
@@ -431,6 +484,9 @@ def group_solve(
                 for j in range(group_ptr[ws[k]], group_ptr[ws[k] + 1]):
                     ws_feat[t] = j
                     t += 1
+            for j in range(f0, n_features):
+                ws_feat[t] = j
+                t += 1
             n_hist = 0
             epochs_in = 0
             check_at = 1
@@ -500,6 +556,9 @@ def group_solve(
                         c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
                                             &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
                                             data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                if n_free:
+                    c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
+                                  data, indices, indptr, q, implicit, xvp, inv_vv, c)
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
@@ -558,6 +617,9 @@ def group_solve(
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
                 # Gap of the working-set subproblem.
+                if n_free:
+                    c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
+                                  data, indices, indptr, q, implicit, xvp, inv_vv, c)
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
                 coef = c - inv_vv * r_dot_v
                 penalty = 0.0

@@ -39,7 +39,10 @@ __all__ = ["GroupLasso", "GroupLassoCV", "SparseGroupLasso", "group_lasso_path",
 
 # --- groups ---------------------------------------------------------------------
 
-def check_groups(groups, n_features, feature_names=None):
+UNGROUPED_OPTIONS = ("error", "unpenalized")
+
+
+def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     """Normalise a group specification into a list of index arrays and names.
 
     Parameters
@@ -54,6 +57,9 @@ def check_groups(groups, n_features, feature_names=None):
         Number of features the groups must partition.
     feature_names : array-like of str, default=None
         Column names, to resolve string indices.
+    ungrouped : {"error", "unpenalized"}, default="error"
+        What a feature in no group means: an error, or a feature left
+        unpenalised (fitted by least squares jointly with the penalised ones).
 
     Returns
     -------
@@ -66,8 +72,10 @@ def check_groups(groups, n_features, feature_names=None):
     ------
     ValueError
         If a group is empty, an index is out of range or not an integer, a
-        feature is in two groups, or a feature is in no group.
+        feature is in two groups, or a feature is in no group (unless
+        ``ungrouped="unpenalized"``).
     """
+    _check_ungrouped(ungrouped, False)
     names = None
     if isinstance(groups, numbers.Integral) and not isinstance(groups, bool):
         if groups < 1 or n_features % groups:
@@ -86,7 +94,8 @@ def check_groups(groups, n_features, feature_names=None):
             sizes = np.asarray(groups, dtype=np.int64)
             if np.any(sizes < 1):
                 raise ValueError(f"group sizes must be positive; got {list(sizes)}.")
-            if sizes.sum() != n_features:
+            if sizes.sum() > n_features or (
+                    sizes.sum() < n_features and ungrouped == "error"):
                 raise ValueError(
                     f"group sizes sum to {sizes.sum()}, but X has {n_features} features."
                 )
@@ -117,11 +126,12 @@ def check_groups(groups, n_features, feature_names=None):
                 f"groups overlap: feature {j} is in group {other!r} and in group {label!r}."
             )
         owner[idx] = k
-    if np.any(owner < 0):
+    if np.any(owner < 0) and ungrouped == "error":
         missing = np.flatnonzero(owner < 0)
         raise ValueError(
             f"{missing.size} feature(s) belong to no group (first: {missing[0]}); every "
-            "feature must be in exactly one group."
+            "feature must be in exactly one group, or pass ungrouped='unpenalized' to "
+            "leave them unpenalised."
         )
     return indices, (names if names is not None else list(range(len(indices))))
 
@@ -166,12 +176,16 @@ class _GroupProblem:
     """X reordered so that groups are contiguous, prepared for the kernel."""
 
     def __init__(self, X, groups, weights, fit_intercept, sample_weight, copy_X=True,
-                 feature_names=None):
+                 feature_names=None, ungrouped="error"):
         n_features = X.shape[1]
-        self.indices, self.names = check_groups(groups, n_features, feature_names)
+        self.indices, self.names = check_groups(groups, n_features, feature_names,
+                                                ungrouped)
         sizes = [idx.size for idx in self.indices]
         self.weights = check_weights(weights, sizes)
-        self.perm = np.concatenate(self.indices)
+        grouped = np.concatenate(self.indices)
+        # unpenalised features go last, after every group
+        self.ungrouped = np.setdiff1d(np.arange(n_features), grouped)
+        self.perm = np.concatenate([grouped, self.ungrouped])
         self.group_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intc)
         contiguous = np.array_equal(self.perm, np.arange(n_features))
         if sparse.issparse(X) and X.format not in ("csr", "csc"):
@@ -181,11 +195,43 @@ class _GroupProblem:
             copy_X = False  # already a copy of ours
         self.design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
         self.lipschitz = block_lipschitz(self.design, self.group_ptr)
+        self.free_inv = None
+        if self.ungrouped.size:
+            gram = centred_gram(self.design, self.group_ptr[-1], n_features)
+            self.free_inv = np.ascontiguousarray(np.linalg.pinv(gram, hermitian=True))
+
+    def free_residual(self, y_prepared):
+        """y minus its least-squares fit on the unpenalised features."""
+        if self.free_inv is None:
+            return y_prepared
+        design, a = self.design, self.group_ptr[-1]
+        block = design.X[:, a:]
+        beta = self.free_inv @ np.asarray(block.T @ y_prepared, dtype=np.float64)
+        fit = np.asarray(block @ beta, dtype=np.float64)
+        if design.is_sparse and design.fit_intercept:
+            fit -= design.v * (design.X_offset[a:] @ beta)
+        return y_prepared - fit
 
     def unpermute(self, coefs):
         out = np.empty_like(coefs)
         out[self.perm] = coefs
         return out
+
+
+def centred_gram(design, a, b):
+    """Gram matrix of the design's columns [a, b), centred like the kernels see them.
+
+    For sparse X with an intercept, (X_g - v m^T)^T (X_g - v m^T) with
+    m = X_g^T v / ||v||^2, without forming the centred block.
+    """
+    block = design.X[:, a:b]
+    gram = block.T @ block
+    gram = np.asarray(gram.toarray() if sparse.issparse(gram) else gram, dtype=np.float64)
+    if design.is_sparse and design.fit_intercept:
+        v = design.v.astype(np.float64)
+        means = design.X_offset[a:b]
+        gram -= np.outer(means, means) * (v @ v)
+    return gram
 
 
 # Blocks up to this many columns get their exact spectral norm from their
@@ -218,13 +264,7 @@ def block_lipschitz(design, group_ptr, n_iter=100, seed=0):
         block = X[:, a:b]
         means = offsets[a:b] if implicit else None
         if b - a <= EXACT_LIPSCHITZ_MAX_SIZE:
-            gram = block.T @ block
-            gram = np.asarray(gram.toarray() if sparse.issparse(gram) else gram,
-                              dtype=np.float64)
-            if implicit:
-                # (X_g - v m^T)^T (X_g - v m^T) with m = X_g^T v / ||v||^2
-                gram -= np.outer(means, means) * (v @ v)
-            top = np.linalg.eigvalsh(gram)[-1]
+            top = np.linalg.eigvalsh(centred_gram(design, a, b))[-1]
             out[g] = min(top * (1 + 1e-12), frobenius)
             continue
 
@@ -250,8 +290,10 @@ def block_lipschitz(design, group_ptr, n_iter=100, seed=0):
 
 
 def group_alpha_max(problem, y_prepared, l1_ratio=0.0):
-    """Smallest alpha at which all coefficients are zero."""
-    corr = problem.design.correlation(y_prepared) / problem.design.n_samples
+    """Smallest alpha at which every penalised coefficient is zero."""
+    residual = problem.free_residual(y_prepared)
+    corr = problem.design.correlation(residual) / problem.design.n_samples
+    corr = corr[:problem.group_ptr[-1]]
     scales = _group_cd.group_dual_scales(
         np.ascontiguousarray(corr, dtype=np.float64), problem.group_ptr, float(l1_ratio),
         (1.0 - l1_ratio) * problem.weights)
@@ -284,7 +326,8 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             problem.lipschitz, alpha * l1_ratio * n_samples,
             alpha * (1.0 - l1_ratio) * n_samples, max_iter, tol, positive=positive,
             screening=screening, working_set=working_set, anderson=anderson,
-            strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0)
+            strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0,
+            free_inv=problem.free_inv)
         if warn and gap > tol_abs:
             warnings.warn(
                 f"Objective did not converge: duality gap {gap:.3e} > tolerance "
@@ -303,6 +346,16 @@ _ALPHA_ZERO = ("alpha must be positive for the group lasso (alpha=0 is least squ
                "use LinearRegression).")
 
 
+def _check_ungrouped(ungrouped, positive):
+    if not isinstance(ungrouped, str) or ungrouped not in UNGROUPED_OPTIONS:
+        raise ValueError(
+            f"ungrouped must be one of {UNGROUPED_OPTIONS}; got {ungrouped!r}.")
+    if ungrouped == "unpenalized" and positive:
+        raise ValueError(
+            "positive=True with ungrouped='unpenalized' is not supported: unpenalised "
+            "features are fitted by unconstrained least squares.")
+
+
 def _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y):
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter, selection="cyclic",
                         positive=positive, y=y, anderson=anderson)
@@ -314,7 +367,8 @@ def _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y):
 def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alphas=100,
                      fit_intercept=False, sample_weight=None, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, return_n_iter=False,
-                     screening=True, working_set=True, anderson=5, strong_rules=True):
+                     screening=True, working_set=True, anderson=5, strong_rules=True,
+                     ungrouped="error"):
     """Compute the group (or sparse-group) lasso path by block coordinate descent.
 
     Same conventions as :func:`sparsefuse.lasso_path`: no intercept unless
@@ -359,6 +413,9 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     strong_rules : bool, default=True
         Without working sets, the sequential strong rule on groups along the
         path, each followed by a KKT check.
+    ungrouped : {"error", "unpenalized"}, default="error"
+        Features in no group: an error, or unpenalised (fitted jointly by
+        least squares; not compatible with ``positive=True``).
 
     Returns
     -------
@@ -376,7 +433,9 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     check_n_alphas(alphas)
     check_eps(eps)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    problem = _GroupProblem(X, groups, weights, fit_intercept, sample_weight)
+    _check_ungrouped(ungrouped, positive)
+    problem = _GroupProblem(X, groups, weights, fit_intercept, sample_weight,
+                            ungrouped=ungrouped)
     y_prep, _ = problem.design.prepare_target(y)
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
         if alphas < 1:
@@ -417,7 +476,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     groups : int, list or dict
         The groups: an int (contiguous blocks of that size), a list of block
         sizes, a list of index lists, or a dict ``{name: indices}``. Every
-        feature must be in exactly one group.
+        feature must be in exactly one group, unless ``ungrouped="unpenalized"``.
     alpha : float, default=1.0
         Regularization strength; non-negative.
     l1_ratio : float, default=0.5
@@ -441,6 +500,9 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Solve on a growing working set of groups.
     anderson : int, default=5
         Iterates combined by Anderson extrapolation (0: none).
+    ungrouped : {"error", "unpenalized"}, default="error"
+        Features in no group: an error, or unpenalised (fitted jointly by
+        least squares; not compatible with ``positive=True``).
 
     Attributes
     ----------
@@ -458,6 +520,9 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Names or numbers of all groups, in the order of ``groups_``.
     groups_ : list of ndarray
         Feature indices of each group.
+    ungrouped_ : ndarray of int
+        Indices of the unpenalised features (empty unless
+        ``ungrouped="unpenalized"`` and some feature is in no group).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -482,7 +547,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     def __init__(self, groups, alpha=1.0, *, l1_ratio=0.5, weights=None, fit_intercept=True,
                  max_iter=1000, tol=1e-4, warm_start=False, positive=False, screening=True,
-                 working_set=True, anderson=5):
+                 working_set=True, anderson=5, ungrouped="error"):
         self.groups = groups
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -495,6 +560,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.screening = screening
         self.working_set = working_set
         self.anderson = anderson
+        self.ungrouped = ungrouped
 
     def _prepare(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
@@ -504,9 +570,11 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive,
                             self.anderson, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        _check_ungrouped(self.ungrouped, self.positive)
         problem = _GroupProblem(X, self.groups, self.weights, self.fit_intercept,
                                 sample_weight, feature_names=getattr(
-                                    self, "feature_names_in_", None))
+                                    self, "feature_names_in_", None),
+                                ungrouped=self.ungrouped)
         return X, y, problem
 
     def fit(self, X, y, sample_weight=None):
@@ -550,6 +618,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.dual_gap_ = float(gap)
         self.n_iter_ = n_iter
         self.groups_ = problem.indices
+        self.ungrouped_ = problem.ungrouped
         self.group_names_ = problem.names
         self.active_groups_ = [name for name, idx in zip(problem.names, problem.indices)
                                if np.any(coef[idx] != 0)]
@@ -593,6 +662,9 @@ class GroupLasso(SparseGroupLasso):
         Solve on a growing working set of groups.
     anderson : int, default=5
         Iterates combined by Anderson extrapolation (0: none).
+    ungrouped : {"error", "unpenalized"}, default="error"
+        Features in no group: an error, or unpenalised (fitted jointly by
+        least squares; not compatible with ``positive=True``).
 
     Attributes
     ----------
@@ -610,6 +682,8 @@ class GroupLasso(SparseGroupLasso):
         Names or numbers of all groups.
     groups_ : list of ndarray
         Feature indices of each group.
+    ungrouped_ : ndarray of int
+        Indices of the unpenalised features.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -622,11 +696,11 @@ class GroupLasso(SparseGroupLasso):
 
     def __init__(self, groups, alpha=1.0, *, weights=None, fit_intercept=True, max_iter=1000,
                  tol=1e-4, warm_start=False, positive=False, screening=True,
-                 working_set=True, anderson=5):
+                 working_set=True, anderson=5, ungrouped="error"):
         super().__init__(groups, alpha, l1_ratio=0.0, weights=weights,
                          fit_intercept=fit_intercept, max_iter=max_iter, tol=tol,
                          warm_start=warm_start, positive=positive, screening=screening,
-                         working_set=working_set, anderson=anderson)
+                         working_set=working_set, anderson=anderson, ungrouped=ungrouped)
 
 
 class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
@@ -660,6 +734,9 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Folds solved in parallel.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
+    ungrouped : {"error", "unpenalized"}, default="error"
+        Features in no group: an error, or unpenalised (fitted jointly by
+        least squares; not compatible with ``positive=True``).
 
     Attributes
     ----------
@@ -690,7 +767,8 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     """
 
     def __init__(self, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alphas=50, cv=5,
-                 fit_intercept=True, max_iter=1000, tol=1e-4, n_jobs=None, positive=False):
+                 fit_intercept=True, max_iter=1000, tol=1e-4, n_jobs=None, positive=False,
+                 ungrouped="error"):
         self.groups = groups
         self.l1_ratio = l1_ratio
         self.weights = weights
@@ -702,6 +780,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.n_jobs = n_jobs
         self.positive = positive
+        self.ungrouped = ungrouped
 
     def fit(self, X, y, sample_weight=None):
         """Choose alpha by cross-validation, then refit on all the data.
@@ -729,12 +808,14 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_n_alphas(self.alphas)
         check_eps(self.eps)
         # Resolve the groups once, so that folds and refit need no column names.
+        _check_ungrouped(self.ungrouped, self.positive)
         indices, group_names = check_groups(self.groups, X.shape[1],
-                                            getattr(self, "feature_names_in_", None))
+                                            getattr(self, "feature_names_in_", None),
+                                            self.ungrouped)
         groups = dict(zip(group_names, indices)) if isinstance(self.groups, dict) else indices
         if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
             problem = _GroupProblem(X, groups, self.weights, self.fit_intercept,
-                                    sample_weight)
+                                    sample_weight, ungrouped=self.ungrouped)
             y_prep, _ = problem.design.prepare_target(y)
             top = group_alpha_max(problem, y_prep, self.l1_ratio)
             top = top if top > 0 else np.finfo(np.float64).resolution
@@ -746,7 +827,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
         def fold_path(X_train, y_train, sw_train, alphas, fold=0):
             problem = _GroupProblem(X_train, groups, self.weights, self.fit_intercept,
-                                    sw_train)
+                                    sw_train, ungrouped=self.ungrouped)
             y_prep, y_offset = problem.design.prepare_target(y_train)
             coefs, _, _ = solve_group_path(problem, y_prep, alphas, l1_ratio=self.l1_ratio,
                                            tol=self.tol, max_iter=self.max_iter,
@@ -760,10 +841,10 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         model = SparseGroupLasso(groups, self.alpha_, l1_ratio=self.l1_ratio,
                                  weights=self.weights, fit_intercept=self.fit_intercept,
                                  max_iter=self.max_iter, tol=self.tol,
-                                 positive=self.positive)
+                                 positive=self.positive, ungrouped=self.ungrouped)
         model.fit(X, y, sample_weight=sample_weight)
         for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_", "active_groups_",
-                     "group_names_", "groups_"):
+                     "group_names_", "groups_", "ungrouped_"):
             setattr(self, attr, getattr(model, attr))
         return self
 
