@@ -2,9 +2,18 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sparsefuse import ElasticNet, Lasso
+from sparsefuse import ElasticNet, ElasticNetCV, GroupLassoCV, Lasso, LassoCV
 
 
 @parametrize_with_checks([Lasso(), ElasticNet()])
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# The CV estimators at a tight tol: check_sample_weight_equivalence compares
+# fits with integer weights and with repeated rows to 1e-7, as scikit-learn
+# does for its own LassoCV (it sets tol=1e-12 for that check).
+@parametrize_with_checks([LassoCV(cv=3, tol=1e-12), ElasticNetCV(cv=3, tol=1e-12),
+                          GroupLassoCV(1, cv=3, tol=1e-12, max_iter=100_000)])
+def test_cv_estimators_sklearn_compatible(estimator, check):
     check(estimator)
