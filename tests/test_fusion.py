@@ -295,3 +295,26 @@ def test_cli_cv_advances_a_progress_bar(csv_file, tmp_path, monkeypatch):
     assert main(["fit", str(csv_file), "--format", "csv", "--target", "target", "--cv", "3",
                  "--n-alphas", "5", "--out", str(tmp_path / "m.json"), "--quiet"]) == 0
     assert len(ticks) == 3  # one tick per fold
+
+
+@pytest.mark.parametrize("group_size", [None, 4])
+def test_unpenalized_modality_always_stays(group_size):
+    data, y = modalities(seed=3)
+    # an alpha so large that every penalised modality drops out
+    model = FusionRegressor("group", alpha=1e3, group_size=group_size,
+                            unpenalized=["noise"], tol=1e-10).fit(data, y)
+    assert model.modality_importance_["dense"] == 0 == model.modality_importance_["text"]
+    assert model.modality_importance_["noise"] > 0
+    np.testing.assert_array_equal(model.model_.ungrouped_, np.arange(46, 56))
+    # the noise block alone, by least squares on the scaled features
+    Z = model.stacker_.transform(Blocks(data))
+    Zn = np.asarray(Z[:, 46:].todense()) if sparse.issparse(Z) else Z[:, 46:]
+    Zn = Zn - Zn.mean(axis=0)
+    expected = np.linalg.lstsq(Zn, y - y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(model.coef_[46:], expected, rtol=1e-6, atol=1e-9)
+    cv = FusionRegressor("sparse_group", unpenalized="noise", alphas=5, cv=3).fit(data, y)
+    assert cv.modality_importance_["noise"] > 0
+    with pytest.raises(ValueError, match="unknown modalities"):
+        FusionRegressor(unpenalized=["audio"]).fit(data, y)
+    with pytest.raises(ValueError, match="need penalty='group'"):
+        FusionRegressor("l1", unpenalized=["noise"]).fit(data, y)

@@ -315,6 +315,10 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Duality-gap tolerance of the solver.
     max_iter : int, default=1000
         Maximum number of epochs per alpha.
+    unpenalized : list of str, default=None
+        Modalities left out of the penalty (say, a few covariates that must
+        stay in the model); their features are fitted by least squares
+        jointly with the others. Only for the group penalties.
 
     Attributes
     ----------
@@ -359,7 +363,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(self, penalty="sparse_group", *, l1_ratio=0.5, group_size=None,
                  modality_names=None, alpha=None, alphas=30, eps=1e-2, cv=3, n_jobs=None,
-                 tol=1e-4, max_iter=1000):
+                 tol=1e-4, max_iter=1000, unpenalized=None):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
         self.group_size = group_size
@@ -371,6 +375,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.tol = tol
         self.max_iter = max_iter
+        self.unpenalized = unpenalized
 
     def _check_params(self):
         if self.penalty not in PENALTIES:
@@ -416,8 +421,25 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         self.modality_slices_ = self.stacker_.modality_slices_
         self.feature_names_ = self.stacker_.feature_names_
         groups = self.stacker_.groups(self.group_size)
-        tau = 0.0 if self.penalty == "group" else self.l1_ratio
         common = dict(tol=self.tol, max_iter=self.max_iter)
+        if self.unpenalized:
+            free = [self.unpenalized] if isinstance(self.unpenalized, str) else list(
+                self.unpenalized)
+            unknown = [name for name in free if name not in self.modality_slices_]
+            if unknown:
+                raise ValueError(
+                    f"unpenalized names unknown modalities {unknown}; the modalities are "
+                    f"{self.modality_names_}.")
+            if self.penalty == "l1":
+                raise ValueError("unpenalized modalities need penalty='group' or "
+                                 "'sparse_group'.")
+            kept = np.ones(sum(sl.stop - sl.start for sl in self.modality_slices_.values()),
+                           dtype=bool)
+            for name in free:
+                kept[self.modality_slices_[name]] = False
+            groups = {key: idx for key, idx in groups.items() if kept[idx[0]]}
+            common["ungrouped"] = "unpenalized"
+        tau = 0.0 if self.penalty == "group" else self.l1_ratio
         if self.penalty == "l1":
             if self.alpha is None:
                 model = LassoCV(alphas=self.alphas, eps=self.eps, cv=self.cv,
