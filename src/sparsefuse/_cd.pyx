@@ -208,9 +208,8 @@ def enet_solve(
     Certificates without full passes: the gap needs a dual point feasible for
     every feature, but computing every gradient costs a pass over all of X.
     Instead every feature outside the working set (screened or not) keeps a
-    bound ``b_j >= |x_j . r_ref| / s_ref`` at a reference residual ``r_ref``
-    of dual scale ``s_ref``; by Cauchy-Schwarz, at the dual point
-    ``theta = r / s``, ``|x_j . theta| <= (s_ref / s) b_j + ||x_j|| ||r - r_ref|| / s``.
+    bound ``b_j >= |x_j . theta_ref|`` at a reference dual point; by
+    Cauchy-Schwarz ``|x_j . theta| <= b_j + ||x_j|| ||theta - theta_ref||``.
     Each outer iteration evaluates exactly only the working set and the
     features whose bound no longer proves them feasible; when those are many
     (or a screened feature's bound fails), it evaluates everything and moves
@@ -242,16 +241,13 @@ def enet_solve(
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
-    # The reference: a residual r_ref and its scale s_ref; every bound b_j
-    # satisfies b_j >= |x_j . r_ref| / s_ref.
-    cdef double[::1] r_ref = np.zeros(n)
-    cdef double s_ref = 1.0, d_raw = 0.0, ratio = 1.0
+    cdef double[::1] theta_ref = np.zeros(n)
     cdef double *q = &q_buf[0]
     cdef double *q_alt = &q_alt_buf[0]
     cdef double *q_tmp
     # One number per feature: while the feature is EVALUATED in an outer
     # iteration, its exact gradient g_j (= x_j . r - l2_reg w_j); otherwise
-    # its bound b_j (meaningful outside the working set).
+    # its bound b_j >= |x_j . theta_ref| (meaningful outside the working set).
     cdef double[::1] gb_buf = np.zeros(n_features)
     cdef double *gb = &gb_buf[0]
     cdef double conv_scale = 1.0, conv_dist = 0.0
@@ -348,24 +344,19 @@ def enet_solve(
             scale = max_d(l1_reg, dual_norm)
             need_screened = False
             dist_ref = 0.0
-            ratio = 1.0
             if has_ref:
-                # |x_j . r| / scale <= ratio b_j + ||x_j|| dist_ref
-                d_raw = ref_distance(n, q, c, vp, implicit, 1.0, &r_ref[0])
-                ratio = s_ref / scale
-                dist_ref = d_raw / scale
-                if n_screened > 0 and ratio * max_bound + max_norm * dist_ref > 1.0:
+                dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                if n_screened > 0 and max_bound + max_norm * dist_ref > 1.0:
                     for k in range(n_screened):
                         j = screened[k]
-                        if ratio * gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        if gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                             need_screened = True
                             break
                 if not need_full:
                     n_unsure = 0
                     for k in range(n_active):
                         j = active[k]
-                        if (not state[j] & IN_WS
-                                and ratio * gb[j] + sqrt(norms2[j]) * dist_ref > 1.0):
+                        if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                             n_unsure += 1
                     # Many features to evaluate: as well do them all and move
                     # the reference, which tightens every bound.
@@ -392,12 +383,11 @@ def enet_solve(
                 # New reference at the current dual point: exact bounds for
                 # every feature evaluated, the others' bounds moved along.
                 if has_ref and not need_screened:
-                    ratio = s_ref / scale
-                    dist_ref = d_raw / scale
-                    max_bound = ratio * max_bound + max_norm * dist_ref
+                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    max_bound += max_norm * dist_ref
                     for k in range(n_screened):
                         j = screened[k]
-                        gb[j] = ratio * gb[j] + sqrt(norms2[j]) * dist_ref
+                        gb[j] += sqrt(norms2[j]) * dist_ref
                 if need_screened:
                     max_bound = -INFINITY
                     for k in range(n_screened):
@@ -405,19 +395,21 @@ def enet_solve(
                         gb[j] = violation(gb[j], positive) / scale
                         max_bound = max_d(max_bound, gb[j])
                 for i in range(n):
-                    r_ref[i] = resid(q, c, vp, implicit, i)
-                s_ref = scale
+                    theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                 has_ref = True
-                d_raw = 0.0
-                ratio = 1.0
                 dist_ref = 0.0
+                # the candidates' new bounds: violation(x_j . r) / conv_scale
+                # + ||x_j|| conv_dist (set once their gradients are used)
+                conv_scale = scale
+                conv_dist = 0.0
             else:
                 # Evaluate only the features whose bound no longer proves them
                 # feasible; their new bounds stay relative to the reference.
+                conv_scale = scale
+                conv_dist = dist_ref
                 for k in range(n_active):
                     j = active[k]
-                    if (not state[j] & IN_WS
-                            and ratio * gb[j] + sqrt(norms2[j]) * dist_ref > 1.0):
+                    if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
                         g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                         implicit, xvp, coef) - l2_reg * w[j]
                         gb[j] = g
@@ -426,12 +418,8 @@ def enet_solve(
                         cand[n_cand] = j
                         n_cand += 1
                 scale = max_d(l1_reg, dual_norm)
-                ratio = s_ref / scale
-                dist_ref = d_raw / scale
-            # The candidates' bounds, once their gradients are used:
-            # |x_j . r_ref| / s_ref <= violation(x_j . r) / conv_scale + ||x_j|| conv_dist
-            conv_scale = s_ref
-            conv_dist = d_raw / s_ref
+                if scale != conv_scale:
+                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
             # Every feature is now proven feasible at theta = r / scale.
             gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
             if gap <= tol_abs or epochs >= max_iter:
@@ -439,7 +427,7 @@ def enet_solve(
 
             # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
             # Evaluated features use their exact product, the others their
-            # bound; a screened feature keeps a bound relative to the reference.
+            # bound; a screened feature keeps a bound relative to theta_ref.
             if do_screen:
                 radius = sqrt(2.0 * gap) / l1_reg
                 t = 0
@@ -451,12 +439,12 @@ def enet_solve(
                     if state[j] & EVALUATED:
                         ub = violation(gb[j], positive) / scale
                     else:
-                        ub = ratio * gb[j] + sqrt(norms2[j]) * dist_ref
+                        ub = gb[j] + sqrt(norms2[j]) * dist_ref
                     if ub + radius * sqrt(norms2[j] + l2_reg) < 1.0:
                         if state[j] & EVALUATED:
-                            # from x_j . r before w_j is zeroed
-                            gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / conv_scale
-                                     + sqrt(norms2[j]) * conv_dist)
+                            # x_j . r / scale before w_j is zeroed
+                            gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
+                                     + sqrt(norms2[j]) * dist_ref)
                         max_bound = max_d(max_bound, gb[j])
                         max_norm = max_d(max_norm, sqrt(norms2[j]))
                         state[j] = SCREENED
@@ -658,7 +646,6 @@ def enet_solve(
                 PyMem_RawFree(w_acc)
                 PyMem_RawFree(weights)
                 hist = w_acc = weights = NULL
-
 
     stats = {"n_outer": n_outer, "n_screened": n_screened, "n_full": n_full,
              "ws_size": ws_size}
