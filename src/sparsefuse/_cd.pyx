@@ -166,7 +166,7 @@ def enet_solve(
     int anderson=5,
     double l1_reg_prev=0.0,
     int ws_start=10,
-    int support_passes=3,
+    int support_passes=5,
     double inner_ratio=0.3,
     double full_frac=0.5,
 ):
