@@ -301,6 +301,36 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, out
 
 
+def timed_within(limit, fn, *args, **kwargs):
+    """``timed`` in a forked child process, killed after ``limit`` seconds.
+
+    Returns (seconds, solution), or (None, None) when the run did not finish
+    in time. The time is measured inside the child, so the fork costs nothing
+    to the solver; without ``fork`` (not Linux) the run is in-process.
+    """
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return timed(fn, *args, **kwargs)
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            send.send(timed(fn, *args, **kwargs))
+
+    process = ctx.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    ready = receive.poll(max(limit, 1.0))
+    out = receive.recv() if ready else (None, None)
+    if not ready:
+        process.kill()
+    process.join()
+    return out
+
+
 def objectives(X, y, alphas, solution, sizes=None):
     if sizes is not None:
         return np.array([group_objective(X, y, w, b, a, sizes)
@@ -312,14 +342,18 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
     """Loosest tol meeting the suboptimality target; its best time over repeats.
 
     Every rung of the ladder is kept in ``curve`` as (seconds, worst relative
-    suboptimality): the suboptimality-versus-time curve of the solver.
+    suboptimality): the suboptimality-versus-time curve of the solver. The
+    ladder stops once ``budget`` seconds are spent; a run that would overrun
+    the budget is stopped there.
     """
     spent = 0.0
     curve = []
+    subopt = np.array([np.inf])
     for tol in TOLS:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            seconds, sol = timed(fn, X, y, alphas, fit_intercept, tol, **kw)
+        seconds, sol = timed_within(budget - spent, fn, X, y, alphas, fit_intercept, tol, **kw)
+        if seconds is None:
+            return {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
+                    "subopt": float(subopt.max()), "curve": curve}
         spent += seconds
         subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
         curve.append((seconds, float(max(subopt.max(), 1e-16))))
