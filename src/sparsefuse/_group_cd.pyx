@@ -220,6 +220,15 @@ cdef inline double free_step(
     return c
 
 
+cdef inline bint group_nonzero(const floating *w, int start, int end) noexcept nogil:
+    """Whether any coefficient of the block [start, end) is nonzero."""
+    cdef int j
+    for j in range(start, end):
+        if w[j] != 0:
+            return True
+    return False
+
+
 cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
                              double s) noexcept nogil:
     """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
@@ -330,7 +339,6 @@ def group_solve(
     cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
-    cdef bint nonzero
     cdef int *ws_feat = NULL
     cdef double *hist = NULL
     cdef double *w_acc = NULL
@@ -426,12 +434,7 @@ def group_solve(
                 nnz_groups = 0
                 for k in range(n_active):
                     g = active[k]
-                    nonzero = False
-                    for j in range(group_ptr[g], group_ptr[g + 1]):
-                        if w[j] != 0:
-                            nonzero = True
-                            break
-                    if nonzero:
+                    if group_nonzero(&w[0], group_ptr[g], group_ptr[g + 1]):
                         nnz_groups += 1
                         score[g] = -INFINITY
                     else:
@@ -449,12 +452,8 @@ def group_solve(
                 ws_size = 0
                 for k in range(n_active):
                     g = active[k]
-                    nonzero = False
-                    for j in range(group_ptr[g], group_ptr[g + 1]):
-                        if w[j] != 0:
-                            nonzero = True
-                            break
-                    if nonzero or group_scale[g] / s >= 2.0 - strong_ratio:
+                    if (group_nonzero(&w[0], group_ptr[g], group_ptr[g + 1])
+                            or group_scale[g] / s >= 2.0 - strong_ratio):
                         ws[ws_size] = g
                         ws_size += 1
                 tol_in = tol_abs

@@ -433,8 +433,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             if self.penalty == "l1":
                 raise ValueError("unpenalized modalities need penalty='group' or "
                                  "'sparse_group'.")
-            kept = np.ones(sum(sl.stop - sl.start for sl in self.modality_slices_.values()),
-                           dtype=bool)
+            kept = np.ones(Z.shape[1], dtype=bool)
             for name in free:
                 kept[self.modality_slices_[name]] = False
             groups = {key: idx for key, idx in groups.items() if kept[idx[0]]}
