@@ -326,6 +326,131 @@ def test_block_lipschitz_bounds_the_centred_spectral_norm(fmt, fit_intercept, mo
     assert np.all(power <= np.asarray(truth) * 1.03)
 
 
+def block_factor_problem(seed=0, n=90, sizes=(5, 10, 3, 12, 6, 4), factor=None):
+    """Columns correlated inside their group (a latent variable per group) and
+    nearly uncorrelated across groups; ``factor`` adds a common factor that
+    couples every column."""
+    rng = np.random.default_rng(seed)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    latent = rng.standard_normal((n, len(sizes)))
+    X = np.column_stack([latent[:, [g] * m] * 1.5 for g, m in enumerate(sizes)])
+    X = X + rng.standard_normal(X.shape) + 1.0
+    if factor:
+        X = X + factor * np.outer(rng.standard_normal(n), rng.choice([-1, 1], X.shape[1]))
+    indices = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    w = np.zeros(X.shape[1])
+    w[indices[1]] = np.resize([1, -2, 0, 1.5], sizes[1])
+    w[indices[3][:2]] = [2, 1]
+    y = X @ w + 2 * rng.standard_normal(n) + 3.0
+    return X, y, list(sizes), indices
+
+
+def test_block_spectra_pick_coherent_blocks():
+    """Blocks correlated inside and weakly across keep their eigendecomposition
+    (Q diag(lam) Q^T is their centred Gram matrix); blocks coupled by a common
+    factor, or too small to pay for it, do not."""
+    from sparsefuse import group
+    from sparsefuse._path import make_design
+
+    X, _, sizes, indices = block_factor_problem(seed=1)
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intc)
+    for fmt, fit_intercept in itertools.product(["dense", "csc"], [True, False]):
+        Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+        design = make_design(Xf, fit_intercept, None, True)
+        eig_ptr, eig_vals, eig_vecs, top = group.block_spectra(design, ptr)
+        assert np.all(np.diff(eig_ptr) == np.square(sizes))
+        Xc = X - X.mean(axis=0) if fit_intercept else X
+        for g, idx in enumerate(indices):
+            Q = eig_vecs[eig_ptr[g]:eig_ptr[g + 1]].reshape(len(idx), len(idx))
+            np.testing.assert_allclose((Q * eig_vals[idx]) @ Q.T, Xc[:, idx].T @ Xc[:, idx],
+                                       rtol=1e-10, atol=1e-8 * len(X))
+            assert top[g] == pytest.approx(eig_vals[idx].max(), rel=1e-12)
+    coupled, *_ = block_factor_problem(seed=1, factor=4.0)
+    assert np.all(np.diff(group.block_spectra(make_design(coupled, True, None, True), ptr)[0]) == 0)
+    # 40 nonzero rows: the blocks of more than 10 columns cost too much to apply
+    sparse_design = make_design(sparse.csc_matrix(X * (np.arange(len(X)) < 40)[:, None]), True,
+                                None, True)
+    exact = np.diff(group.block_spectra(sparse_design, ptr)[0]) > 0
+    cheap = group.EXACT_BLOCK_COST * np.square(sizes) <= 40 * np.array(sizes)
+    assert np.any(exact) and not np.any(exact & ~cheap) and not cheap.all()
+
+
+@pytest.mark.parametrize("fmt,fit_intercept,unit_weights",
+                         [("dense", True, False), ("dense", False, True),
+                          ("csc", True, True), ("csc", False, False)])
+def test_exact_block_minimisation_matches_fista(fmt, fit_intercept, unit_weights):
+    """Group lasso on coherent blocks (minimised exactly by the kernel)."""
+    from sparsefuse import group
+
+    X, y, sizes, indices = block_factor_problem(seed=2)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    weights = np.ones(len(sizes)) if unit_weights else np.sqrt(sizes)
+    prepared = group._GroupProblem(Xf, sizes, weights, fit_intercept, None)
+    assert np.count_nonzero(np.diff(prepared.spectra[0])) == len(sizes)
+    for alpha in (0.5, 0.1):
+        model = sf.GroupLasso(sizes, alpha, weights=weights, fit_intercept=fit_intercept,
+                              tol=1e-12, max_iter=100_000).fit(Xf, y)
+        w_ref, b_ref = fista(X, y, alpha, 0.0, indices, weights, fit_intercept, n_iter=30000)
+        p = sgl_objective(X, y, model.coef_, model.intercept_, alpha, 0.0, indices, weights)
+        p_ref = sgl_objective(X, y, w_ref, b_ref, alpha, 0.0, indices, weights)
+        assert p <= p_ref * (1 + 1e-9)
+        assert p == pytest.approx(p_ref, rel=1e-6)
+        loose = sf.GroupLasso(sizes, alpha, weights=weights, fit_intercept=fit_intercept,
+                              tol=1e-6).fit(Xf, y)
+        gap = sgl_certificate(X, y, loose.coef_, alpha, 0.0, indices, weights, fit_intercept)
+        assert gap == pytest.approx(loose.dual_gap_, rel=1e-6, abs=1e-10)
+        assert p - 1e-12 <= sgl_objective(X, y, loose.coef_, loose.intercept_, alpha, 0.0,
+                                          indices, weights) <= p + loose.dual_gap_ * (1 + 1e-9)
+
+
+def test_exact_blocks_agree_with_proximal_steps_in_fewer_epochs(monkeypatch):
+    """Same path with and without exact block minimisation (sample weights,
+    float32 too); the exact blocks need fewer epochs on coherent blocks."""
+    from sparsefuse import group
+
+    X, y, sizes, indices = block_factor_problem(seed=3, n=150)
+    sw = np.random.default_rng(3).uniform(0.5, 2.0, len(y))
+    kw = dict(alphas=10, eps=0.01, tol=1e-10, max_iter=100_000, fit_intercept=True,
+              return_n_iter=True)
+    _, exact, _, epochs_exact = sf.group_lasso_path(X, y, sizes, sample_weight=sw, **kw)
+    monkeypatch.setattr(group, "EXACT_BLOCK_MAX_SIZE", 1)
+    alphas, prox, _, epochs_prox = sf.group_lasso_path(X, y, sizes, sample_weight=sw, **kw)
+    weights = np.sqrt(sizes)
+    for k, alpha in enumerate(alphas):
+        objs = [sgl_objective(X, y, w[:, k], np.average(y - X @ w[:, k], weights=sw), alpha,
+                              0.0, indices, weights, sw) for w in (exact, prox)]
+        assert objs[0] == pytest.approx(objs[1], rel=1e-9)
+    np.testing.assert_allclose(exact, prox, atol=1e-4)
+    assert sum(epochs_exact) < 0.8 * sum(epochs_prox)
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, single, _, _ = sf.group_lasso_path(X.astype(np.float32), y.astype(np.float32),
+                                              sizes, **dict(kw, tol=1e-7, alphas=alphas))
+    np.testing.assert_allclose(single, sf.group_lasso_path(X, y, sizes, **dict(
+        kw, alphas=alphas))[1], atol=2e-3)
+
+
+def test_kernel_rejects_inconsistent_spectra():
+    from sparsefuse import _group_cd, group
+
+    X, y, sizes, _ = block_factor_problem(seed=4)
+    prepared = group._GroupProblem(X, sizes, None, False, None)
+    d = prepared.design
+    eig_ptr, eig_vals, eig_vecs, _ = prepared.spectra
+    args = (*d.buffers, False, y, np.zeros(X.shape[1]), d.v, False, *d.column_stats,
+            prepared.group_ptr, prepared.weights, prepared.lipschitz, 0.0, 1.0, 10, 1e-4)
+    for bad in (dict(eig_ptr=eig_ptr[:-1], eig_vals=eig_vals, eig_vecs=eig_vecs),
+                dict(eig_ptr=eig_ptr + 1, eig_vals=eig_vals, eig_vecs=eig_vecs),
+                dict(eig_ptr=eig_ptr, eig_vals=eig_vals[:-1], eig_vecs=eig_vecs),
+                dict(eig_ptr=eig_ptr, eig_vals=eig_vals, eig_vecs=eig_vecs[:-1]),
+                dict(eig_ptr=eig_ptr, eig_vals=eig_vals, eig_vecs=None),
+                dict(eig_ptr=np.where(np.arange(eig_ptr.size) == 2, eig_ptr[1] + 1, eig_ptr),
+                     eig_vals=eig_vals, eig_vecs=eig_vecs)):
+        with pytest.raises(ValueError, match="eig_ptr"):
+            _group_cd.group_solve(*args, **bad)
+
+
 def _project_out(X, y, free, fit_intercept):
     """X and y with the unpenalised columns (and the intercept) projected out:
     by Frisch-Waugh-Lovell, the reduced problem has the same optimum in w_P."""

@@ -13,7 +13,9 @@ Groups of fewer than ``coordinate_min_size`` features take one proximal
 gradient step per epoch, with step ``1 / L_g``, ``L_g`` the squared spectral
 norm of ``X_g`` (computed once per design): soft-thresholding then group
 shrinkage, the exact proximal operator, which sets a whole group to zero at
-once. In bigger groups (whole modalities) such steps are too short, so inside
+once. Group lasso blocks for which Python passes the eigendecomposition of
+the Gram matrix (coherent blocks, see ``sparsefuse.group.block_spectra``)
+are minimised exactly instead (:func:`block_exact_step`). In bigger groups (whole modalities) such steps are too short, so inside
 a nonzero group, where the group norm is smooth, coefficients are updated one
 at a time by exact minimisation (a 1-D root found by safeguarded Newton); a
 zero group leaves zero only when ``||S_l1(X_g^T r)|| > kappa_g``, by a block
@@ -184,6 +186,102 @@ cdef inline double block_prox_step(
     return c
 
 
+cdef double group_radius(const double *cp, const double *lam, int m, double kappa,
+                         double cnorm) noexcept nogil:
+    """Norm rho of the group lasso block minimiser, in the eigenbasis of H_g.
+
+    The minimiser of ``1/2 u^T H u - c^T u + kappa ||u||`` (``||c|| > kappa``)
+    is ``u = (H + kappa / rho I)^{-1} c`` with ``rho = ||u||``: the root of
+    ``F(rho) = S(rho)^{-1/2} - 1``, ``S(rho) = sum_k cp_k^2 / (lam_k rho + kappa)^2``
+    (``cp = Q^T c``, ``H = Q diag(lam) Q^T``). F increases from
+    ``kappa / ||c|| - 1 < 0``; the root lies between ``(||c|| - kappa) / lam_max``
+    and ``(||c|| - kappa) / lam_min``. Newton's method, kept inside that bracket.
+    """
+    cdef double lam_min = INFINITY, lam_max = 0.0, lo, hi, rho, S, dS, t, a, F, nxt
+    cdef int k, it
+    for k in range(m):
+        lam_min = min(lam_min, lam[k])
+        lam_max = max(lam_max, lam[k])
+    lo = (cnorm - kappa) / lam_max
+    hi = (cnorm - kappa) / lam_min if lam_min > 0 else INFINITY
+    rho = lo
+    for it in range(100):
+        S = 0.0
+        dS = 0.0
+        for k in range(m):
+            t = 1.0 / (lam[k] * rho + kappa)
+            a = cp[k] * cp[k] * t * t
+            S += a
+            dS -= 2.0 * a * lam[k] * t
+        F = 1.0 / sqrt(S) - 1.0
+        if F == 0.0:
+            return rho
+        if F < 0:
+            lo = max_d(lo, rho)
+        else:
+            hi = min(hi, rho)
+        # F'(rho) = -S'/(2 S^{3/2}) > 0
+        nxt = rho + F * 2.0 * S * sqrt(S) / dS if dS < 0 else INFINITY
+        if not (lo < nxt < hi):
+            nxt = 0.5 * (lo + hi) if hi < INFINITY else 2.0 * max_d(rho, lo)
+        if fabs(nxt - rho) <= 1e-14 * rho:
+            return nxt
+        rho = nxt
+    return rho
+
+
+cdef inline double block_exact_step(
+    int start, int end, double kappa, const double *lam, const double *Q,
+    floating *w, double *bvec, double *cp, int n, bint is_sparse,
+    const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
+    double c,
+) noexcept nogil:
+    """Exact minimisation of the group lasso objective over the block [start, end).
+
+    ``H_g = Q diag(lam) Q^T`` is the block's (centred) Gram matrix, ``Q``
+    row-major. With ``c = X_g^T r + H_g w_g``, the block's new coefficients are
+    0 when ``||c|| <= kappa`` and ``(H_g + kappa / rho I)^{-1} c`` otherwise
+    (``rho`` from :func:`group_radius`). Costs the block's gradient and
+    residual update, as a proximal step does, plus O(m^2). Updates w, q and
+    returns the new implicit-intercept scalar c.
+    """
+    cdef int m = end - start, i, k, j
+    cdef double acc_b, acc_w, cnorm2 = 0.0, rho, d
+    for i in range(m):
+        bvec[i] = centred_dot(start + i, n, is_sparse, Xp, data, indices, indptr, q,
+                              implicit, xvp, c)
+    for k in range(m):
+        acc_b = 0.0
+        acc_w = 0.0
+        for i in range(m):
+            acc_b += Q[i * m + k] * bvec[i]
+            acc_w += Q[i * m + k] * w[start + i]
+        cp[k] = acc_b + lam[k] * acc_w
+        cnorm2 += cp[k] * cp[k]
+    if cnorm2 <= kappa * kappa:
+        for i in range(m):
+            bvec[i] = 0.0
+    else:
+        rho = group_radius(cp, lam, m, kappa, sqrt(cnorm2))
+        for k in range(m):
+            cp[k] *= rho / (lam[k] * rho + kappa)
+        for i in range(m):
+            acc_b = 0.0
+            for k in range(m):
+                acc_b += Q[i * m + k] * cp[k]
+            bvec[i] = acc_b
+    for i in range(m):
+        j = start + i
+        d = <floating> bvec[i]
+        if d != w[j]:
+            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+            if implicit:
+                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
+            w[j] = <floating> d
+    return c
+
+
 cdef inline double free_step(
     int f0, int m, const double *inv, double *g_buf, double *d_buf, floating *w, int n,
     bint is_sparse, const floating *Xp, const floating *data, const index_t *indices,
@@ -263,6 +361,9 @@ def group_solve(
     int coordinate_min_size=64,
     double strong_ratio=0.0,
     const double[:, ::1] free_inv=None,
+    const long long[::1] eig_ptr=None,
+    const double[::1] eig_vals=None,
+    const double[::1] eig_vecs=None,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -274,6 +375,12 @@ def group_solve(
     (``group_ptr[n_groups] <= j < n_features``) are unpenalised: they take an
     exact least-squares step with ``free_inv``, the pseudo-inverse of their
     centred Gram matrix, after every sweep and before every gap.
+    ``eig_ptr`` / ``eig_vals`` / ``eig_vecs`` (optional) hold the
+    eigendecomposition of some small blocks' centred Gram matrices: block g's
+    eigenvalues at ``eig_vals[group_ptr[g]:group_ptr[g + 1]]`` and its
+    eigenvectors, row-major, at ``eig_vecs[eig_ptr[g]:eig_ptr[g + 1]]`` (empty
+    when not computed). In the group lasso (``l1_reg = 0``, not positive)
+    those blocks are minimised exactly instead of taking a proximal step.
 
     Returns
     -------
@@ -331,6 +438,20 @@ def group_solve(
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
     cdef double[::1] work = np.zeros(max(max_size, 1))
     cdef double[::1] block = np.zeros(max(max_size, 1))
+    cdef bint has_eig = eig_ptr is not None
+    if has_eig and (eig_ptr.shape[0] != n_groups + 1 or eig_ptr[0] != 0 or eig_vals is None
+                    or eig_vals.shape[0] != n_features or eig_vecs is None
+                    or eig_ptr[n_groups] > eig_vecs.shape[0]):
+        raise ValueError("eig_ptr, eig_vals and eig_vecs do not match the groups")
+    if has_eig:
+        for g in range(n_groups):
+            if not (eig_ptr[g + 1] == eig_ptr[g] or eig_ptr[g + 1] - eig_ptr[g]
+                    == (<long long> (group_ptr[g + 1] - group_ptr[g])) ** 2):
+                raise ValueError("eig_ptr does not match the group sizes")
+    cdef bint exact_blocks = has_eig and l1_reg == 0 and not positive and group_reg > 0
+    cdef const long long *eptr = &eig_ptr[0] if has_eig else NULL
+    cdef const double *evals = &eig_vals[0] if has_eig and n_features else NULL
+    cdef const double *evecs = &eig_vecs[0] if has_eig and eig_vecs.shape[0] else NULL
 
     cdef int n_active = n_groups, ws_size = 0, ws_prev = 0, nnz_groups, n_feat_off = 0
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
@@ -499,6 +620,14 @@ def group_solve(
                     for j in range(start, end):
                         norm += w[j] * w[j]
                     if end - start < coordinate_min_size and lipschitz[g] > 0:
+                        if exact_blocks and eptr[g + 1] > eptr[g]:
+                            # Small group lasso block with a known spectrum:
+                            # exact block minimisation.
+                            c = block_exact_step(start, end, kappa, &evals[start],
+                                                 &evecs[eptr[g]], &w[0], &block[0], &work[0],
+                                                 n, is_sparse, Xp, data, indices, indptr, q,
+                                                 implicit, xvp, inv_vv, c)
+                            continue
                         # Small group: one proximal gradient step on the block.
                         c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
                                             &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
