@@ -36,7 +36,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, design_pointers,
+    anderson_weights, combine_rows, design_pointers,
 )
 
 
@@ -287,6 +287,10 @@ def enet_solve(
     cdef double *hist = NULL
     cdef double *w_acc = NULL
     cdef double *weights = NULL
+    cdef double *q_hist = NULL
+    cdef double c_hist[17]  # MAX_ANDERSON + 1
+    cdef bint combine_q
+    cdef long long ws_nnz
 
     with nogil:
         # A column of zero (centred) norm takes no part in the fit: a
@@ -543,6 +547,26 @@ def enet_solve(
                 PyMem_RawFree(weights)
                 with gil:
                     raise MemoryError("no memory for the working set of the solver")
+            # Anderson candidates get their residual as the same combination
+            # of the last K residuals (it is affine in w) when that is cheaper
+            # than updating it column by column (see the group kernel).
+            combine_q = False
+            if K > 0 and floating is double and not positive:
+                ws_nnz = 0
+                for k in range(ws_size):
+                    if w[ws[k]] != 0:
+                        ws_nnz += (indptr[ws[k] + 1] - indptr[ws[k]]) if is_sparse else n
+                combine_q = <long long> K * n < ws_nnz
+            if combine_q:
+                q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
+                if q_hist == NULL:
+                    if own_supp:
+                        PyMem_RawFree(supp)
+                    PyMem_RawFree(hist)
+                    PyMem_RawFree(w_acc)
+                    PyMem_RawFree(weights)
+                    with gil:
+                        raise MemoryError("no memory for the working set of the solver")
             n_hist = 0
             epochs_in = 0
             check_at = 1
@@ -579,13 +603,20 @@ def enet_solve(
                 if K > 0:
                     for k in range(ws_size):
                         hist[n_hist * ws_size + k] = w[ws[k]]
+                    if combine_q:
+                        memcpy(&q_hist[<size_t> n_hist * n], q, n * sizeof(double))
+                        c_hist[n_hist] = c
                     n_hist += 1
                     if n_hist == K + 1:
                         n_hist = 0
                         if anderson_weights(hist, ws_size, K, weights):
                             # candidate w_acc = sum_t c_t w_{t+1}; its residual
-                            memcpy(q_alt, q, n * sizeof(double))
-                            c_alt = c
+                            if combine_q:
+                                combine_rows(q_alt, q_hist, weights, K, n)
+                                combine_rows(&c_alt, c_hist, weights, K, 1)
+                            else:
+                                memcpy(q_alt, q, n * sizeof(double))
+                                c_alt = c
                             for k in range(ws_size):
                                 acc = 0.0
                                 for t in range(K):
@@ -593,6 +624,8 @@ def enet_solve(
                                 if positive and acc < 0:
                                     acc = 0.0
                                 w_acc[k] = <floating> acc
+                                if combine_q:
+                                    continue
                                 d = w_acc[k] - w[ws[k]]
                                 if d != 0:
                                     j = ws[k]
@@ -645,7 +678,8 @@ def enet_solve(
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
                 PyMem_RawFree(weights)
-                hist = w_acc = weights = NULL
+                PyMem_RawFree(q_hist)
+                hist = w_acc = weights = q_hist = NULL
 
     stats = {"n_outer": n_outer, "n_screened": n_screened, "n_full": n_full,
              "ws_size": ws_size}

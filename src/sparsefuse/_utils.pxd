@@ -240,6 +240,28 @@ cdef inline void select_smallest(int *idx, int n, int k, const double *score) no
 
 # --- Anderson extrapolation ---------------------------------------------------
 
+cdef inline void combine_rows(double *out, const double *rows, const double *weights,
+                              int K, size_t m) noexcept nogil:
+    """out = sum_k weights[k] * rows[k + 1] over K rows of length m (row 0 unused).
+
+    The Anderson combination of stored residuals: the residual is affine in w,
+    so the extrapolated point's residual is the same combination of theirs.
+    With weights summing to 1 it is computed as rows[K] plus weighted
+    differences to it: the weights grow large as the iterates converge, and
+    the differences, unlike the rows, carry no common rounding drift.
+    """
+    cdef size_t i
+    cdef int k
+    cdef double c
+    cdef const double *last = rows + <size_t> K * m
+    for i in range(m):
+        out[i] = last[i]
+    for k in range(K - 1):
+        c = weights[k]
+        for i in range(m):
+            out[i] += c * (rows[(k + 1) * m + i] - last[i])
+
+
 cdef inline bint anderson_weights(const double *hist, int m, int K, double *weights) noexcept nogil:
     """Weights c (sum 1) minimising ||sum_t c_t (w_{t+1} - w_t)|| over K differences.
 
