@@ -431,6 +431,34 @@ def test_exact_blocks_agree_with_proximal_steps_in_fewer_epochs(monkeypatch):
         kw, alphas=alphas))[1], atol=2e-3)
 
 
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_support_passes_do_not_change_the_answer(tau, fmt):
+    """Passes over the nonzero groups between full working-set passes."""
+    from sparsefuse import _group_cd, group
+
+    X, y, sizes, indices = block_factor_problem(seed=5)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    prepared = group._GroupProblem(Xf, sizes, None, True, None)
+    d = prepared.design
+    weights = np.sqrt(sizes)
+    yc = y - y.mean()
+    alpha = 0.3 * group.group_alpha_max(prepared, yc, tau)
+    objectives = []
+    for passes in (0, 1, 5):
+        w, gap, tol_abs, _, _ = _group_cd.group_solve(
+            *d.buffers, d.is_sparse, yc, np.zeros(X.shape[1]), d.v, True, *d.column_stats,
+            prepared.group_ptr, prepared.weights, prepared.lipschitz,
+            alpha * tau * len(y), alpha * (1 - tau) * len(y), 100_000, 1e-13,
+            eig_ptr=prepared.spectra[0], eig_vals=prepared.spectra[1],
+            eig_vecs=prepared.spectra[2], support_passes=passes)
+        assert gap <= tol_abs
+        objectives.append(sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alpha, tau, indices,
+                                        weights))
+    assert objectives[1] == pytest.approx(objectives[0], rel=1e-11)
+    assert objectives[2] == pytest.approx(objectives[0], rel=1e-11)
+
+
 def test_kernel_rejects_inconsistent_spectra():
     from sparsefuse import _group_cd, group
 

@@ -364,6 +364,7 @@ def group_solve(
     const long long[::1] eig_ptr=None,
     const double[::1] eig_vals=None,
     const double[::1] eig_vecs=None,
+    int support_passes=5,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -433,6 +434,9 @@ def group_solve(
     cdef int[::1] active = np.arange(n_groups, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_groups, dtype=np.intc)
     cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
+    cdef int[::1] supp = np.zeros(max(n_groups, 1), dtype=np.intc)
+    cdef int n_supp = 0, n_visit
+    cdef bint full_pass
     cdef int max_size = 0, g, k, j, i, t, m, start, end
     for g in range(n_groups):
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
@@ -637,8 +641,12 @@ def group_solve(
             epochs_in = 0
             check_at = 1
             while True:
-                for k in range(ws_size):
-                    g = ws[k]
+                # Active-set cycling, as in the Lasso kernel: a pass over the
+                # whole working set, then passes over its nonzero groups.
+                full_pass = support_passes <= 0 or epochs_in % (support_passes + 1) == 0
+                n_visit = ws_size if full_pass else n_supp
+                for k in range(n_visit):
+                    g = ws[k] if full_pass else supp[k]
                     start = group_ptr[g]
                     end = group_ptr[g + 1]
                     kappa = group_reg * weights[g]
@@ -713,6 +721,12 @@ def group_solve(
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                                   data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                if full_pass:
+                    n_supp = 0
+                    for k in range(ws_size):
+                        if group_nonzero(&w[0], group_ptr[ws[k]], group_ptr[ws[k] + 1]):
+                            supp[n_supp] = ws[k]
+                            n_supp += 1
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
