@@ -242,7 +242,9 @@ def test_group_names_from_dataframe_columns():
 
 
 @pytest.mark.parametrize("groups,message", [
-    ([[0, 1], [1, 2, 3, 4, 5]], "overlap"),
+    ([[0, 1], [1, 2, 3, 4, 5]], "feature 1 is in group 0 and in group 1"),
+    ([[0, 1, 1], [2, 3, 4, 5]], "lists a feature twice"),
+    ({}, "groups is empty"),
     ([[0, 1, 2], [], [3, 4, 5]], "empty"),
     ([[0, 1, 2], [3, 4, 9]], "outside"),
     ([[0, 1, 2], [3, 4]], "no group"),

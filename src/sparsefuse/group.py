@@ -108,6 +108,27 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
             "groups must be an int, a list of group sizes, a list of index lists or a "
             f"dict of named index lists; got {type(groups).__name__}."
         )
+    if not indices:
+        raise ValueError("groups is empty.")
+    owner = np.full(n_features, -1)
+    flat = np.concatenate(indices)
+    if (min(idx.size for idx in indices) == 0 or flat.min() < 0 or flat.max() >= n_features
+            or np.bincount(flat, minlength=n_features).max() > 1):
+        _explain_bad_groups(indices, names, n_features)
+    owner[flat] = np.repeat(np.arange(len(indices)), [idx.size for idx in indices])
+    if np.any(owner < 0) and ungrouped == "error":
+        missing = np.flatnonzero(owner < 0)
+        raise ValueError(
+            f"{missing.size} feature(s) belong to no group (first: {missing[0]}); every "
+            "feature must be in exactly one group, or pass ungrouped='unpenalized' to "
+            "leave them unpenalised."
+        )
+    return indices, (names if names is not None else list(range(len(indices))))
+
+
+def _explain_bad_groups(indices, names, n_features):
+    """Raise the ValueError that names the first empty, out-of-range,
+    repeated or overlapping group."""
     owner = np.full(n_features, -1)
     for k, idx in enumerate(indices):
         label = names[k] if names else k
@@ -121,19 +142,12 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         taken = owner[idx] >= 0
         if np.any(taken):
             j = idx[taken][0]
-            other = names[owner[j]] if names else owner[j]
+            other = names[owner[j]] if names else int(owner[j])
             raise ValueError(
                 f"groups overlap: feature {j} is in group {other!r} and in group {label!r}."
             )
         owner[idx] = k
-    if np.any(owner < 0) and ungrouped == "error":
-        missing = np.flatnonzero(owner < 0)
-        raise ValueError(
-            f"{missing.size} feature(s) belong to no group (first: {missing[0]}); every "
-            "feature must be in exactly one group, or pass ungrouped='unpenalized' to "
-            "leave them unpenalised."
-        )
-    return indices, (names if names is not None else list(range(len(indices))))
+    raise AssertionError("groups found invalid but no group is")  # pragma: no cover
 
 
 def _resolve(group, label, feature_names):
