@@ -38,6 +38,8 @@ sphinx_gallery_conf = {
 
 def benchmark_tables():
     """Write the benchmark tables from the JSON files compare.py produced."""
+    from sparsefuse.bench import fmt_time
+
     out = ROOT / "_generated"
     out.mkdir(exist_ok=True)
     lines = []
@@ -55,8 +57,7 @@ def benchmark_tables():
         lines.append("   * - " + "\n     - ".join(header))
         for row in results:
             cells = [row["problem"], row["workload"]] + [
-                f"{row['runs'][s]['time']:.3g}" if row["runs"][s].get("time") else "n/a"
-                for s in solvers]
+                fmt_time(row["runs"][s]) for s in solvers]
             lines.append("   * - " + "\n     - ".join(cells))
         machine = doc["machine"]
         lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()

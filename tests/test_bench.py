@@ -1,0 +1,68 @@
+"""The benchmark harness: the tol ladder, budget cuts and the results table."""
+
+import time
+
+import numpy as np
+import pytest
+
+import sparsefuse as sf
+from sparsefuse import bench
+
+
+@pytest.fixture(scope="module")
+def small():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 12))
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(40)
+    alpha = 0.05
+    w = sf.Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
+    return X, y, alpha, w
+
+
+def test_ladder_picks_the_loosest_tol_meeting_the_target(small):
+    X, y, alpha, w_star = small
+    calls = []
+
+    def solver(X, y, alphas, fit_intercept, tol):
+        calls.append(tol)
+        # exact below 1e-4, the zero vector above
+        return [(w_star if tol <= 1e-4 else np.zeros_like(w_star), 0.0)]
+
+    p_star = bench.objective(X, y, w_star, 0.0, alpha)
+    p_zero = bench.objective(X, y, np.zeros_like(w_star), 0.0, alpha)
+    run = bench.measure("fake", solver, X, y, [alpha], False, p_star, p_zero, 2, 60.0)
+    assert run["tol"] == 1e-4
+    # the rungs run in forked children; the repeat in this process
+    assert calls == [1e-4]
+    assert len(run["curve"]) == len([t for t in bench.TOLS if t >= 1e-4])
+    assert run["curve"][-1][1] <= bench.SUBOPT < run["curve"][0][1]
+
+
+def test_budget_cut_is_a_lower_bound_only_without_a_finished_rung(small):
+    X, y, alpha, w_star = small
+
+    def slow(X, y, alphas, fit_intercept, tol):
+        time.sleep(30)
+
+    p_zero = bench.objective(X, y, np.zeros_like(w_star), 0.0, alpha)
+    start = time.perf_counter()
+    cut = bench.measure("slow", slow, X, y, [alpha], False, 0.0, p_zero, 1, 1.0)
+    assert time.perf_counter() - start < 20  # the run was stopped
+    assert cut["time"] is None and cut["curve"] == [] and cut["budget"] == 1.0
+    assert bench.fmt_time(cut) == "> 1"
+
+    ours = {"time": 0.01}
+    measured = {"time": 0.5}
+    stalled = {"time": None, "curve": [[0.3, 1e-3]], "budget": 1.0}
+    rows = [
+        {"problem": "a", "workload": "w", "runs": {"sparsefuse": ours, "celer": cut,
+                                                    "skglm": measured}},
+        {"problem": "b", "workload": "w", "runs": {"sparsefuse": ours, "celer": cut,
+                                                    "skglm": dict(cut)}},
+        {"problem": "c", "workload": "w", "runs": {"sparsefuse": ours, "celer": cut,
+                                                    "skglm": stalled}},
+    ]
+    table = bench.markdown_table(rows).splitlines()
+    assert table[2].endswith("| 0.01 | > 1 | 0.5 | 50.00x |")
+    assert table[3].endswith("| 0.01 | > 1 | > 1 | > 100.00x |")
+    assert table[4].endswith("| 0.01 | > 1 | n/a | n/a |")
