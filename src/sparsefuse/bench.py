@@ -178,9 +178,10 @@ def run_sparsefuse(X, y, alphas, fit_intercept, tol, **devices):
             X, y, alphas=alphas, tol=tol, max_iter=100_000, fit_intercept=fit_intercept,
             **devices)
         # alphas come in decreasing order, as lasso_path returns them
+        if not fit_intercept:
+            return [(coefs[:, k], 0.0) for k in range(len(alphas))]
         mean = np.asarray(X.mean(axis=0)).ravel()
-        return [(coefs[:, k], y.mean() - mean @ coefs[:, k] if fit_intercept else 0.0)
-                for k in range(len(alphas))]
+        return [(coefs[:, k], y.mean() - mean @ coefs[:, k]) for k in range(len(alphas))]
     model = sparsefuse.Lasso(alpha=alphas[0], tol=tol, max_iter=100_000,
                              fit_intercept=True).fit(X, y)
     return [(model.coef_, model.intercept_)]
