@@ -38,7 +38,7 @@ def test_ladder_picks_the_loosest_tol_meeting_the_target(small):
     assert run["curve"][-1][1] <= bench.SUBOPT < run["curve"][0][1]
 
 
-def test_budget_cut_is_a_lower_bound_only_without_a_finished_rung(small):
+def test_budget_cut_gives_a_lower_bound(small):
     X, y, alpha, w_star = small
 
     def slow(X, y, alphas, fit_intercept, tol):
@@ -53,7 +53,8 @@ def test_budget_cut_is_a_lower_bound_only_without_a_finished_rung(small):
 
     ours = {"time": 0.01}
     measured = {"time": 0.5}
-    stalled = {"time": None, "curve": [[0.3, 1e-3]], "budget": 1.0}
+    stalled = {"time": None, "curve": [[0.3, 1e-3], [0.7, 1e-4]], "budget": 1.0}
+    unbudgeted = {"time": None, "curve": [[0.3, 1e-3]]}
     rows = [
         {"problem": "a", "workload": "w", "runs": {"sparsefuse": ours, "celer": cut,
                                                     "skglm": measured}},
@@ -61,8 +62,12 @@ def test_budget_cut_is_a_lower_bound_only_without_a_finished_rung(small):
                                                     "skglm": dict(cut)}},
         {"problem": "c", "workload": "w", "runs": {"sparsefuse": ours, "celer": cut,
                                                     "skglm": stalled}},
+        {"problem": "d", "workload": "w", "runs": {"sparsefuse": ours, "celer": measured,
+                                                    "skglm": unbudgeted}},
     ]
     table = bench.markdown_table(rows).splitlines()
     assert table[2].endswith("| 0.01 | > 1 | 0.5 | 50.00x |")
     assert table[3].endswith("| 0.01 | > 1 | > 1 | > 100.00x |")
-    assert table[4].endswith("| 0.01 | > 1 | n/a | n/a |")
+    # the slowest finished rung of a stalled ladder bounds it from below
+    assert table[4].endswith("| 0.01 | > 1 | > 0.7 | > 70.00x |")
+    assert table[5].endswith("| 0.01 | 0.5 | n/a | n/a |")

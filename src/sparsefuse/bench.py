@@ -591,22 +591,24 @@ def main_group(args):
 
 
 def lower_bound(run):
-    """Seconds a solver that met no tol is known to need, or None.
+    """Seconds a solver that met no tol within its budget is known to need.
 
-    Only when not even the loosest tol of the ladder finished within the
-    budget: the run at the tol that would meet the target is then at least as
-    long (a tighter tol runs the same solver longer).
+    A tighter tol runs the same solver longer, so the run at the tol that
+    would meet the target takes at least as long as every rung that finished
+    (without meeting it); when not even the loosest rung finished, at least
+    the whole budget. None for a solver that met the target or was not cut.
     """
-    if run.get("time") or run.get("curve") or not run.get("budget"):
+    if run.get("time") or not run.get("budget"):
         return None
-    return run["budget"]
+    curve = run.get("curve") or []
+    return max(t for t, _ in curve) if curve else run["budget"]
 
 
 def fmt_time(run):
     if run.get("time"):
         return f"{run['time']:.3g}"
     bound = lower_bound(run)
-    return f"> {bound:.0f}" if bound else "n/a"
+    return f"> {bound:.3g}" if bound else "n/a"
 
 
 def format_row(row):
