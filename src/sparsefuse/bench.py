@@ -268,10 +268,28 @@ def run_celer_group(X, y, alphas, fit_intercept, tol, sizes=None):
     return out
 
 
+def run_grouplasso_group(X, y, alphas, fit_intercept, tol, sizes=None):
+    """The ``group-lasso`` package (FISTA): ``scale_reg="none"`` is weights 1,
+    its loss 0.5 * MSE is the same scaling."""
+    from group_lasso import GroupLasso
+
+    groups = np.repeat(np.arange(len(sizes)), sizes)
+    model = GroupLasso(groups=groups, group_reg=alphas[0], l1_reg=0.0, n_iter=100_000, tol=tol,
+                       scale_reg="none", fit_intercept=fit_intercept, warm_start=True,
+                       supress_warning=True)
+    out = []
+    for alpha in alphas:
+        model.group_reg = alpha
+        model.fit(X, y)
+        out.append((np.asarray(model.coef_).ravel().copy(), 0.0))
+    return out
+
+
 GROUP_SOLVERS = {
     "sparsefuse": run_sparsefuse_group,
     "celer": run_celer_group,
     "skglm": run_skglm_group,
+    "group-lasso": run_grouplasso_group,
 }
 
 
