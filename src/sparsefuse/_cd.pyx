@@ -36,7 +36,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, combine_rows, design_pointers,
+    anderson_weights, combine_rows, nonzero_column_nnz, design_pointers,
 )
 
 
@@ -290,7 +290,6 @@ def enet_solve(
     cdef double *q_hist = NULL
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
-    cdef long long ws_nnz
 
     with nogil:
         # A column of zero (centred) norm takes no part in the fit: a
@@ -532,6 +531,12 @@ def enet_solve(
 
             # ---- inner: coordinate descent on the working set ---------------
             # (PyMem_Raw: the allocations show in tracemalloc's accounting)
+            # Anderson candidates get their residual as the same combination
+            # of the last K residuals (it is affine in w) when that is cheaper
+            # than updating it column by column (see the group kernel).
+            combine_q = (K > 0 and floating is double and not positive
+                         and <long long> K * n < nonzero_column_nnz(
+                             ws, ws_size, &w[0], is_sparse, indptr, n))
             own_supp = ws != active
             supp = (<int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int)) if own_supp
                     else &ws_buf[0])
@@ -539,34 +544,18 @@ def enet_solve(
                 hist = <double *> PyMem_RawMalloc((K + 1) * max(ws_size, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
                 weights = <double *> PyMem_RawMalloc(K * sizeof(double))
-            if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)):
+            if combine_q:
+                q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
+            if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)) \
+                    or (combine_q and q_hist == NULL):
                 if own_supp:
                     PyMem_RawFree(supp)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
                 PyMem_RawFree(weights)
+                PyMem_RawFree(q_hist)
                 with gil:
                     raise MemoryError("no memory for the working set of the solver")
-            # Anderson candidates get their residual as the same combination
-            # of the last K residuals (it is affine in w) when that is cheaper
-            # than updating it column by column (see the group kernel).
-            combine_q = False
-            if K > 0 and floating is double and not positive:
-                ws_nnz = 0
-                for k in range(ws_size):
-                    if w[ws[k]] != 0:
-                        ws_nnz += (indptr[ws[k] + 1] - indptr[ws[k]]) if is_sparse else n
-                combine_q = <long long> K * n < ws_nnz
-            if combine_q:
-                q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
-                if q_hist == NULL:
-                    if own_supp:
-                        PyMem_RawFree(supp)
-                    PyMem_RawFree(hist)
-                    PyMem_RawFree(w_acc)
-                    PyMem_RawFree(weights)
-                    with gil:
-                        raise MemoryError("no memory for the working set of the solver")
             n_hist = 0
             epochs_in = 0
             check_at = 1

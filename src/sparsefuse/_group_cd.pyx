@@ -43,7 +43,8 @@ from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
-    max_d, select_smallest, anderson_weights, combine_rows, soft_threshold, design_pointers,
+    max_d, select_smallest, anderson_weights, combine_rows, nonzero_column_nnz, soft_threshold,
+    design_pointers,
 )
 
 
@@ -151,6 +152,26 @@ cdef inline double shrunk_norm(const double *c, int m, double scale, double l1,
     return robust_norm(work, m)
 
 
+cdef inline double set_block(
+    int start, int end, const double *values, floating *w, int n, bint is_sparse,
+    const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
+    double c,
+) noexcept nogil:
+    """w[start:end] = values (rounded to floating), updating the residual q;
+    returns the new implicit-intercept scalar c."""
+    cdef floating d
+    cdef int j
+    for j in range(start, end):
+        d = <floating> values[j - start]
+        if d != w[j]:
+            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
+            if implicit:
+                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
+            w[j] = d
+    return c
+
+
 cdef inline double block_prox_step(
     int start, int end, double L, double kappa, double l1_reg, bint positive,
     floating *w, const unsigned char *feat_off, double *block, int n, bint is_sparse,
@@ -177,13 +198,9 @@ cdef inline double block_prox_step(
     acc = robust_norm(block, end - start)
     factor = max_d(1.0 - kappa / (L * acc), 0.0) if acc > 0 else 0.0
     for j in range(start, end):
-        d = <floating> (factor * block[j - start])
-        if d != w[j]:
-            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-            if implicit:
-                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
-            w[j] = <floating> d
-    return c
+        block[j - start] *= factor
+    return set_block(start, end, block, w, n, is_sparse, Xp, data, indices, indptr, q,
+                     implicit, xvp, inv_vv, c)
 
 
 cdef double group_radius(const double *cp, const double *lam, int m, double kappa,
@@ -246,8 +263,8 @@ cdef inline double block_exact_step(
     residual update, as a proximal step does, plus O(m^2). Updates w, q and
     returns the new implicit-intercept scalar c.
     """
-    cdef int m = end - start, i, k, j
-    cdef double acc_b, acc_w, cnorm2 = 0.0, rho, d
+    cdef int m = end - start, i, k
+    cdef double acc_b, acc_w, cnorm2 = 0.0, rho
     for i in range(m):
         bvec[i] = centred_dot(start + i, n, is_sparse, Xp, data, indices, indptr, q,
                               implicit, xvp, c)
@@ -271,15 +288,8 @@ cdef inline double block_exact_step(
             for k in range(m):
                 acc_b += Q[i * m + k] * cp[k]
             bvec[i] = acc_b
-    for i in range(m):
-        j = start + i
-        d = <floating> bvec[i]
-        if d != w[j]:
-            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-            if implicit:
-                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
-            w[j] = <floating> d
-    return c
+    return set_block(start, end, bvec, w, n, is_sparse, Xp, data, indices, indptr, q,
+                     implicit, xvp, inv_vv, c)
 
 
 cdef inline double free_step(
@@ -470,7 +480,6 @@ def group_solve(
     cdef double *q_hist = NULL
     cdef double c_hist[17]
     cdef bint combine_q
-    cdef long long ws_nnz
     cdef double weights_k[16]
     K = anderson if anderson >= 2 else 0
 
@@ -622,13 +631,9 @@ def group_solve(
             # working-set columns). Used when cheaper, and when the
             # extrapolated w is exactly that combination (float64, no sign
             # clipping).
-            combine_q = False
-            if K > 0 and floating is double and not positive:
-                ws_nnz = 0
-                for t in range(ws_len):
-                    if w[ws_feat[t]] != 0:
-                        ws_nnz += (indptr[ws_feat[t] + 1] - indptr[ws_feat[t]]) if is_sparse else n
-                combine_q = <long long> K * n < ws_nnz
+            combine_q = (K > 0 and floating is double and not positive
+                         and <long long> K * n < nonzero_column_nnz(
+                             ws_feat, ws_len, &w[0], is_sparse, indptr, n))
             if combine_q:
                 q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
                 if q_hist == NULL:

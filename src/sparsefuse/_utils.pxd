@@ -240,6 +240,20 @@ cdef inline void select_smallest(int *idx, int n, int k, const double *score) no
 
 # --- Anderson extrapolation ---------------------------------------------------
 
+cdef inline long long nonzero_column_nnz(const int *feats, int m, const floating *w,
+                                         bint is_sparse, const index_t *indptr,
+                                         int n) noexcept nogil:
+    """Stored entries of the columns ``feats[:m]`` whose coefficient is nonzero:
+    the cost of moving them all, to weigh against combining K residuals."""
+    cdef long long total = 0
+    cdef int k, j
+    for k in range(m):
+        j = feats[k]
+        if w[j] != 0:
+            total += (indptr[j + 1] - indptr[j]) if is_sparse else n
+    return total
+
+
 cdef inline void combine_rows(double *out, const double *rows, const double *weights,
                               int K, size_t m) noexcept nogil:
     """out = sum_k weights[k] * rows[k + 1] over K rows of length m (row 0 unused).
