@@ -127,6 +127,47 @@ def test_work_counters_show_what_each_device_does():
     assert runs["plain CD"]["n_epochs"] > 2 * runs["no working set"]["n_epochs"]
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("screening", [True, False])
+def test_first_working_set_budget(fmt, fit_intercept, screening):
+    """The first working set of a cold start covers a share ``ws_budget`` of a
+    gradient pass (columns for dense X, stored entries for sparse X): the
+    answer is the same whatever the share, only the sets differ."""
+    from sparsefuse import _cd
+
+    X, y = random_problem(5, 120, 1500, 0.3 if fmt == "csc" else 1.0, correlated=False)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    design = make_design(Xf, fit_intercept)
+    y_prep, _ = design.prepare_target(y)
+    norms2, xv = design.column_stats
+    l1_reg = np.abs(Xf.T @ y_prep).max() / 50
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+
+    def objective(w):
+        r = y_prep - Xc @ w
+        return 0.5 * r @ r + l1_reg * np.abs(w).sum()
+
+    runs = {}
+    for budget in (0.0, 0.02, 0.3):
+        w, gap, tol_abs, _, stats = _cd.enet_solve(
+            *design.buffers, design.is_sparse, y_prep, np.zeros(1500), design.v,
+            fit_intercept, norms2, xv, l1_reg, 0.0, 100_000, 1e-12, 1,
+            screening=screening, ws_budget=budget)
+        assert gap <= tol_abs
+        runs[budget] = objective(w), stats["ws_size"]
+    for budget, (p, _) in runs.items():
+        assert abs(p - runs[0.0][0]) <= 2e-12 * (y_prep @ y_prep), budget
+    if not screening:
+        # without screening a working set never shrinks: the last one is at
+        # least as large as the first
+        assert runs[0.0][1] < 0.3 * 1500
+        if fmt == "dense":
+            assert runs[0.3][1] >= int(0.3 * 1500)
+        else:
+            assert runs[0.3][1] > runs[0.0][1]
+
+
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])

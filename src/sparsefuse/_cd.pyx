@@ -169,6 +169,7 @@ def enet_solve(
     int support_passes=5,
     double inner_ratio=0.3,
     double full_frac=0.5,
+    double ws_budget=0.02,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -290,6 +291,8 @@ def enet_solve(
     cdef double *q_hist = NULL
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
+    cdef int m, t_sel
+    cdef double cost, budget
 
     with nogil:
         # A column of zero (centred) norm takes no part in the fit: a
@@ -494,7 +497,29 @@ def enet_solve(
                     ws[t] = j
                     t += 1
                 ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
-                select_smallest(ws, t, ws_size, gb)
+                # The first working set of a solve is at least a share
+                # ws_budget of one gradient pass (in stored entries of the
+                # active columns, or in columns for dense X): growing it by
+                # doubling from ws_start would cost a pass per doubling, each
+                # worth many epochs on a set that small.
+                t_sel = t
+                m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
+                if m > ws_size:
+                    select_smallest(ws, t, m, gb)
+                    t_sel = m
+                    if is_sparse:
+                        cost = 0.0
+                        budget = 0.0
+                        for k in range(m):
+                            cost += indptr[ws[k] + 1] - indptr[ws[k]]
+                        for k in range(n_active):
+                            budget += indptr[active[k] + 1] - indptr[active[k]]
+                        budget *= ws_budget
+                        # the best-scored columns are often the densest
+                        if cost > budget:
+                            m = max(ws_size, <int> (m * budget / cost))
+                    ws_size = m
+                select_smallest(ws, t_sel, ws_size, gb)
                 for k in range(ws_size):
                     state[ws[k]] |= IN_WS
                 # The candidates left out (w_j = 0, finite score) get their
