@@ -36,7 +36,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, combine_rows, nonzero_column_nnz, design_pointers,
+    anderson_weights, combine_rows, nonzero_column_nnz, design_pointers, sum_squares,
 )
 
 
@@ -119,8 +119,7 @@ def column_stats(
         for j in range(n_features):
             acc = 0.0
             if not is_sparse:
-                for i in range(n):
-                    acc += Xp[<size_t> j * n + i] * Xp[<size_t> j * n + i]
+                acc = sum_squares(Xp + <size_t> j * n, n)
             elif implicit and vv > 0:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * vp[indices[p]]

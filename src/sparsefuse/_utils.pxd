@@ -36,6 +36,28 @@ cdef inline void axpy_acc(int n, double a, const floating *x, double *y) noexcep
         y[i] += a * x[i]
 
 
+cdef inline double sum_squares(const floating *x, int m) noexcept nogil:
+    """sum of x[i]^2 over i < m (a dense column), accumulated in double.
+
+    BLAS for float64; otherwise four partial sums, since one running sum
+    waits on the latency of every addition.
+    """
+    cdef int one = 1, i = 0
+    cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+    if floating is double:
+        return ddot(&m, <double *> x, &one, <double *> x, &one)
+    while i + 4 <= m:
+        a0 += <double> x[i] * x[i]
+        a1 += <double> x[i + 1] * x[i + 1]
+        a2 += <double> x[i + 2] * x[i + 2]
+        a3 += <double> x[i + 3] * x[i + 3]
+        i += 4
+    while i < m:
+        a0 += <double> x[i] * x[i]
+        i += 1
+    return (a0 + a1) + (a2 + a3)
+
+
 cdef inline double soft_threshold(double z, double threshold) noexcept nogil:
     """Proximal operator of ``threshold * |.|`` evaluated at ``z``."""
     if z > threshold:
