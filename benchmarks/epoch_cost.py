@@ -45,26 +45,26 @@ def main(argv=None):
     X, y = news20(args.data_dir)
     design = make_design(X, fit_intercept=False)
     y_prep, _ = design.prepare_target(y)
-    norms2, xv = design.column_stats
+    norms, xv = design.column_stats
     n_samples, n_features = X.shape
     alpha_max = np.abs(X.T @ y_prep).max() / n_samples
     # Warm-start point: the solution at alpha_max / 20 (a few hundred nonzeros).
     alpha = alpha_max / 20
     w0 = np.zeros(n_features)
-    _cd.enet_solve(*design.buffers, True, y_prep, w0, design.v, False, norms2, xv,
+    _cd.enet_solve(*design.buffers, True, y_prep, w0, design.v, False, norms, xv,
                    alpha * n_samples, 0.0, 10_000, 1e-8, 1)
 
     def one_epoch():
         w = w0.copy()
         # tol=0: never certified, so exactly max_iter=1 epoch over all features
-        _cd.enet_solve(*design.buffers, True, y_prep, w, design.v, False, norms2, xv,
+        _cd.enet_solve(*design.buffers, True, y_prep, w, design.v, False, norms, xv,
                        alpha * 0.9 * n_samples, 0.0, 1, 0.0, 1, screening=False,
                        working_set=False, anderson=0)
 
     def gradient_only():
         w = w0.copy()
         # max_iter=0: the kernel only evaluates the certificate (one X.T @ r)
-        _cd.enet_solve(*design.buffers, True, y_prep, w, design.v, False, norms2, xv,
+        _cd.enet_solve(*design.buffers, True, y_prep, w, design.v, False, norms, xv,
                        alpha * 0.9 * n_samples, 0.0, 0, 0.0, 1, screening=False,
                        working_set=False, anderson=0)
 

@@ -140,7 +140,7 @@ def test_first_working_set_budget(fmt, fit_intercept, screening):
     Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
     design = make_design(Xf, fit_intercept)
     y_prep, _ = design.prepare_target(y)
-    norms2, xv = design.column_stats
+    norms, xv = design.column_stats
     l1_reg = np.abs(Xf.T @ y_prep).max() / 50
     Xc = X - X.mean(axis=0) if fit_intercept else X
 
@@ -152,7 +152,7 @@ def test_first_working_set_budget(fmt, fit_intercept, screening):
     for budget in (0.0, 0.02, 0.3):
         w, gap, tol_abs, _, stats = _cd.enet_solve(
             *design.buffers, design.is_sparse, y_prep, np.zeros(1500), design.v,
-            fit_intercept, norms2, xv, l1_reg, 0.0, 100_000, 1e-12, 1,
+            fit_intercept, norms, xv, l1_reg, 0.0, 100_000, 1e-12, 1,
             screening=screening, ws_budget=budget)
         assert gap <= tol_abs
         runs[budget] = objective(w), stats["ws_size"]

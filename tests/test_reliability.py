@@ -315,7 +315,7 @@ def test_kernels_release_the_gil():
     y = X @ rng.standard_normal(400)
     design = make_design(X, fit_intercept=False)
     y_prep, _ = design.prepare_target(y)
-    norms2, xv = design.column_stats
+    norms, xv = design.column_stats
     ticks = []
     done = threading.Event()
 
@@ -330,7 +330,7 @@ def test_kernels_release_the_gil():
     time.sleep(0.01)
     before = len(ticks)
     # tol=0 and no devices: exactly max_iter epochs inside one nogil call
-    _cd.enet_solve(*design.buffers, False, y_prep, w, design.v, False, norms2, xv,
+    _cd.enet_solve(*design.buffers, False, y_prep, w, design.v, False, norms, xv,
                    1e-3, 0.0, 300, 0.0, 1, screening=False, working_set=False, anderson=0)
     during = len(ticks) - before
     done.set()

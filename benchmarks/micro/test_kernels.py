@@ -25,15 +25,15 @@ def prepared(kind, seed=0):
     y = np.asarray(X[:, :20] @ rng.standard_normal(20)).ravel() + rng.standard_normal(X.shape[0])
     design = make_design(X, fit_intercept=kind == "sparse")
     y_prep, _ = design.prepare_target(y)
-    norms2, xv = design.column_stats
+    norms, xv = design.column_stats
     lam = 0.05 * np.abs(design.correlation(y_prep)).max()
-    return design, y_prep, norms2, xv, lam
+    return design, y_prep, norms, xv, lam
 
 
-def run(design, y_prep, norms2, xv, lam, max_iter, **devices):
+def run(design, y_prep, norms, xv, lam, max_iter, **devices):
     w = np.zeros(design.X.shape[1])
     return _cd.enet_solve(*design.buffers, design.is_sparse, y_prep, w, design.v,
-                          design.fit_intercept, norms2, xv, lam, 0.0, max_iter, 0.0, 1,
+                          design.fit_intercept, norms, xv, lam, 0.0, max_iter, 0.0, 1,
                           **devices)
 
 
@@ -55,14 +55,14 @@ def test_certificate_pass(benchmark, kind):
 @pytest.mark.parametrize("kind", ["dense", "sparse"])
 def test_screening_pass(benchmark, kind):
     """A certificate, a Gap Safe screening pass, one epoch on the working set."""
-    design, y_prep, norms2, xv, lam = prepared(kind)
+    design, y_prep, norms, xv, lam = prepared(kind)
     # at 3/4 of alpha_max the first certificate already discards features
-    out = benchmark(run, design, y_prep, norms2, xv, 15 * lam, 1)
+    out = benchmark(run, design, y_prep, norms, xv, 15 * lam, 1)
     assert out[4]["n_screened"] > 0
 
 
 def test_one_group_epoch(benchmark):
-    design, y_prep, norms2, xv, lam = prepared("dense")
+    design, y_prep, norms, xv, lam = prepared("dense")
     group_ptr = np.arange(0, 2001, 10, dtype=np.intc)
     lipschitz = block_lipschitz(design, group_ptr)
     weights = np.sqrt(np.diff(group_ptr)).astype(float)
@@ -70,7 +70,7 @@ def test_one_group_epoch(benchmark):
     def epoch():
         w = np.zeros(2000)
         return _group_cd.group_solve(*design.buffers, False, y_prep, w, design.v, False,
-                                     norms2, xv, group_ptr, weights, lipschitz, 0.0, lam, 1,
+                                     norms, xv, group_ptr, weights, lipschitz, 0.0, lam, 1,
                                      0.0, screening=False, working_set=False, anderson=0)
 
     out = benchmark(epoch)

@@ -86,8 +86,8 @@ def column_stats(
 ):
     """Per-column quantities the solver needs, computed once per design.
 
-    Returns ``norms2`` (squared norms of the columns, centred implicitly for a
-    sparse design with an intercept) and ``xv`` (x_j . v, for the implicit
+    Returns ``norms`` (Euclidean norms of the columns, centred implicitly for
+    a sparse design with an intercept) and ``xv`` (x_j . v, for the implicit
     intercept of sparse X with ``fit_intercept``; empty otherwise, and
     also empty for very sparse columns without sample weights, where v is all
     ones and the kernels sum the column instead).
@@ -106,7 +106,7 @@ def column_stats(
     # doubles, a large share of memory when columns hold few nonzeros.
     cdef bint unit = implicit and is_unit(v) and (
         X_indptr[n_features] < SUM_XV_BELOW_NNZ_PER_COLUMN * n_features)
-    cdef double[::1] norms2 = np.zeros(n_features)
+    cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
     cdef double vv = 0.0, acc, nnz_v2, mean
@@ -137,8 +137,8 @@ def column_stats(
             else:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += data[p] * data[p]
-            norms2[j] = acc
-    return np.asarray(norms2), np.asarray(xv_buf)
+            norms[j] = sqrt(acc)
+    return np.asarray(norms), np.asarray(xv_buf)
 
 
 def enet_solve(
@@ -151,7 +151,7 @@ def enet_solve(
     floating[::1] w,
     const floating[::1] v,
     bint fit_intercept,
-    const double[::1] norms2,
+    const double[::1] norms,
     const double[::1] xv,
     double l1_reg,
     double l2_reg,
@@ -177,7 +177,7 @@ def enet_solve(
     hold the CSC design. With ``fit_intercept`` on sparse X the intercept
     column ``v`` (ones, or sqrt(sample_weight) once rows are rescaled) is
     projected out implicitly, and ``y`` must already be orthogonal to ``v``.
-    ``norms2`` and ``xv`` come from :func:`column_stats`.
+    ``norms`` and ``xv`` come from :func:`column_stats`.
 
     The devices can be switched off one by one for ablation: ``screening``
     (Gap Safe), ``working_set`` (off: coordinate descent on every feature not
@@ -228,7 +228,7 @@ def enet_solve(
             raise ValueError("inconsistent CSC buffers for the number of features")
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
-    if norms2.shape[0] != n_features or (fit_intercept and is_sparse and (
+    if norms.shape[0] != n_features or (fit_intercept and is_sparse and (
             v.shape[0] != n or not xv_matches(xv, v, n_features))):
         raise ValueError("column statistics do not match the design")
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
@@ -251,6 +251,13 @@ def enet_solve(
     cdef double[::1] gb_buf = np.zeros(n_features)
     cdef double *gb = &gb_buf[0]
     cdef double conv_scale = 1.0, conv_dist = 0.0
+    # Column norms ||x_j|| (kept as norms, not squares: every bound of every
+    # outer iteration reads them) and, for the screening radius and the
+    # working-set score, sqrt(||x_j||^2 + l2_reg) (an array only with l2_reg).
+    cdef double[::1] aug_norm_buf = (np.sqrt(np.square(norms) + l2_reg) if l2_reg > 0
+                                     else norms)
+    cdef const double *col_norm = &norms[0] if n_features else NULL
+    cdef const double *aug_norm = &aug_norm_buf[0] if n_features else NULL
     # One permutation of the features: the active ones first, the screened
     # ones after them (screened = active + n_active).
     cdef int[::1] order = np.arange(n_features, dtype=np.intc)
@@ -291,13 +298,13 @@ def enet_solve(
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
     cdef int m, t_sel
-    cdef double cost, budget
+    cdef double cost, budget, norm2
 
     with nogil:
         # A column of zero (centred) norm takes no part in the fit: a
         # warm-start coefficient on it is dropped (it cannot move otherwise).
         for j in range(n_features):
-            if norms2[j] == 0.0:
+            if col_norm[j] == 0.0:
                 w[j] = 0
         acc = 0.0
         for i in range(n):
@@ -354,14 +361,14 @@ def enet_solve(
                 if n_screened > 0 and max_bound + max_norm * dist_ref > 1.0:
                     for k in range(n_screened):
                         j = screened[k]
-                        if gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        if gb[j] + col_norm[j] * dist_ref > 1.0:
                             need_screened = True
                             break
                 if not need_full:
                     n_unsure = 0
                     for k in range(n_active):
                         j = active[k]
-                        if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                        if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
                             n_unsure += 1
                     # Many features to evaluate: as well do them all and move
                     # the reference, which tightens every bound.
@@ -392,7 +399,7 @@ def enet_solve(
                     max_bound += max_norm * dist_ref
                     for k in range(n_screened):
                         j = screened[k]
-                        gb[j] += sqrt(norms2[j]) * dist_ref
+                        gb[j] += col_norm[j] * dist_ref
                 if need_screened:
                     max_bound = -INFINITY
                     for k in range(n_screened):
@@ -414,7 +421,7 @@ def enet_solve(
                 conv_dist = dist_ref
                 for k in range(n_active):
                     j = active[k]
-                    if not state[j] & IN_WS and gb[j] + sqrt(norms2[j]) * dist_ref > 1.0:
+                    if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
                         g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                         implicit, xvp, coef) - l2_reg * w[j]
                         gb[j] = g
@@ -444,14 +451,14 @@ def enet_solve(
                     if state[j] & EVALUATED:
                         ub = violation(gb[j], positive) / scale
                     else:
-                        ub = gb[j] + sqrt(norms2[j]) * dist_ref
-                    if ub + radius * sqrt(norms2[j] + l2_reg) < 1.0:
+                        ub = gb[j] + col_norm[j] * dist_ref
+                    if ub + radius * aug_norm[j] < 1.0:
                         if state[j] & EVALUATED:
                             # x_j . r / scale before w_j is zeroed
                             gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
-                                     + sqrt(norms2[j]) * dist_ref)
+                                     + col_norm[j] * dist_ref)
                         max_bound = max_d(max_bound, gb[j])
-                        max_norm = max_d(max_norm, sqrt(norms2[j]))
+                        max_norm = max_d(max_norm, col_norm[j])
                         state[j] = SCREENED
                         n_new += 1
                     else:
@@ -489,10 +496,10 @@ def enet_solve(
                     if w[j] != 0:
                         nnz_w += 1
                         gb[j] = -INFINITY
-                    elif norms2[j] == 0.0:
+                    elif col_norm[j] == 0.0:
                         gb[j] = INFINITY
                     else:
-                        gb[j] = (l1_reg - violation(gb[j], positive)) / sqrt(norms2[j] + l2_reg)
+                        gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
                     ws[t] = j
                     t += 1
                 ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
@@ -523,14 +530,14 @@ def enet_solve(
                     state[ws[k]] |= IN_WS
                 # The candidates left out (w_j = 0, finite score) get their
                 # bound back from the score: violation(x_j . r) is
-                # l1_reg - score sqrt(norms2 + l2_reg); 1e-12 absorbs rounding.
+                # l1_reg - score aug_norm; 1e-12 absorbs rounding.
                 for k in range(ws_size, t):
                     j = ws[k]
-                    if norms2[j] == 0.0:
+                    if col_norm[j] == 0.0:
                         gb[j] = 0.0
                     else:
-                        gb[j] = ((l1_reg - gb[j] * sqrt(norms2[j] + l2_reg)) / conv_scale
-                                 + sqrt(norms2[j]) * conv_dist + 1e-12)
+                        gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
+                                 + col_norm[j] * conv_dist + 1e-12)
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
             elif l1_reg_prev > l1_reg:
@@ -591,12 +598,13 @@ def enet_solve(
                 cur_size = ws_size if full_pass else n_supp
                 for k in range(cur_size):
                     j = cur[rand_below(cur_size, &rng_state)] if random else cur[k]
-                    if norms2[j] == 0.0:
+                    if col_norm[j] == 0.0:
                         continue
                     w_old = w[j]
+                    norm2 = col_norm[j] * col_norm[j]
                     z = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                    xvp, c) + w_old * norms2[j]
-                    w_new = <floating> enet_update(z, l1_reg, norms2[j] + l2_reg, positive)
+                                    xvp, c) + w_old * norm2
+                    w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
                     if w_new != w_old:
                         col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
                         if implicit:

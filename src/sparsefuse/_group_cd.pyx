@@ -353,7 +353,7 @@ def group_solve(
     floating[::1] w,
     const floating[::1] v,
     bint fit_intercept,
-    const double[::1] norms2,
+    const double[::1] norms,
     const double[::1] xv,
     const int[::1] group_ptr,
     const double[::1] weights,
@@ -409,7 +409,7 @@ def group_solve(
     cdef int f0 = group_ptr[n_groups], n_free = n_features - group_ptr[n_groups]
     if (group_ptr[0] != 0 or n_free < 0
             or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
-            or norms2.shape[0] != n_features):
+            or norms.shape[0] != n_features):
         raise ValueError("groups do not partition the features")
     if n_free and (free_inv is None or free_inv.shape[0] != n_free
                    or free_inv.shape[1] != n_free):
@@ -471,7 +471,7 @@ def group_solve(
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
-    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
+    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before, norm2
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef int *ws_feat = NULL
@@ -485,7 +485,7 @@ def group_solve(
 
     with nogil:
         for j in range(n_features):
-            if norms2[j] == 0.0:
+            if norms[j] == 0.0:
                 w[j] = 0  # a zero column cannot move: drop a warm start on it
         acc = 0.0
         for i in range(n):
@@ -555,7 +555,7 @@ def group_solve(
                         continue
                     if l1_reg > 0:
                         for j in range(start, end):
-                            if not feat_off[j] and fabs(grad[j]) / s + radius * sqrt(norms2[j]) < l1_reg:
+                            if not feat_off[j] and fabs(grad[j]) / s + radius * norms[j] < l1_reg:
                                 feat_off[j] = 1
                                 n_feat_off += 1
                                 if w[j] != 0:
@@ -702,14 +702,15 @@ def group_solve(
                     # group norm is smooth there.
                     norm_before = norm
                     for j in range(start, end):
-                        if feat_off[j] or norms2[j] == 0.0:
+                        if feat_off[j] or norms[j] == 0.0:
                             continue
+                        norm2 = norms[j] * norms[j]
                         z = (centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                         implicit, xvp, c) + w[j] * norms2[j])
+                                         implicit, xvp, c) + w[j] * norm2)
                         if positive and z < 0:
                             z = 0.0
                         rest = max_d(norm - w[j] * w[j], 0.0)
-                        d = <floating> sgl_coordinate(z, norms2[j], l1_reg, kappa, rest)
+                        d = <floating> sgl_coordinate(z, norm2, l1_reg, kappa, rest)
                         if d != w[j]:
                             col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
                             if implicit:

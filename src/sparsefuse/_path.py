@@ -87,7 +87,7 @@ class _Design:
 
     @functools.cached_property
     def column_stats(self):
-        """(norms2, xv) of the columns, computed once per design."""
+        """(norms, xv) of the columns, computed once per design."""
         return _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
                                 self.fit_intercept)
 
@@ -277,7 +277,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         y_norm2 = float(np.dot(y_prepared, y_prepared))
     else:
         buffers = design.buffers
-        norms2, xv = design.column_stats
+        norms, xv = design.column_stats
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
@@ -294,7 +294,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         else:
             w, gap, tol_abs, n_iter, info = _cd.enet_solve(
                 *buffers, design.is_sparse, y_prepared, w, design.v, design.fit_intercept,
-                norms2, xv, l1_reg, l2_reg, max_iter, tol, seed,
+                norms, xv, l1_reg, l2_reg, max_iter, tol, seed,
                 random=random, positive=positive, screening=screening,
                 working_set=(working_set is True or (
                     working_set == "auto" and not (strong_rules and k > 0))),

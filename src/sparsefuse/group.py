@@ -315,7 +315,7 @@ def block_spectra(design, group_ptr):
     """
     X = design.X
     n_samples, n_features = X.shape
-    norms2, _ = design.column_stats
+    norms, _ = design.column_stats
     sizes = np.diff(group_ptr)
     n_groups, n_grouped = len(sizes), int(group_ptr[-1])
     if design.is_sparse:
@@ -347,8 +347,7 @@ def block_spectra(design, group_ptr):
             near = candidate & (neighbour >= 0)
             if near.any():
                 cross = _stacked_grams(design, starts[near], m, neighbour[near])
-                other = np.sqrt(np.maximum(
-                    norms2[neighbour[near][:, None] + np.arange(m)], 1e-300))
+                other = np.maximum(norms[neighbour[near][:, None] + np.arange(m)], 1e-150)
                 between[near] = np.mean(
                     (cross / (scale[near][:, :, None] * other[:, None, :])) ** 2, axis=(1, 2))
             exact = candidate & (lam[:, -1] > 0) & (between < EXACT_BLOCK_COUPLING * within)
@@ -373,7 +372,7 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
     iteration otherwise, with a 2% margin. Every value is capped by the
     squared Frobenius norm (both upper bounds keep the block steps monotone).
     """
-    norms2, _ = design.column_stats
+    norms, _ = design.column_stats
     X = design.X
     rng = np.random.default_rng(seed)
     implicit = design.is_sparse and design.fit_intercept
@@ -382,7 +381,7 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
         offsets = design.X_offset
     out = np.empty(len(group_ptr) - 1)
     for g, (a, b) in enumerate(zip(group_ptr[:-1], group_ptr[1:])):
-        frobenius = norms2[a:b].sum()
+        frobenius = np.sum(norms[a:b] * norms[a:b])
         if b - a == 1:
             out[g] = frobenius
             continue
@@ -439,7 +438,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     """
     design = problem.design
     n_samples, n_features = design.X.shape
-    norms2, xv = design.column_stats
+    norms, xv = design.column_stats
     w = np.zeros(n_features, dtype=design.X.dtype)
     coef_init = check_coef_init(coef_init, n_features, design.X.dtype)
     if coef_init is not None:
@@ -450,7 +449,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     for k, alpha in enumerate(alphas):
         w, gap, tol_abs, n_iter, info = _group_cd.group_solve(
             *design.buffers, design.is_sparse, y_prepared, w, design.v,
-            design.fit_intercept, norms2, xv, problem.group_ptr, problem.weights,
+            design.fit_intercept, norms, xv, problem.group_ptr, problem.weights,
             problem.lipschitz, alpha * l1_ratio * n_samples,
             alpha * (1.0 - l1_ratio) * n_samples, max_iter, tol, positive=positive,
             screening=screening, working_set=working_set, anderson=anderson,
