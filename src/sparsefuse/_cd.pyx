@@ -289,6 +289,8 @@ def enet_solve(
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
     cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d, inv_vv = 0.0, xr_norm2 = 0.0
     cdef bint do_screen = screening and l1_reg > 0
+    # (only the ridge certificate reads ||X^T r||^2)
+    cdef bint ridge = l1_reg == 0.0
     cdef bint use_ws = working_set and l1_reg > 0
     cdef int K = anderson if anderson >= 2 else 0
     cdef double *hist = NULL
@@ -347,7 +349,8 @@ def enet_solve(
                 if need_full or state[j] & IN_WS:
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, coef) - l2_reg * w[j]
-                    xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                    if ridge:
+                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
                     gb[j] = g
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     state[j] |= EVALUATED
@@ -685,7 +688,8 @@ def enet_solve(
                     j = ws[k]
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
-                    xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                    if ridge:
+                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]
