@@ -190,3 +190,30 @@ def test_path_refuses_a_2d_target():
     # a single column is a 1-D target
     np.testing.assert_allclose(sf.lasso_path(X, y[:, None], alphas=5)[1],
                                sf.lasso_path(X, y, alphas=5)[1])
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("name", ["LassoCV", "ElasticNetCV"])
+def test_cv_estimators_match_scikit_learn(name, fmt):
+    """Same grid, same held-out errors, same choice, same refit and the same
+    fitted attributes as scikit-learn's CV estimator (tight tol on both)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((80, 30))
+    X[rng.random(X.shape) > 0.5] = 0.0
+    y = X[:, :4] @ np.array([2.0, -1.0, 0.5, 1.5]) + 0.5 * rng.standard_normal(80) + 1.0
+    Xf = sparse.csr_matrix(X) if fmt == "csr" else X
+    kw = dict(cv=3, alphas=15, tol=1e-12, max_iter=200_000)
+    if name == "ElasticNetCV":
+        kw["l1_ratio"] = [0.3, 0.8]
+    ours = getattr(sf, name)(**kw).fit(Xf, y)
+    theirs = getattr(sk, name)(**kw).fit(Xf, y)
+    fitted = lambda model: {a for a in vars(model) if a.endswith("_") and not a.startswith("_")}
+    assert fitted(ours) == fitted(theirs)
+    assert hasattr(ours, "l1_ratio") == hasattr(theirs, "l1_ratio")
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    if name == "ElasticNetCV":
+        assert ours.l1_ratio_ == theirs.l1_ratio_
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
+    assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-6)

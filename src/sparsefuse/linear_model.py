@@ -412,6 +412,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.selection = selection
 
+    def _l1_ratios(self):
+        return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+
     def fit(self, X, y, sample_weight=None):
         """Choose the regularization by cross-validation, then refit.
 
@@ -435,7 +438,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=X.dtype)
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
-        l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        l1_ratios = self._l1_ratios()
         check_n_alphas(self.alphas)
         check_eps(self.eps)
         for l1_ratio in l1_ratios:
@@ -473,11 +476,13 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                                  self.n_jobs) for l1, grid in zip(l1_ratios, grids)])
         single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
-        self.l1_ratio_ = float(l1_ratios[best[0]])
+        l1_ratio = float(l1_ratios[best[0]])
+        if not isinstance(self, LassoCV):
+            self.l1_ratio_ = l1_ratio
         self.alpha_ = float(grids[best[0]][best[1]])
         self.mse_path_ = mse[0] if single else mse
         self.alphas_ = grids[0] if single else np.stack(grids)
-        model = ElasticNet(alpha=self.alpha_, l1_ratio=self.l1_ratio_,
+        model = ElasticNet(alpha=self.alpha_, l1_ratio=l1_ratio,
                            fit_intercept=self.fit_intercept, precompute=self.precompute,
                            max_iter=self.max_iter, copy_X=self.copy_X, tol=self.tol,
                            positive=self.positive, random_state=self.random_state,
@@ -555,7 +560,21 @@ class LassoCV(ElasticNetCV):
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
                  max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
                  positive=False, random_state=None, selection="cyclic"):
-        super().__init__(l1_ratio=1.0, eps=eps, alphas=alphas, fit_intercept=fit_intercept,
-                         precompute=precompute, max_iter=max_iter, tol=tol, cv=cv,
-                         copy_X=copy_X, verbose=verbose, n_jobs=n_jobs, positive=positive,
-                         random_state=random_state, selection=selection)
+        # (no l1_ratio: like scikit-learn's LassoCV, neither a parameter nor
+        # an attribute)
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+
+    def _l1_ratios(self):
+        return np.array([1.0])
