@@ -36,7 +36,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, combine_rows, nonzero_column_nnz, design_pointers, sum_squares,
+    anderson_weights, anderson_candidate, nonzero_column_nnz, design_pointers, sum_squares,
 )
 
 
@@ -634,28 +634,10 @@ def enet_solve(
                     if n_hist == K + 1:
                         n_hist = 0
                         if anderson_weights(hist, ws_size, K, weights):
-                            # candidate w_acc = sum_t c_t w_{t+1}; its residual
-                            if combine_q:
-                                combine_rows(q_alt, q_hist, weights, K, n)
-                                combine_rows(&c_alt, c_hist, weights, K, 1)
-                            else:
-                                memcpy(q_alt, q, n * sizeof(double))
-                                c_alt = c
-                            for k in range(ws_size):
-                                acc = 0.0
-                                for t in range(K):
-                                    acc += weights[t] * hist[(t + 1) * ws_size + k]
-                                if positive and acc < 0:
-                                    acc = 0.0
-                                w_acc[k] = <floating> acc
-                                if combine_q:
-                                    continue
-                                d = w_acc[k] - w[ws[k]]
-                                if d != 0:
-                                    j = ws[k]
-                                    col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
-                                    if implicit:
-                                        c_alt += d * col_xv(j, xvp, data, indptr) * inv_vv
+                            c_alt = anderson_candidate(
+                                hist, weights, K, ws, ws_size, &w[0], positive, w_acc,
+                                combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
+                                data, indices, indptr, implicit, xvp, inv_vv)
                             p_cur = 0.0
                             p_alt = 0.0
                             for k in range(ws_size):

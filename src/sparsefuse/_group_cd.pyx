@@ -43,8 +43,8 @@ from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
-    max_d, select_smallest, anderson_weights, combine_rows, nonzero_column_nnz, soft_threshold,
-    design_pointers,
+    max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
+    soft_threshold, design_pointers,
 )
 
 
@@ -471,7 +471,8 @@ def group_solve(
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
-    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before, norm2
+    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
+    cdef double norm2
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef int *ws_feat = NULL
@@ -748,27 +749,10 @@ def group_solve(
                     if n_hist == K + 1:
                         n_hist = 0
                         if anderson_weights(hist, ws_len, K, weights_k):
-                            if combine_q:
-                                combine_rows(q_alt, q_hist, weights_k, K, n)
-                                combine_rows(&c_alt, c_hist, weights_k, K, 1)
-                            else:
-                                memcpy(q_alt, q, n * sizeof(double))
-                                c_alt = c
-                            for t in range(ws_len):
-                                acc = 0.0
-                                for i in range(K):
-                                    acc += weights_k[i] * hist[(i + 1) * ws_len + t]
-                                if positive and acc < 0:
-                                    acc = 0.0
-                                w_acc[t] = <floating> acc
-                                if combine_q:
-                                    continue
-                                d = w_acc[t] - w[ws_feat[t]]
-                                if d != 0:
-                                    j = ws_feat[t]
-                                    col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q_alt)
-                                    if implicit:
-                                        c_alt += d * col_xv(j, xvp, data, indptr) * inv_vv
+                            c_alt = anderson_candidate(
+                                hist, weights_k, K, ws_feat, ws_len, &w[0], positive, w_acc,
+                                combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
+                                data, indices, indptr, implicit, xvp, inv_vv)
                             p_cur = 0.0
                             p_alt = 0.0
                             t = 0

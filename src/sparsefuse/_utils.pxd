@@ -7,6 +7,7 @@
 from cython cimport floating
 from libc.math cimport fabs, sqrt, isfinite
 from libc.stdint cimport uint32_t
+from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport ddot, daxpy
 
 
@@ -296,6 +297,49 @@ cdef inline void combine_rows(double *out, const double *rows, const double *wei
         c = weights[k]
         for i in range(m):
             out[i] += c * (rows[(k + 1) * m + i] - last[i])
+
+
+cdef inline double anderson_candidate(
+    const double *hist, const double *weights, int K, const int *feats, int m,
+    const floating *w, bint positive, double *w_acc,
+    bint combine_q, const double *q_hist, const double *c_hist, const double *q, double c,
+    double *q_alt,
+    int n, bint is_sparse, const floating *X, const floating *data, const index_t *indices,
+    const index_t *indptr, bint implicit, const double *xv, double inv_vv,
+) noexcept nogil:
+    """The Anderson candidate and its residual; returns its intercept scalar.
+
+    ``w_acc[k] = sum_t weights[t] * hist[t + 1][k]`` for the features
+    ``feats[:m]`` (clipped at 0 if ``positive``, rounded to the precision of
+    w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
+    residuals ``q_hist`` / ``c_hist`` when ``combine_q`` (see
+    :func:`combine_rows`), otherwise the current residual ``q + c v`` moved
+    column by column to the candidate.
+    """
+    cdef double acc, d, c_alt
+    cdef int k, t, j
+    if combine_q:
+        combine_rows(q_alt, q_hist, weights, K, n)
+        combine_rows(&c_alt, c_hist, weights, K, 1)
+    else:
+        memcpy(q_alt, q, n * sizeof(double))
+        c_alt = c
+    for k in range(m):
+        acc = 0.0
+        for t in range(K):
+            acc += weights[t] * hist[(t + 1) * m + k]
+        if positive and acc < 0:
+            acc = 0.0
+        w_acc[k] = <floating> acc
+        if combine_q:
+            continue
+        d = w_acc[k] - w[feats[k]]
+        if d != 0:
+            j = feats[k]
+            col_axpy(j, -d, n, is_sparse, X, data, indices, indptr, q_alt)
+            if implicit:
+                c_alt += d * col_xv(j, xv, data, indptr) * inv_vv
+    return c_alt
 
 
 cdef inline bint anderson_weights(const double *hist, int m, int K, double *weights) noexcept nogil:
