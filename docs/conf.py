@@ -44,7 +44,9 @@ def benchmark_tables():
     out.mkdir(exist_ok=True)
     lines = []
     for name, title in (("results_lasso.json", "Lasso and elastic net"),
-                        ("results_group.json", "Group lasso (weights 1)")):
+                        ("results_group.json", "Group lasso (weights 1)"),
+                        ("results_ablation.json",
+                         "Ablation: sparsefuse with each device switched off")):
         path = ROOT.parent / "benchmarks" / name
         if not path.exists():
             continue

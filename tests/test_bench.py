@@ -71,3 +71,26 @@ def test_budget_cut_gives_a_lower_bound(small):
     # the slowest finished rung of a stalled ladder bounds it from below
     assert table[4].endswith("| 0.01 | > 1 | > 0.7 | > 70.00x |")
     assert table[5].endswith("| 0.01 | 0.5 | n/a | n/a |")
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("n_alphas", [1, 3])
+def test_ablation_switches_reach_the_solver(small, monkeypatch, fit_intercept, n_alphas):
+    """Every workload of the ablation (single fits with an intercept included)
+    runs with the devices it names."""
+    X, y, alpha, _ = small
+    seen = []
+    path = sf.lasso_path
+
+    def recording_path(*args, **kwargs):
+        seen.append(kwargs.get("screening"))
+        return path(*args, **kwargs)
+
+    monkeypatch.setattr(sf, "lasso_path", recording_path)
+    alphas = alpha * np.geomspace(1, 0.5, n_alphas)
+    out = bench.run_sparsefuse(X, y, alphas, fit_intercept, 1e-8, screening=False)
+    assert seen == [False] and len(out) == n_alphas
+    w, b = out[-1]
+    ref = sf.Lasso(alpha=alphas[-1], fit_intercept=fit_intercept, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(w, ref.coef_, atol=1e-6)
+    assert b == pytest.approx(ref.intercept_, abs=1e-6)

@@ -173,7 +173,8 @@ def alpha_max(X, y, fit_intercept):
 # --- solvers: each returns a list of (coef, intercept), one per alpha --------
 
 def run_sparsefuse(X, y, alphas, fit_intercept, tol, **devices):
-    if len(alphas) > 1 or not fit_intercept:
+    # (the estimator takes no device switches: the ablation goes through the path)
+    if len(alphas) > 1 or not fit_intercept or devices:
         _, coefs, _ = sparsefuse.lasso_path(
             X, y, alphas=alphas, tol=tol, max_iter=100_000, fit_intercept=fit_intercept,
             **devices)
