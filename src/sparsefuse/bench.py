@@ -302,7 +302,9 @@ SOLVERS = {
 }
 
 ABLATIONS = {
-    "all devices": {},
+    # the defaults, named so that this run takes the same route (lasso_path)
+    # as the others
+    "all devices": {"working_set": "auto"},
     "working sets everywhere": {"working_set": True},
     "no Anderson": {"anderson": 0},
     "no working sets": {"working_set": False},
