@@ -158,6 +158,11 @@ def test_first_working_set_budget(fmt, fit_intercept, screening):
         runs[budget] = objective(w), stats["ws_size"]
     for budget, (p, _) in runs.items():
         assert abs(p - runs[0.0][0]) <= 2e-12 * (y_prep @ y_prep), budget
+    for bad in (-0.1, 1.5, np.nan):
+        with pytest.raises(ValueError, match="ws_budget"):
+            _cd.enet_solve(*design.buffers, design.is_sparse, y_prep, np.zeros(1500),
+                           design.v, fit_intercept, norms, xv, l1_reg, 0.0, 10, 1e-4, 1,
+                           ws_budget=bad)
     if not screening:
         # without screening a working set never shrinks: the last one is at
         # least as large as the first

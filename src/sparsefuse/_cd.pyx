@@ -234,6 +234,8 @@ def enet_solve(
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     if anderson > MAX_ANDERSON:
         raise ValueError(f"anderson must be at most {MAX_ANDERSON}; got {anderson}.")
+    if not 0.0 <= ws_budget <= 1.0:
+        raise ValueError(f"ws_budget must be in [0, 1]; got {ws_budget}.")
     # Only sparse X carries the intercept implicitly; dense X comes centred.
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
@@ -506,11 +508,13 @@ def enet_solve(
                     ws[t] = j
                     t += 1
                 ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
-                # The first working set of a solve is at least a share
-                # ws_budget of one gradient pass (in stored entries of the
-                # active columns, or in columns for dense X): growing it by
-                # doubling from ws_start would cost a pass per doubling, each
-                # worth many epochs on a set that small.
+                # The first working set of a solve is sized to about a share
+                # ws_budget of one gradient pass (ws_budget of the active
+                # columns for dense X; for sparse X the best-scored of them
+                # holding about ws_budget of their stored entries), when that
+                # is more than ws_start: growing it by doubling from ws_start
+                # would cost a pass per doubling, each worth many epochs on a
+                # set that small.
                 t_sel = t
                 m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
                 if m > ws_size:
