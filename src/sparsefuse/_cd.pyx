@@ -391,26 +391,36 @@ def enet_solve(
                         cand[n_cand] = j
                         n_cand += 1
                 if need_screened:
+                    # only the screened features whose bound fails (at the
+                    # scale and distance above, so the others stay feasible
+                    # at any larger scale) are evaluated
                     for k in range(n_screened):
                         j = screened[k]
-                        gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                            implicit, xvp, coef)
-                        dual_norm = max_d(dual_norm, violation(gb[j], positive))
+                        if gb[j] + col_norm[j] * dist_ref > 1.0:
+                            gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                                implicit, xvp, coef)
+                            dual_norm = max_d(dual_norm, violation(gb[j], positive))
+                            state[j] |= EVALUATED
                 scale = max_d(l1_reg, dual_norm)
                 # New reference at the current dual point: exact bounds for
                 # every feature evaluated, the others' bounds moved along.
-                if has_ref and not need_screened:
+                if has_ref:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                    max_bound += max_norm * dist_ref
-                    for k in range(n_screened):
-                        j = screened[k]
-                        gb[j] += col_norm[j] * dist_ref
-                if need_screened:
-                    max_bound = -INFINITY
-                    for k in range(n_screened):
-                        j = screened[k]
-                        gb[j] = violation(gb[j], positive) / scale
-                        max_bound = max_d(max_bound, gb[j])
+                    if need_screened:
+                        max_bound = -INFINITY
+                        for k in range(n_screened):
+                            j = screened[k]
+                            if state[j] & EVALUATED:
+                                gb[j] = violation(gb[j], positive) / scale
+                                state[j] = SCREENED
+                            else:
+                                gb[j] += col_norm[j] * dist_ref
+                            max_bound = max_d(max_bound, gb[j])
+                    else:
+                        max_bound += max_norm * dist_ref
+                        for k in range(n_screened):
+                            j = screened[k]
+                            gb[j] += col_norm[j] * dist_ref
                 for i in range(n):
                     theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                 has_ref = True
