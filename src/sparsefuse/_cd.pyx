@@ -289,7 +289,7 @@ def enet_solve(
     cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
-    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, d, inv_vv = 0.0, xr_norm2 = 0.0
+    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, inv_vv = 0.0, xr_norm2 = 0.0
     cdef bint do_screen = screening and l1_reg > 0
     # (only the ridge certificate reads ||X^T r||^2)
     cdef bint ridge = l1_reg == 0.0
