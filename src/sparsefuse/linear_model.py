@@ -412,7 +412,12 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.selection = selection
 
+    # a single l1_ratio fixed by the class (LassoCV), or None: the parameter
+    _fixed_l1_ratio = None
+
     def _l1_ratios(self):
+        if self._fixed_l1_ratio is not None:
+            return np.array([self._fixed_l1_ratio])
         return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
 
     def fit(self, X, y, sample_weight=None):
@@ -477,7 +482,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         l1_ratio = float(l1_ratios[best[0]])
-        if not isinstance(self, LassoCV):
+        if self._fixed_l1_ratio is None:
             self.l1_ratio_ = l1_ratio
         self.alpha_ = float(grids[best[0]][best[1]])
         self.mse_path_ = mse[0] if single else mse
@@ -556,6 +561,7 @@ class LassoCV(ElasticNetCV):
     """
 
     path = staticmethod(lasso_path)
+    _fixed_l1_ratio = 1.0
 
     def __init__(self, *, eps=1e-3, alphas=100, fit_intercept=True, precompute="auto",
                  max_iter=1000, tol=1e-4, copy_X=True, cv=None, verbose=False, n_jobs=None,
@@ -575,6 +581,3 @@ class LassoCV(ElasticNetCV):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
-
-    def _l1_ratios(self):
-        return np.array([1.0])
