@@ -19,8 +19,9 @@ CONFIGS = {
     "no working set": {"working_set": False},
     "no working set, no strong rules": {"working_set": False, "strong_rules": False},
     "no Anderson": {"anderson": 0},
+    "no path extrapolation": {"path_extrapolation": False},
     "plain CD": {"screening": False, "working_set": False, "strong_rules": False,
-                 "anderson": 0},
+                 "anderson": 0, "path_extrapolation": False},
 }
 
 
@@ -232,3 +233,41 @@ def test_user_gram_is_checked():
     np.testing.assert_allclose(c.coef_, d.coef_, atol=1e-10)
     with pytest.raises(ValueError, match="Gram matrix of shape"):
         sf.Lasso(alpha=0.01, precompute=np.eye(3)).fit(X, y)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_path_extrapolation_saves_epochs(fmt):
+    """Warm starts moved along the path's last step need fewer epochs on an
+    AR(1) design (the benchmark's kind), for the same certified answer."""
+    rng = np.random.default_rng(3)
+    n_samples, n_features = 150, 600
+    X = rng.standard_normal((n_samples, n_features))
+    for j in range(1, n_features):
+        X[:, j] = 0.5 * X[:, j - 1] + np.sqrt(0.75) * X[:, j]
+    w = np.zeros(n_features)
+    w[rng.choice(n_features, 30, replace=False)] = rng.standard_normal(30)
+    y = X @ w + 0.5 * rng.standard_normal(n_samples)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    kw = dict(alphas=20, eps=1e-2, tol=1e-8, max_iter=100_000, return_n_iter=True)
+    alphas, on, gaps_on, it_on = sf.lasso_path(Xf, y, **kw)
+    _, off, gaps_off, it_off = sf.lasso_path(Xf, y, path_extrapolation=False, **kw)
+    assert sum(it_on) < 0.9 * sum(it_off)
+    yy = y @ y / n_samples
+    assert gaps_on.max() <= 1e-8 * yy and gaps_off.max() <= 1e-8 * yy
+    for k, alpha in enumerate(alphas):
+        assert enet_objective(X, y, on[:, k], 0.0, alpha) == pytest.approx(
+            enet_objective(X, y, off[:, k], 0.0, alpha), rel=1e-6, abs=1e-8 * yy)
+
+
+def test_extrapolation_arguments_are_checked():
+    from sparsefuse import _cd
+
+    X, y = random_problem(0, 30, 20, 1.0, correlated=False)
+    design = make_design(np.asfortranarray(X), False)
+    norms, xv = design.column_stats
+    args = (*design.buffers, False, y, np.zeros(20), design.v, False, norms, xv,
+            1.0, 0.0, 10, 1e-4, 1)
+    with pytest.raises(ValueError, match="w_prev"):
+        _cd.enet_solve(*args, w_prev=np.zeros(19), extrapolation=0.5)
+    with pytest.raises(ValueError, match="extrapolation"):
+        _cd.enet_solve(*args, w_prev=np.zeros(20), extrapolation=-0.5)

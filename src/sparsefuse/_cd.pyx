@@ -169,6 +169,8 @@ def enet_solve(
     double inner_ratio=0.3,
     double full_frac=0.5,
     double ws_budget=0.02,
+    const floating[::1] w_prev=None,
+    double extrapolation=0.0,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -184,6 +186,13 @@ def enet_solve(
     screened), ``anderson`` (the number of iterates combined, 0 for none),
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
     0 for none). None of them changes the answer, only the work.
+
+    Along a path, ``w_prev`` (the solution two penalties back, ``w`` holding
+    the last one) with ``extrapolation > 0`` moves the warm start to
+    ``w + extrapolation * (w - w_prev)`` on the support of ``w``, a
+    coefficient whose sign would flip set to zero: on a fixed support the
+    Lasso path is linear in the penalty, so with ``extrapolation`` the ratio
+    of the two penalty steps this predicts the next solution.
 
     Returns
     -------
@@ -303,13 +312,24 @@ def enet_solve(
     cdef bint combine_q
     cdef int m, t_sel
     cdef double cost, budget, norm2
+    cdef const floating *wpp = NULL
+    if w_prev is not None and extrapolation != 0.0:
+        if w_prev.shape[0] != n_features:
+            raise ValueError("w_prev does not match w")
+        if not extrapolation > 0.0:
+            raise ValueError(f"extrapolation must be positive; got {extrapolation}.")
+        wpp = &w_prev[0]
 
     with nogil:
         # A column of zero (centred) norm takes no part in the fit: a
         # warm-start coefficient on it is dropped (it cannot move otherwise).
+        # The others move along the path's last step when asked.
         for j in range(n_features):
             if col_norm[j] == 0.0:
                 w[j] = 0
+            elif wpp != NULL and w[j] != 0:
+                w_new = w[j] + extrapolation * (w[j] - wpp[j])
+                w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
         acc = 0.0
         for i in range(n):
             acc += y[i] * y[i]
