@@ -171,6 +171,9 @@ def enet_solve(
     double ws_budget=0.02,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
+    double[::1] seq_theta=None,
+    double[::1] seq_bound=None,
+    bint seq_in=False,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -194,13 +197,24 @@ def enet_solve(
     Lasso path is linear in the penalty, so with ``extrapolation`` the ratio
     of the two penalty steps this predicts the next solution.
 
+    Sequential Gap Safe screening along a Lasso path (``l2_reg = 0``, without
+    working sets): ``seq_theta`` (n_samples) and ``seq_bound`` (n_features)
+    receive the final dual point theta and bounds ``b_j >= x_j . theta``
+    (``|x_j . theta|`` without ``positive``), and ``stats["seq_out"]`` says
+    whether they were written. Passed back with ``seq_in`` for the next
+    penalty, the features they prove inactive (``b_j + radius ||x_j|| < 1``
+    with the radius of the gap between the warm start and theta at the new
+    penalty) are discarded before the first gradient pass, which then skips
+    them.
+
     Returns
     -------
     w, gap, tol_abs, n_epochs, stats
         ``stats`` has ``n_outer`` (gap evaluations on the full problem),
-        ``n_screened`` (features discarded by Gap Safe), ``n_full`` (outer
-        iterations after the first that evaluated every feature)
-        and ``ws_size`` (size of the last working set).
+        ``n_screened`` (features discarded by Gap Safe, ``n_seq_screened``
+        of them before the first pass), ``n_full`` (outer iterations after
+        the first that evaluated every feature), ``ws_size`` (size of the
+        last working set) and ``seq_out``.
 
     Notes
     -----
@@ -313,6 +327,20 @@ def enet_solve(
     cdef int m, t_sel
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
+    # sequential screening: only on Lasso steps without working sets
+    cdef bint seq = (seq_theta is not None and seq_bound is not None and screening
+                     and not use_ws and l1_reg > 0 and l2_reg == 0)
+    cdef bint seq_out = False, check_deferred = False, zeroed
+    cdef int n_seq = 0
+    cdef double *seqt = NULL
+    cdef double *seqb = NULL
+    cdef double ty, tt
+    if seq:
+        if seq_theta.shape[0] != n or seq_bound.shape[0] != n_features:
+            raise ValueError("seq_theta and seq_bound do not match the design")
+        seqt = &seq_theta[0]
+        seqb = &seq_bound[0]
+    seq_in = seq_in and seq
     if w_prev is not None and extrapolation != 0.0:
         if w_prev.shape[0] != n_features:
             raise ValueError("w_prev does not match w")
@@ -361,6 +389,56 @@ def enet_solve(
             coef = c - inv_vv * r_dot_v
             n_outer += 1
 
+            if seq_in and n_outer == 1:
+                # ---- sequential Gap Safe screening at the previous dual point:
+                # D(theta) = l1 theta.y - l1^2 ||theta||^2 / 2, its products
+                # bounded by seq_bound; theta becomes the reference.
+                ty = 0.0
+                tt = 0.0
+                for i in range(n):
+                    ty += seqt[i] * y[i]
+                    tt += seqt[i] * seqt[i]
+                gap = 0.5 * r_norm2 + l1_reg * w_l1 - l1_reg * ty + 0.5 * l1_reg * l1_reg * tt
+                radius = sqrt(2.0 * fmax(gap, 0.0)) / l1_reg
+                t = 0
+                n_new = 0
+                zeroed = False
+                for k in range(n_active):
+                    j = active[k]
+                    if seqb[j] + radius * col_norm[j] < 1.0:
+                        gb[j] = seqb[j]
+                        max_bound = max_d(max_bound, gb[j])
+                        max_norm = max_d(max_norm, col_norm[j])
+                        state[j] = SCREENED
+                        n_new += 1
+                        if w[j] != 0:
+                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                            if implicit:
+                                c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                            w_l1 -= fabs(w[j])
+                            w[j] = 0
+                            zeroed = True
+                    else:
+                        active[k] = active[t]
+                        active[t] = j
+                        t += 1
+                n_active = t
+                n_screened = n_seq = n_new
+                screened = active + n_active
+                if zeroed:
+                    residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                    coef = c - inv_vv * r_dot_v
+                for i in range(n):
+                    theta_ref[i] = seqt[i]
+                has_ref = True
+                # The dual point at the warm start can lie far enough from
+                # theta for the screened features' bounds to fail. At this
+                # first iteration the gap of the problem reduced to the other
+                # features serves (as safe for screening: both problems have
+                # the same solution); the screened ones are checked only
+                # before stopping, and theta stays their reference.
+                check_deferred = n_new > 0
+
             # ---- gradients: exact on the working set, bounds elsewhere -------
             need_full = not has_ref or not use_ws
             n_cand = 0
@@ -383,7 +461,8 @@ def enet_solve(
             dist_ref = 0.0
             if has_ref:
                 dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                if n_screened > 0 and max_bound + max_norm * dist_ref > 1.0:
+                if n_screened > 0 and not check_deferred \
+                        and max_bound + max_norm * dist_ref > 1.0:
                     for k in range(n_screened):
                         j = screened[k]
                         if gb[j] + col_norm[j] * dist_ref > 1.0:
@@ -399,7 +478,7 @@ def enet_solve(
                     # the reference, which tightens every bound.
                     need_full = n_unsure > (n_active - n_cand) * full_frac + 16
             if need_full or need_screened:
-                n_full += has_ref
+                n_full += n_outer > 1
                 for k in range(n_active):
                     j = active[k]
                     if not state[j] & EVALUATED:
@@ -423,8 +502,11 @@ def enet_solve(
                             state[j] |= EVALUATED
                 scale = max_d(l1_reg, dual_norm)
                 # New reference at the current dual point: exact bounds for
-                # every feature evaluated, the others' bounds moved along.
-                if has_ref:
+                # every feature evaluated, the others' bounds moved along
+                # (unless their check is deferred: the reference stays).
+                if check_deferred:
+                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                elif has_ref:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
                     if need_screened:
                         max_bound = -INFINITY
@@ -441,10 +523,11 @@ def enet_solve(
                         for k in range(n_screened):
                             j = screened[k]
                             gb[j] += col_norm[j] * dist_ref
-                for i in range(n):
-                    theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                if not check_deferred:
+                    for i in range(n):
+                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                    dist_ref = 0.0
                 has_ref = True
-                dist_ref = 0.0
                 # the candidates' new bounds: violation(x_j . r) / conv_scale
                 # + ||x_j|| conv_dist (set once their gradients are used)
                 conv_scale = scale
@@ -467,9 +550,53 @@ def enet_solve(
                 scale = max_d(l1_reg, dual_norm)
                 if scale != conv_scale:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-            # Every feature is now proven feasible at theta = r / scale.
+            # Every feature is now proven feasible at theta = r / scale (every
+            # one not screened while their check is deferred).
             gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
+            if check_deferred:
+                check_deferred = False
+                if gap <= tol_abs or epochs >= max_iter:
+                    # Stopping: the screened features must be feasible too.
+                    # Those whose bound fails are evaluated, the others'
+                    # bounds moved (at this scale, hence valid at any larger
+                    # one), and the reference moves to r / scale.
+                    for k in range(n_screened):
+                        j = screened[k]
+                        if gb[j] + col_norm[j] * dist_ref > 1.0:
+                            gb[j] = violation(centred_dot(j, n, is_sparse, Xp, data, indices,
+                                                          indptr, q, implicit, xvp, coef),
+                                              positive)
+                            dual_norm = max_d(dual_norm, gb[j])
+                            state[j] |= EVALUATED
+                        else:
+                            gb[j] += col_norm[j] * dist_ref
+                    scale = max_d(l1_reg, dual_norm)
+                    max_bound = -INFINITY
+                    for k in range(n_screened):
+                        j = screened[k]
+                        if state[j] & EVALUATED:
+                            gb[j] /= scale
+                            state[j] = SCREENED
+                        max_bound = max_d(max_bound, gb[j])
+                    for i in range(n):
+                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                    dist_ref = 0.0
+                    conv_scale = scale
+                    gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
+                                   xr_norm2)
             if gap <= tol_abs or epochs >= max_iter:
+                if seq:
+                    # theta = r / scale, the reference of the screened bounds
+                    # (without working sets every outer iteration ends with a
+                    # full pass that moves the reference there)
+                    for i in range(n):
+                        seqt[i] = theta_ref[i]
+                    for k in range(n_active):
+                        j = active[k]
+                        seqb[j] = violation(gb[j], positive) / scale
+                    for k in range(n_screened):
+                        seqb[screened[k]] = gb[screened[k]]
+                    seq_out = True
                 break
 
             # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
@@ -722,8 +849,8 @@ def enet_solve(
                 PyMem_RawFree(q_hist)
                 hist = w_acc = weights = q_hist = NULL
 
-    stats = {"n_outer": n_outer, "n_screened": n_screened, "n_full": n_full,
-             "ws_size": ws_size}
+    stats = {"n_outer": n_outer, "n_screened": n_screened, "n_seq_screened": n_seq,
+             "n_full": n_full, "ws_size": ws_size, "seq_out": seq_out}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 

@@ -262,8 +262,11 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     With ``path_extrapolation`` a step without working sets starts from the
     last solution moved along the last step of the path, scaled by the ratio
     of the penalty steps (at most 1); with working sets the plain warm start
-    measured faster, and the Gram solver does not take it. If ``stats`` is a list, the solver's work counters for
-    each alpha are appended to it.
+    measured faster, and the Gram solver does not take it. Along a Lasso
+    path with ``screening``, each step without working sets also starts by
+    discarding the features that the previous step's dual point proves
+    inactive (sequential Gap Safe screening). If ``stats`` is a list, the
+    solver's work counters for each alpha are appended to it.
     """
     X = design.X
     n_samples, n_features = X.shape
@@ -283,6 +286,12 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     else:
         buffers = design.buffers
         norms, xv = design.column_stats
+        # Along a Lasso path each solve hands its dual point and the bounds
+        # of its products to the next one (sequential Gap Safe screening).
+        sequential = {}
+        if l1_ratio == 1.0 and screening and len(alphas) > 1:
+            sequential = dict(seq_theta=np.empty(n_samples), seq_bound=np.empty(n_features))
+    seq_in = False
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
@@ -308,7 +317,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 norms, xv, l1_reg, l2_reg, max_iter, tol, seed,
                 random=random, positive=positive, screening=screening,
                 working_set=use_ws, anderson=anderson,
-                l1_reg_prev=l1_prev if strong_rules else 0.0, **extrapolate)
+                l1_reg_prev=l1_prev if strong_rules else 0.0, **extrapolate, **sequential,
+                seq_in=seq_in)
+            seq_in = info["seq_out"]
         l1_prev = l1_reg
         if warn and gap > tol_abs:
             warnings.warn(
