@@ -353,9 +353,11 @@ def enet_solve(
         # warm-start coefficient on it is dropped (it cannot move otherwise).
         # The others move along the path's last step when asked.
         for j in range(n_features):
+            if w[j] == 0:
+                continue
             if col_norm[j] == 0.0:
                 w[j] = 0
-            elif wpp != NULL and w[j] != 0:
+            elif wpp != NULL:
                 w_new = w[j] + extrapolation * (w[j] - wpp[j])
                 w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
         acc = 0.0
