@@ -290,12 +290,14 @@ def separable_problem(seed):
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 @pytest.mark.parametrize("positive", [False, True])
-def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, positive):
+@pytest.mark.parametrize("strong_rules", [True, False])
+def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, positive,
+                                                 strong_rules):
     """Along a Lasso path each solve discards, before its first pass, the
-    features that the previous solve's dual point proves inactive. Every
-    reported gap stays a full certificate (checked here against an
-    independent one over all features), and the path matches one without
-    screening."""
+    features that the previous solve's dual point proves inactive, and takes
+    its first strong set from the previous gradients. Every reported gap
+    stays a full certificate (checked here against an independent one over
+    all features), and the path matches one without screening."""
     if kind == "separable":
         X, y = separable_problem(0)
     else:
@@ -308,13 +310,26 @@ def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, posit
     alphas = np.geomspace(alpha_max, alpha_max / 30, 12)
     tol = 1e-9
     stats = []
+    # (without strong rules, a path without working sets: with them every
+    # step would be a cold start)
     coefs, gaps, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=tol,
-                                max_iter=100_000, positive=positive, stats=stats)
+                                max_iter=100_000, positive=positive, stats=stats,
+                                strong_rules=strong_rules,
+                                working_set="auto" if strong_rules else False)
     ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=1e-12,
                            max_iter=100_000, positive=positive, screening=False)
     assert sum(s["n_seq_screened"] for s in stats) > 0.2 * X.shape[1] * (len(alphas) - 2)
-    if kind == "separable":
-        # the check of the screened features deferred to the stop also runs
+    # with the strong rule every step after the second skips the gradient
+    # pass at its warm start
+    assert [s["path_strong_set"] for s in stats] == [False, False] + [strong_rules] * 10
+    if strong_rules:
+        # the first step, a cold start on working sets, leaves nothing
+        assert stats[1]["n_seq_screened"] == 0
+    else:
+        assert stats[1]["n_seq_screened"] > 0
+    if kind == "separable" and not strong_rules:
+        # a step that stops at its first iteration, with the check of the
+        # screened features deferred to the stop
         assert any(s["n_outer"] == 1 and s["n_seq_screened"] > 0 for s in stats)
     yy = y_prep @ y_prep / n_samples
     for k, alpha in enumerate(alphas):

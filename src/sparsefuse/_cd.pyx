@@ -20,7 +20,10 @@ its own gap is a fraction of the outer one, with Anderson extrapolation of the
 primal iterates every few epochs, kept only when it lowers the objective
 (Bertrand and Massias, 2021). Along a path, the first working set is the
 sequential strong set (Tibshirani et al., 2012); the outer gap is the KKT check
-that makes it safe.
+that makes it safe. A Lasso path also hands each step the previous step's dual
+point and gradients: its warm start is screened from them (sequential Gap Safe
+screening) and its strong set computed from them, moved along the path with
+the coefficients, so that the step's only gradient pass is the KKT check.
 
 The dual point is the rescaled residual of the elastic net seen as a Lasso on
 the augmented design ``[X; sqrt(l2_reg) I]``.
@@ -141,6 +144,44 @@ def column_stats(
     return np.asarray(norms), np.asarray(xv_buf)
 
 
+# The error allowed to a gradient predicted along the path, as a share of the
+# penalty step (the strong rule allows a whole step to an unpredicted one).
+cdef double STRONG_PREDICTED = 0.25
+
+
+cdef class PathState:
+    """What one Lasso step of a path leaves for the next (see :func:`enet_solve`).
+
+    ``theta``: the final dual point (n_samples); ``grad``: its products
+    ``x_j . theta`` for the features evaluated exactly (``exact[j] = 1``),
+    bounds on ``violation(x_j . theta)`` for the others; ``scale``: the
+    residual over theta. The same for the step before (``*_prev``), to
+    predict the gradients. ``n_valid`` counts the steps stored (0 to 2); a
+    step that cannot store its state resets it.
+    """
+    cdef readonly double[::1] theta, grad, grad_prev
+    cdef readonly unsigned char[::1] exact, exact_prev
+    cdef readonly double scale, scale_prev
+    cdef readonly int n_valid
+
+    def __init__(self, int n_samples, int n_features):
+        self.theta = np.empty(n_samples)
+        self.grad = np.empty(n_features)
+        self.grad_prev = np.empty(n_features)
+        self.exact = np.zeros(n_features, dtype=np.uint8)
+        self.exact_prev = np.zeros(n_features, dtype=np.uint8)
+        self.scale = self.scale_prev = 0.0
+        self.n_valid = 0
+
+    cdef void push(self, double scale):
+        # the new state was written to the *_prev buffers: swap them in
+        self.grad, self.grad_prev = self.grad_prev, self.grad
+        self.exact, self.exact_prev = self.exact_prev, self.exact
+        self.scale_prev = self.scale
+        self.scale = scale
+        self.n_valid = min(self.n_valid + 1, 2)
+
+
 def enet_solve(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -171,9 +212,7 @@ def enet_solve(
     double ws_budget=0.02,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
-    double[::1] seq_theta=None,
-    double[::1] seq_bound=None,
-    bint seq_in=False,
+    PathState path=None,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -197,15 +236,13 @@ def enet_solve(
     Lasso path is linear in the penalty, so with ``extrapolation`` the ratio
     of the two penalty steps this predicts the next solution.
 
-    Sequential Gap Safe screening along a Lasso path (``l2_reg = 0``, without
-    working sets): ``seq_theta`` (n_samples) and ``seq_bound`` (n_features)
-    receive the final dual point theta and bounds ``b_j >= x_j . theta``
-    (``|x_j . theta|`` without ``positive``), and ``stats["seq_out"]`` says
-    whether they were written. Passed back with ``seq_in`` for the next
-    penalty, the features they prove inactive (``b_j + radius ||x_j|| < 1``
-    with the radius of the gap between the warm start and theta at the new
-    penalty) are discarded before the first gradient pass, which then skips
-    them.
+    ``path`` (a :class:`PathState`) carries what a Lasso step without working
+    sets (``l2_reg = 0``) leaves for the next: its dual point and gradients.
+    The next step starts with sequential Gap Safe screening (the features
+    that dual point proves inactive at the new penalty are discarded before
+    any pass over X) and, with the strong rule, takes its first strong set
+    from those gradients, moved along the path like ``w`` when two steps are
+    known, instead of a gradient pass at the warm start.
 
     Returns
     -------
@@ -214,7 +251,8 @@ def enet_solve(
         ``n_screened`` (features discarded by Gap Safe, ``n_seq_screened``
         of them before the first pass), ``n_full`` (outer iterations after
         the first that evaluated every feature), ``ws_size`` (size of the
-        last working set) and ``seq_out``.
+        last working set) and ``path_strong_set`` (whether the first strong
+        set came from ``path``, without a gradient pass).
 
     Notes
     -----
@@ -327,20 +365,41 @@ def enet_solve(
     cdef int m, t_sel
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
-    # sequential screening: only on Lasso steps without working sets
-    cdef bint seq = (seq_theta is not None and seq_bound is not None and screening
-                     and not use_ws and l1_reg > 0 and l2_reg == 0)
-    cdef bint seq_out = False, check_deferred = False, zeroed
+    # What the previous step of a path left (sequential screening, strong
+    # set): only for Lasso steps without working sets.
+    cdef bint seq = (path is not None and screening and not use_ws and l1_reg > 0
+                     and l2_reg == 0)
+    cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False, zeroed
+    cdef bint skip_first = False
     cdef int n_seq = 0
     cdef double *seqt = NULL
-    cdef double *seqb = NULL
-    cdef double ty, tt
+    cdef double *seqg = NULL
+    cdef double *seqg_prev = NULL
+    cdef double *seqg_out = NULL
+    cdef unsigned char *seqx = NULL
+    cdef unsigned char *seqx_prev = NULL
+    cdef unsigned char *seqx_out = NULL
+    cdef double seq_scale = 0.0, seq_scale_prev = 0.0, ty, tt
+    if path is not None:
+        if path.theta.shape[0] != n or path.grad.shape[0] != n_features:
+            raise ValueError("the path state does not match the design")
+        if not seq:
+            path.n_valid = 0
     if seq:
-        if seq_theta.shape[0] != n or seq_bound.shape[0] != n_features:
-            raise ValueError("seq_theta and seq_bound do not match the design")
-        seqt = &seq_theta[0]
-        seqb = &seq_bound[0]
-    seq_in = seq_in and seq
+        seq_in = path.n_valid > 0
+        seqt = &path.theta[0]
+        seqg = &path.grad[0]
+        seqx = &path.exact[0]
+        seq_scale = path.scale
+        # the output goes to the other buffers (the step before last's),
+        # which then become the last step's
+        seqg_out = &path.grad_prev[0]
+        seqx_out = &path.exact_prev[0]
+        seq_grad_prev = path.n_valid > 1
+        seqg_prev = seqg_out
+        seqx_prev = seqx_out
+        seq_scale_prev = path.scale_prev
+        skip_first = seq_in and l1_reg_prev > l1_reg
     if w_prev is not None and extrapolation != 0.0:
         if w_prev.shape[0] != n_features:
             raise ValueError("w_prev does not match w")
@@ -407,8 +466,9 @@ def enet_solve(
                 zeroed = False
                 for k in range(n_active):
                     j = active[k]
-                    if seqb[j] + radius * col_norm[j] < 1.0:
-                        gb[j] = seqb[j]
+                    ub = violation(seqg[j], positive) if seqx[j] else seqg[j]
+                    if ub + radius * col_norm[j] < 1.0:
+                        gb[j] = ub
                         max_bound = max_d(max_bound, gb[j])
                         max_norm = max_d(max_norm, col_norm[j])
                         state[j] = SCREENED
@@ -441,290 +501,322 @@ def enet_solve(
                 # before stopping, and theta stays their reference.
                 check_deferred = n_new > 0
 
-            # ---- gradients: exact on the working set, bounds elsewhere -------
-            need_full = not has_ref or not use_ws
-            n_cand = 0
-            dual_norm = 0.0
-            xr_norm2 = 0.0  # ||X^T r||^2, used by the ridge certificate (l1_reg = 0)
-            for k in range(n_active):
-                j = active[k]
-                if need_full or state[j] & IN_WS:
-                    g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                    xvp, coef) - l2_reg * w[j]
-                    if ridge:
-                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
-                    gb[j] = g
-                    dual_norm = max_d(dual_norm, violation(g, positive))
-                    state[j] |= EVALUATED
-                    cand[n_cand] = j
-                    n_cand += 1
-            scale = max_d(l1_reg, dual_norm)
-            need_screened = False
-            dist_ref = 0.0
-            if has_ref:
-                dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                if n_screened > 0 and not check_deferred \
-                        and max_bound + max_norm * dist_ref > 1.0:
-                    for k in range(n_screened):
-                        j = screened[k]
-                        if gb[j] + col_norm[j] * dist_ref > 1.0:
-                            need_screened = True
-                            break
-                if not need_full:
-                    n_unsure = 0
-                    for k in range(n_active):
-                        j = active[k]
-                        if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
-                            n_unsure += 1
-                    # Many features to evaluate: as well do them all and move
-                    # the reference, which tightens every bound.
-                    need_full = n_unsure > (n_active - n_cand) * full_frac + 16
-            if need_full or need_screened:
-                n_full += n_outer > 1
+            if skip_first:
+                # ---- first strong set from the previous step's gradients ----
+                # The sequential strong rule keeps |g_j| >= l1 - (l1_prev - l1),
+                # allowing g_j to move by a whole step. Where w moved along the
+                # path, g_j moved with it (it is affine in w): that prediction
+                # leaves only its error, allowed a quarter step (measured on
+                # the benchmark's paths). Features the previous step screened
+                # have bounds, not gradients: they wait for the KKT check.
+                skip_first = False
+                ws = &ws_buf[0]
+                ws_size = 0
                 for k in range(n_active):
                     j = active[k]
-                    if not state[j] & EVALUATED:
-                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                        implicit, xvp, coef) - l2_reg * w[j]
+                    if w[j] != 0:
+                        ws[ws_size] = j
+                        ws_size += 1
+                    elif seqx[j]:
+                        g = seqg[j] * seq_scale
+                        threshold = 2.0 * l1_reg - l1_reg_prev
+                        if wpp != NULL and seq_grad_prev and seqx_prev[j]:
+                            g += extrapolation * (g - seqg_prev[j] * seq_scale_prev)
+                            threshold = l1_reg - STRONG_PREDICTED * (l1_reg_prev - l1_reg)
+                        if violation(g, positive) >= threshold:
+                            ws[ws_size] = j
+                            ws_size += 1
+                tol_in = tol_abs
+                check_deferred = False
+            else:
+                # ---- gradients: exact on the working set, bounds elsewhere -------
+                need_full = not has_ref or not use_ws
+                n_cand = 0
+                dual_norm = 0.0
+                xr_norm2 = 0.0  # ||X^T r||^2, used by the ridge certificate (l1_reg = 0)
+                for k in range(n_active):
+                    j = active[k]
+                    if need_full or state[j] & IN_WS:
+                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
+                                        xvp, coef) - l2_reg * w[j]
+                        if ridge:
+                            xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
                         gb[j] = g
                         dual_norm = max_d(dual_norm, violation(g, positive))
                         state[j] |= EVALUATED
                         cand[n_cand] = j
                         n_cand += 1
-                if need_screened:
-                    # only the screened features whose bound fails (at the
-                    # scale and distance above, so the others stay feasible
-                    # at any larger scale) are evaluated
-                    for k in range(n_screened):
-                        j = screened[k]
-                        if gb[j] + col_norm[j] * dist_ref > 1.0:
-                            gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                                implicit, xvp, coef)
-                            dual_norm = max_d(dual_norm, violation(gb[j], positive))
-                            state[j] |= EVALUATED
                 scale = max_d(l1_reg, dual_norm)
-                # New reference at the current dual point: exact bounds for
-                # every feature evaluated, the others' bounds moved along
-                # (unless their check is deferred: the reference stays).
-                if check_deferred:
+                need_screened = False
+                dist_ref = 0.0
+                if has_ref:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                elif has_ref:
-                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    if n_screened > 0 and not check_deferred \
+                            and max_bound + max_norm * dist_ref > 1.0:
+                        for k in range(n_screened):
+                            j = screened[k]
+                            if gb[j] + col_norm[j] * dist_ref > 1.0:
+                                need_screened = True
+                                break
+                    if not need_full:
+                        n_unsure = 0
+                        for k in range(n_active):
+                            j = active[k]
+                            if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
+                                n_unsure += 1
+                        # Many features to evaluate: as well do them all and move
+                        # the reference, which tightens every bound.
+                        need_full = n_unsure > (n_active - n_cand) * full_frac + 16
+                if need_full or need_screened:
+                    n_full += n_outer > 1
+                    for k in range(n_active):
+                        j = active[k]
+                        if not state[j] & EVALUATED:
+                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                            implicit, xvp, coef) - l2_reg * w[j]
+                            gb[j] = g
+                            dual_norm = max_d(dual_norm, violation(g, positive))
+                            state[j] |= EVALUATED
+                            cand[n_cand] = j
+                            n_cand += 1
                     if need_screened:
+                        # only the screened features whose bound fails (at the
+                        # scale and distance above, so the others stay feasible
+                        # at any larger scale) are evaluated
+                        for k in range(n_screened):
+                            j = screened[k]
+                            if gb[j] + col_norm[j] * dist_ref > 1.0:
+                                gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                                    implicit, xvp, coef)
+                                dual_norm = max_d(dual_norm, violation(gb[j], positive))
+                                state[j] |= EVALUATED
+                    scale = max_d(l1_reg, dual_norm)
+                    # New reference at the current dual point: exact bounds for
+                    # every feature evaluated, the others' bounds moved along
+                    # (unless their check is deferred: the reference stays).
+                    if check_deferred:
+                        dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    elif has_ref:
+                        dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                        if need_screened:
+                            max_bound = -INFINITY
+                            for k in range(n_screened):
+                                j = screened[k]
+                                if state[j] & EVALUATED:
+                                    gb[j] = violation(gb[j], positive) / scale
+                                    state[j] = SCREENED
+                                else:
+                                    gb[j] += col_norm[j] * dist_ref
+                                max_bound = max_d(max_bound, gb[j])
+                        else:
+                            max_bound += max_norm * dist_ref
+                            for k in range(n_screened):
+                                j = screened[k]
+                                gb[j] += col_norm[j] * dist_ref
+                    if not check_deferred:
+                        for i in range(n):
+                            theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                        dist_ref = 0.0
+                    has_ref = True
+                    # the candidates' new bounds: violation(x_j . r) / conv_scale
+                    # + ||x_j|| conv_dist (set once their gradients are used)
+                    conv_scale = scale
+                    conv_dist = 0.0
+                else:
+                    # Evaluate only the features whose bound no longer proves them
+                    # feasible; their new bounds stay relative to the reference.
+                    conv_scale = scale
+                    conv_dist = dist_ref
+                    for k in range(n_active):
+                        j = active[k]
+                        if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
+                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                            implicit, xvp, coef) - l2_reg * w[j]
+                            gb[j] = g
+                            dual_norm = max_d(dual_norm, violation(g, positive))
+                            state[j] |= EVALUATED
+                            cand[n_cand] = j
+                            n_cand += 1
+                    scale = max_d(l1_reg, dual_norm)
+                    if scale != conv_scale:
+                        dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                # Every feature is now proven feasible at theta = r / scale (every
+                # one not screened while their check is deferred).
+                gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
+                if check_deferred:
+                    check_deferred = False
+                    if gap <= tol_abs or epochs >= max_iter:
+                        # Stopping: the screened features must be feasible too.
+                        # Those whose bound fails are evaluated, the others'
+                        # bounds moved (at this scale, hence valid at any larger
+                        # one), and the reference moves to r / scale.
+                        for k in range(n_screened):
+                            j = screened[k]
+                            if gb[j] + col_norm[j] * dist_ref > 1.0:
+                                gb[j] = violation(centred_dot(j, n, is_sparse, Xp, data, indices,
+                                                              indptr, q, implicit, xvp, coef),
+                                                  positive)
+                                dual_norm = max_d(dual_norm, gb[j])
+                                state[j] |= EVALUATED
+                            else:
+                                gb[j] += col_norm[j] * dist_ref
+                        scale = max_d(l1_reg, dual_norm)
                         max_bound = -INFINITY
                         for k in range(n_screened):
                             j = screened[k]
                             if state[j] & EVALUATED:
-                                gb[j] = violation(gb[j], positive) / scale
+                                gb[j] /= scale
                                 state[j] = SCREENED
-                            else:
-                                gb[j] += col_norm[j] * dist_ref
                             max_bound = max_d(max_bound, gb[j])
-                    else:
-                        max_bound += max_norm * dist_ref
+                        for i in range(n):
+                            theta_ref[i] = resid(q, c, vp, implicit, i) / scale
+                        dist_ref = 0.0
+                        conv_scale = scale
+                        gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
+                                       xr_norm2)
+                if gap <= tol_abs or epochs >= max_iter:
+                    if seq:
+                        # theta = r / scale, the reference of the screened
+                        # bounds (without working sets every outer iteration
+                        # ends with a full pass that moves the reference
+                        # there); the gradients are exact but for the screened
+                        for i in range(n):
+                            seqt[i] = theta_ref[i]
+                        for k in range(n_active):
+                            j = active[k]
+                            seqg_out[j] = gb[j] / scale
+                            seqx_out[j] = 1
                         for k in range(n_screened):
                             j = screened[k]
-                            gb[j] += col_norm[j] * dist_ref
-                if not check_deferred:
-                    for i in range(n):
-                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
-                    dist_ref = 0.0
-                has_ref = True
-                # the candidates' new bounds: violation(x_j . r) / conv_scale
-                # + ||x_j|| conv_dist (set once their gradients are used)
-                conv_scale = scale
-                conv_dist = 0.0
-            else:
-                # Evaluate only the features whose bound no longer proves them
-                # feasible; their new bounds stay relative to the reference.
-                conv_scale = scale
-                conv_dist = dist_ref
-                for k in range(n_active):
-                    j = active[k]
-                    if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
-                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                        implicit, xvp, coef) - l2_reg * w[j]
-                        gb[j] = g
-                        dual_norm = max_d(dual_norm, violation(g, positive))
-                        state[j] |= EVALUATED
-                        cand[n_cand] = j
-                        n_cand += 1
-                scale = max_d(l1_reg, dual_norm)
-                if scale != conv_scale:
-                    dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-            # Every feature is now proven feasible at theta = r / scale (every
-            # one not screened while their check is deferred).
-            gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
-            if check_deferred:
-                check_deferred = False
-                if gap <= tol_abs or epochs >= max_iter:
-                    # Stopping: the screened features must be feasible too.
-                    # Those whose bound fails are evaluated, the others'
-                    # bounds moved (at this scale, hence valid at any larger
-                    # one), and the reference moves to r / scale.
-                    for k in range(n_screened):
-                        j = screened[k]
-                        if gb[j] + col_norm[j] * dist_ref > 1.0:
-                            gb[j] = violation(centred_dot(j, n, is_sparse, Xp, data, indices,
-                                                          indptr, q, implicit, xvp, coef),
-                                              positive)
-                            dual_norm = max_d(dual_norm, gb[j])
-                            state[j] |= EVALUATED
-                        else:
-                            gb[j] += col_norm[j] * dist_ref
-                    scale = max_d(l1_reg, dual_norm)
-                    max_bound = -INFINITY
-                    for k in range(n_screened):
-                        j = screened[k]
-                        if state[j] & EVALUATED:
-                            gb[j] /= scale
-                            state[j] = SCREENED
-                        max_bound = max_d(max_bound, gb[j])
-                    for i in range(n):
-                        theta_ref[i] = resid(q, c, vp, implicit, i) / scale
-                    dist_ref = 0.0
-                    conv_scale = scale
-                    gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
-                                   xr_norm2)
-            if gap <= tol_abs or epochs >= max_iter:
-                if seq:
-                    # theta = r / scale, the reference of the screened bounds
-                    # (without working sets every outer iteration ends with a
-                    # full pass that moves the reference there)
-                    for i in range(n):
-                        seqt[i] = theta_ref[i]
+                            seqg_out[j] = gb[j]
+                            seqx_out[j] = 0
+                        seq_scale = scale
+                    break
+
+                # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
+                # Evaluated features use their exact product, the others their
+                # bound; a screened feature keeps a bound relative to theta_ref.
+                if do_screen:
+                    radius = sqrt(2.0 * gap) / l1_reg
+                    t = 0
+                    n_new = 0
                     for k in range(n_active):
                         j = active[k]
-                        seqb[j] = violation(gb[j], positive) / scale
-                    for k in range(n_screened):
-                        seqb[screened[k]] = gb[screened[k]]
-                    seq_out = True
-                break
-
-            # ---- Gap Safe screening: |x_j . theta| + radius ||x_j|| < 1 -------
-            # Evaluated features use their exact product, the others their
-            # bound; a screened feature keeps a bound relative to theta_ref.
-            if do_screen:
-                radius = sqrt(2.0 * gap) / l1_reg
-                t = 0
-                n_new = 0
-                for k in range(n_active):
-                    j = active[k]
-                    # kept features move to the front in their order; the
-                    # newly screened ones end up in active[t:n_active]
-                    if state[j] & EVALUATED:
-                        ub = violation(gb[j], positive) / scale
-                    else:
-                        ub = gb[j] + col_norm[j] * dist_ref
-                    if ub + radius * aug_norm[j] < 1.0:
+                        # kept features move to the front in their order; the
+                        # newly screened ones end up in active[t:n_active]
                         if state[j] & EVALUATED:
-                            # x_j . r / scale before w_j is zeroed
-                            gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
-                                     + col_norm[j] * dist_ref)
-                        max_bound = max_d(max_bound, gb[j])
-                        max_norm = max_d(max_norm, col_norm[j])
-                        state[j] = SCREENED
-                        n_new += 1
-                    else:
-                        active[k] = active[t]
-                        active[t] = j
-                        t += 1
-                for k in range(t, n_active):
-                    j = active[k]
-                    if w[j] != 0:
-                        col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                        if implicit:
-                            c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
-                        w[j] = 0
-                n_active = t
-                n_screened += n_new
-                screened = active + n_active
-            # (every feature of the last working set was evaluated, hence is
-            # a candidate, unless screened, which clears its bits)
-            for k in range(n_cand):
-                state[cand[k]] &= ~(EVALUATED | IN_WS)
-
-            # ---- working set ------------------------------------------------
-            ws = &ws_buf[0]
-            if use_ws:
-                # Candidates: the features evaluated exactly (the others are
-                # proven feasible with a margin). Score: distance of the dual
-                # point to constraint j; the support always stays. The score
-                # replaces g_j in gb (an invertible map where w_j = 0).
-                nnz_w = 0
-                t = 0
+                            ub = violation(gb[j], positive) / scale
+                        else:
+                            ub = gb[j] + col_norm[j] * dist_ref
+                        if ub + radius * aug_norm[j] < 1.0:
+                            if state[j] & EVALUATED:
+                                # x_j . r / scale before w_j is zeroed
+                                gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
+                                         + col_norm[j] * dist_ref)
+                            max_bound = max_d(max_bound, gb[j])
+                            max_norm = max_d(max_norm, col_norm[j])
+                            state[j] = SCREENED
+                            n_new += 1
+                        else:
+                            active[k] = active[t]
+                            active[t] = j
+                            t += 1
+                    for k in range(t, n_active):
+                        j = active[k]
+                        if w[j] != 0:
+                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
+                            if implicit:
+                                c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                            w[j] = 0
+                    n_active = t
+                    n_screened += n_new
+                    screened = active + n_active
+                # (every feature of the last working set was evaluated, hence is
+                # a candidate, unless screened, which clears its bits)
                 for k in range(n_cand):
-                    j = cand[k]
-                    if state[j] & SCREENED:
-                        continue
-                    if w[j] != 0:
-                        nnz_w += 1
-                        gb[j] = -INFINITY
-                    elif col_norm[j] == 0.0:
-                        gb[j] = INFINITY
-                    else:
-                        gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
-                    ws[t] = j
-                    t += 1
-                ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
-                # The first working set of a solve is sized to about a share
-                # ws_budget of one gradient pass (ws_budget of the active
-                # columns for dense X; for sparse X the best-scored of them
-                # holding about ws_budget of their stored entries), when that
-                # is more than ws_start: growing it by doubling from ws_start
-                # would cost a pass per doubling, each worth many epochs on a
-                # set that small.
-                t_sel = t
-                m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
-                if m > ws_size:
-                    select_smallest(ws, t, m, gb)
-                    t_sel = m
-                    if is_sparse:
-                        cost = 0.0
-                        budget = 0.0
-                        for k in range(m):
-                            cost += indptr[ws[k] + 1] - indptr[ws[k]]
-                        for k in range(n_active):
-                            budget += indptr[active[k] + 1] - indptr[active[k]]
-                        budget *= ws_budget
-                        # the best-scored columns are often the densest
-                        if cost > budget:
-                            m = max(ws_size, <int> (m * budget / cost))
-                    ws_size = m
-                select_smallest(ws, t_sel, ws_size, gb)
-                for k in range(ws_size):
-                    state[ws[k]] |= IN_WS
-                # The candidates left out (w_j = 0, finite score) get their
-                # bound back from the score: violation(x_j . r) is
-                # l1_reg - score aug_norm; 1e-12 absorbs rounding.
-                for k in range(ws_size, t):
-                    j = ws[k]
-                    if col_norm[j] == 0.0:
-                        gb[j] = 0.0
-                    else:
-                        gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
-                                 + col_norm[j] * conv_dist + 1e-12)
-                ws_prev = ws_size
-                tol_in = inner_ratio * gap
-            elif l1_reg_prev > l1_reg:
-                # Sequential strong rule (glmnet's way, without working sets):
-                # coordinate descent on the support and on the features with
-                # |g_j| >= 2 l1 - l1_prev. The outer gap is the KKT check: a
-                # violator has |g_j| > l1 and joins at the next outer iteration.
-                threshold = 2.0 * l1_reg - l1_reg_prev
-                ws_size = 0
-                for k in range(n_active):
-                    j = active[k]
-                    if w[j] != 0 or violation(gb[j], positive) >= threshold:
-                        ws[ws_size] = j
-                        ws_size += 1
-                tol_in = tol_abs
-            else:
-                ws = active
-                ws_size = n_active
-                tol_in = tol_abs
-            # (without working sets every active feature is evaluated at each
-            # outer iteration: their entries of gb are not read as bounds)
+                    state[cand[k]] &= ~(EVALUATED | IN_WS)
+
+                # ---- working set ------------------------------------------------
+                ws = &ws_buf[0]
+                if use_ws:
+                    # Candidates: the features evaluated exactly (the others are
+                    # proven feasible with a margin). Score: distance of the dual
+                    # point to constraint j; the support always stays. The score
+                    # replaces g_j in gb (an invertible map where w_j = 0).
+                    nnz_w = 0
+                    t = 0
+                    for k in range(n_cand):
+                        j = cand[k]
+                        if state[j] & SCREENED:
+                            continue
+                        if w[j] != 0:
+                            nnz_w += 1
+                            gb[j] = -INFINITY
+                        elif col_norm[j] == 0.0:
+                            gb[j] = INFINITY
+                        else:
+                            gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
+                        ws[t] = j
+                        t += 1
+                    ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
+                    # The first working set of a solve is sized to about a share
+                    # ws_budget of one gradient pass (ws_budget of the active
+                    # columns for dense X; for sparse X the best-scored of them
+                    # holding about ws_budget of their stored entries), when that
+                    # is more than ws_start: growing it by doubling from ws_start
+                    # would cost a pass per doubling, each worth many epochs on a
+                    # set that small.
+                    t_sel = t
+                    m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
+                    if m > ws_size:
+                        select_smallest(ws, t, m, gb)
+                        t_sel = m
+                        if is_sparse:
+                            cost = 0.0
+                            budget = 0.0
+                            for k in range(m):
+                                cost += indptr[ws[k] + 1] - indptr[ws[k]]
+                            for k in range(n_active):
+                                budget += indptr[active[k] + 1] - indptr[active[k]]
+                            budget *= ws_budget
+                            # the best-scored columns are often the densest
+                            if cost > budget:
+                                m = max(ws_size, <int> (m * budget / cost))
+                        ws_size = m
+                    select_smallest(ws, t_sel, ws_size, gb)
+                    for k in range(ws_size):
+                        state[ws[k]] |= IN_WS
+                    # The candidates left out (w_j = 0, finite score) get their
+                    # bound back from the score: violation(x_j . r) is
+                    # l1_reg - score aug_norm; 1e-12 absorbs rounding.
+                    for k in range(ws_size, t):
+                        j = ws[k]
+                        if col_norm[j] == 0.0:
+                            gb[j] = 0.0
+                        else:
+                            gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
+                                     + col_norm[j] * conv_dist + 1e-12)
+                    ws_prev = ws_size
+                    tol_in = inner_ratio * gap
+                elif l1_reg_prev > l1_reg:
+                    # Sequential strong rule (glmnet's way, without working sets):
+                    # coordinate descent on the support and on the features with
+                    # |g_j| >= 2 l1 - l1_prev. The outer gap is the KKT check: a
+                    # violator has |g_j| > l1 and joins at the next outer iteration.
+                    threshold = 2.0 * l1_reg - l1_reg_prev
+                    ws_size = 0
+                    for k in range(n_active):
+                        j = active[k]
+                        if w[j] != 0 or violation(gb[j], positive) >= threshold:
+                            ws[ws_size] = j
+                            ws_size += 1
+                    tol_in = tol_abs
+                else:
+                    ws = active
+                    ws_size = n_active
+                    tol_in = tol_abs
+                # (without working sets every active feature is evaluated at each
+                # outer iteration: their entries of gb are not read as bounds)
 
             # ---- inner: coordinate descent on the working set ---------------
             # (PyMem_Raw: the allocations show in tracemalloc's accounting)
@@ -851,8 +943,11 @@ def enet_solve(
                 PyMem_RawFree(q_hist)
                 hist = w_acc = weights = q_hist = NULL
 
+    if seq:
+        path.push(seq_scale)
     stats = {"n_outer": n_outer, "n_screened": n_screened, "n_seq_screened": n_seq,
-             "n_full": n_full, "ws_size": ws_size, "seq_out": seq_out}
+             "n_full": n_full, "ws_size": ws_size,
+             "path_strong_set": seq_in and l1_reg_prev > l1_reg}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 

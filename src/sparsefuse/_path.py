@@ -286,12 +286,10 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     else:
         buffers = design.buffers
         norms, xv = design.column_stats
-        # Along a Lasso path each solve hands its dual point and the bounds
-        # of its products to the next one (sequential Gap Safe screening).
-        sequential = {}
-        if l1_ratio == 1.0 and screening and len(alphas) > 1:
-            sequential = dict(seq_theta=np.empty(n_samples), seq_bound=np.empty(n_features))
-    seq_in = False
+        # Along a Lasso path each solve hands its dual point and gradients
+        # to the next (sequential screening, first strong set).
+        path = (_cd.PathState(n_samples, n_features)
+                if l1_ratio == 1.0 and screening and len(alphas) > 1 else None)
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
@@ -317,9 +315,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 norms, xv, l1_reg, l2_reg, max_iter, tol, seed,
                 random=random, positive=positive, screening=screening,
                 working_set=use_ws, anderson=anderson,
-                l1_reg_prev=l1_prev if strong_rules else 0.0, **extrapolate, **sequential,
-                seq_in=seq_in)
-            seq_in = info["seq_out"]
+                l1_reg_prev=l1_prev if strong_rules else 0.0, path=path, **extrapolate)
         l1_prev = l1_reg
         if warn and gap > tol_abs:
             warnings.warn(
