@@ -360,6 +360,11 @@ def enet_solve(
     cdef double *w_acc = NULL
     cdef double *weights = NULL
     cdef double *q_hist = NULL
+    # the inner gap checks' bounds: the residual at the last check and, per
+    # working-set feature, a bound on violation(x_j . r) there
+    cdef double *r_snap = NULL
+    cdef double *v_snap = NULL
+    cdef bint snap_ok = False
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
     cdef int m, t_sel
@@ -835,14 +840,21 @@ def enet_solve(
                 weights = <double *> PyMem_RawMalloc(K * sizeof(double))
             if combine_q:
                 q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
+            snap_ok = False
+            if not ridge:
+                r_snap = <double *> PyMem_RawMalloc(max(n, 1) * sizeof(double))
+                v_snap = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
             if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)) \
-                    or (combine_q and q_hist == NULL):
+                    or (combine_q and q_hist == NULL) \
+                    or (not ridge and (r_snap == NULL or v_snap == NULL)):
                 if own_supp:
                     PyMem_RawFree(supp)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
                 PyMem_RawFree(weights)
                 PyMem_RawFree(q_hist)
+                PyMem_RawFree(r_snap)
+                PyMem_RawFree(v_snap)
                 with gil:
                     raise MemoryError("no memory for the working set of the solver")
             n_hist = 0
@@ -915,27 +927,49 @@ def enet_solve(
                 if epochs_in < check_at:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
-                # Gap of the working-set subproblem.
+                # Gap of the working-set subproblem. A feature at zero whose
+                # bound (its product at the last check plus ||x_j|| times the
+                # distance the residual moved since) stays below l1_reg
+                # cannot raise the dual norm: it is not evaluated, and its
+                # bound moves to the current residual.
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                dist = 0.0
+                if snap_ok:
+                    for i in range(n):
+                        z = resid(q, c, vp, implicit, i) - r_snap[i]
+                        dist += z * z
+                    dist = sqrt(dist)
                 w_l1 = 0.0
                 w_l2 = 0.0
                 dual_norm = 0.0
                 xr_norm2 = 0.0
                 for k in range(ws_size):
                     j = ws[k]
+                    if snap_ok and w[j] == 0 and v_snap[k] + col_norm[j] * dist <= l1_reg:
+                        v_snap[k] += col_norm[j] * dist
+                        continue
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
                     if ridge:
                         xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                    elif r_snap != NULL:
+                        v_snap[k] = violation(g + l2_reg * w[j], positive)
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]
+                if r_snap != NULL:
+                    for i in range(n):
+                        r_snap[i] = resid(q, c, vp, implicit, i)
+                    snap_ok = True
                 gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                   xr_norm2)
                 if gap_in <= tol_in:
                     break
             if own_supp:
                 PyMem_RawFree(supp)
+            PyMem_RawFree(r_snap)
+            PyMem_RawFree(v_snap)
+            r_snap = v_snap = NULL
             if K > 0:
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
