@@ -155,9 +155,10 @@ cdef class PathState:
     ``theta``: the final dual point (n_samples); ``grad``: its products
     ``x_j . theta`` for the features evaluated exactly (``exact[j] = 1``),
     bounds on ``violation(x_j . theta)`` for the others; ``scale``: the
-    residual over theta. The same for the step before (``*_prev``), to
-    predict the gradients. ``n_valid`` counts the steps stored (0 to 2); a
-    step that cannot store its state resets it.
+    factor from theta to the residual (``r = scale * theta``). The same for
+    the step before (``*_prev``), to predict the gradients. ``n_valid``
+    counts the steps stored (0 to 2); a step that cannot store its state
+    resets it.
     """
     cdef readonly double[::1] theta, grad, grad_prev
     cdef readonly unsigned char[::1] exact, exact_prev
@@ -458,7 +459,8 @@ def enet_solve(
             if seq_in and n_outer == 1:
                 # ---- sequential Gap Safe screening at the previous dual point:
                 # D(theta) = l1 theta.y - l1^2 ||theta||^2 / 2, its products
-                # bounded by seq_bound; theta becomes the reference.
+                # (or bounds on them) from path.grad; theta becomes the
+                # reference of the screened features' bounds.
                 ty = 0.0
                 tt = 0.0
                 for i in range(n):
