@@ -475,7 +475,9 @@ def main(argv=None):
     parser.add_argument("--problems", nargs="+", default=None,
                         choices=list(PROBLEMS) + list(GROUP_PROBLEMS),
                         help="default: all problems of the chosen mode")
-    parser.add_argument("--solvers", nargs="+", default=list(SOLVERS), choices=list(SOLVERS))
+    parser.add_argument("--solvers", nargs="+", default=None,
+                        choices=list(dict.fromkeys([*SOLVERS, *GROUP_SOLVERS])),
+                        help="default: every solver of the chosen mode")
     parser.add_argument("--workloads", nargs="+", default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--budget", type=float, default=600.0,
@@ -497,7 +499,7 @@ def main(argv=None):
         args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
         args.repeat = 1
 
-    solvers = {k: SOLVERS[k] for k in args.solvers}
+    solvers = {k: SOLVERS[k] for k in (args.solvers or SOLVERS) if k in SOLVERS}
     if args.ablation:
         solvers = {"sparsefuse": run_sparsefuse}
     available = {}
@@ -563,7 +565,10 @@ def main_group(args):
         problems = [p for p in problems if p.startswith(("leukemia", "ar1"))]
         args.repeat = 1
     available = {}
-    for name, fn in GROUP_SOLVERS.items():
+    for name in args.solvers or GROUP_SOLVERS:
+        if name not in GROUP_SOLVERS:
+            continue
+        fn = GROUP_SOLVERS[name]
         try:
             Xw, yw = ar1_dense(None, 60, 40)
             with warnings.catch_warnings():
