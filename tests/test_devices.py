@@ -259,7 +259,7 @@ def test_path_extrapolation_saves_epochs(fmt):
             enet_objective(X, y, off[:, k], 0.0, alpha), rel=1e-6, abs=1e-8 * yy)
 
 
-def test_extrapolation_arguments_are_checked():
+def test_path_arguments_are_checked():
     from sparsefuse import _cd
 
     X, y = random_problem(0, 30, 20, 1.0, correlated=False)
@@ -271,6 +271,8 @@ def test_extrapolation_arguments_are_checked():
         _cd.enet_solve(*args, w_prev=np.zeros(19), extrapolation=0.5)
     with pytest.raises(ValueError, match="extrapolation"):
         _cd.enet_solve(*args, w_prev=np.zeros(20), extrapolation=-0.5)
+    with pytest.raises(ValueError, match="path state"):
+        _cd.enet_solve(*args, path=_cd.PathState(30, 19))
 
 
 def separable_problem(seed):
