@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn import linear_model as sk
 
 import sparsefuse as sf
@@ -342,3 +343,39 @@ def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, posit
         p_ref, _, _ = enet_certificate(X, y, ref[:, k], alpha, 1.0, fit_intercept,
                                        positive=positive)
         assert primal - p_ref <= tol * yy * (1 + 1e-9) + 1e-13 * yy
+
+
+@pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
+def test_sequential_screening_keeps_features_active_up_to_rounding():
+    """Found by an independent review: when the gap between the warm start and
+    the previous step's dual point is at rounding level (a repeated alpha; a
+    saturated support, where the moved warm start is exact), a radius of 0
+    screened features active at the optimum, whose product is 1 up to
+    rounding, and the step could never converge."""
+    X = np.array([[0.6]])
+    y = np.array([0.9])
+    _, coefs, _ = sf.lasso_path(X, y, alphas=[0.776, 0.388, 0.388], tol=1e-4)
+    _, ref, _ = sk.lasso_path(X, y, alphas=[0.776, 0.388, 0.388], tol=1e-12)
+    np.testing.assert_allclose(coefs, ref, atol=1e-12)
+
+    rng = np.random.default_rng(74)
+    X = rng.standard_normal((5, 25))
+    y = X[:, :3] @ rng.standard_normal(3) + 0.5 * rng.standard_normal(5)
+    kw = dict(tol=1e-12, fit_intercept=True, max_iter=5000)
+    alphas, coefs, _ = sf.lasso_path(X, y, **kw)
+    _, ref, _ = sf.lasso_path(X, y, screening=False, **kw)
+    for k, alpha in enumerate(alphas):
+        b = y.mean() - X.mean(axis=0) @ coefs[:, k]
+        b_ref = y.mean() - X.mean(axis=0) @ ref[:, k]
+        assert enet_objective(X, y, coefs[:, k], b, alpha) == pytest.approx(
+            enet_objective(X, y, ref[:, k], b_ref, alpha), rel=1e-9)
+
+
+def test_overflowing_iterates_are_never_certified():
+    """A NaN duality gap (iterates that overflowed) used to be clamped to 0."""
+    X, y = random_problem(2, 30, 10, 1.0, correlated=False)
+    with pytest.warns(ConvergenceWarning):
+        _, coefs, gaps = sf.lasso_path(X, y, alphas=[0.01], coef_init=np.full(10, 1e300),
+                                       max_iter=1)
+    assert not np.isfinite(gaps[0]) or not np.all(np.isfinite(coefs))  # nothing certified
+    assert not gaps[0] <= 1e-4 * y @ y / len(y)

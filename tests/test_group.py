@@ -175,7 +175,7 @@ def test_devices_do_not_change_the_answer(tau, fmt):
     kw = dict(l1_ratio=tau, alphas=8, eps=0.05, tol=1e-12, max_iter=100_000,
               fit_intercept=True)
     alphas, ref, _ = sf.group_lasso_path(Xf, y, sizes, screening=False, working_set=False,
-                                         anderson=0, path_extrapolation=False, **kw)
+                                         anderson=0, **kw)
     indices = [np.arange(a, b) for a, b in zip(np.cumsum([0] + sizes)[:-1], np.cumsum(sizes))]
     weights = np.sqrt(sizes)
 
@@ -183,35 +183,12 @@ def test_devices_do_not_change_the_answer(tau, fmt):
         return sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alpha, tau, indices, weights)
 
     for devices in ({}, {"screening": False}, {"working_set": False}, {"anderson": 0},
-                    {"working_set": False, "strong_rules": False},
-                    {"path_extrapolation": False}):
+                    {"working_set": False, "strong_rules": False}):
         _, coefs, _ = sf.group_lasso_path(Xf, y, sizes, **devices, **kw)
         for k, alpha in enumerate(alphas):
             assert objective(coefs[:, k], alpha) == pytest.approx(
                 objective(ref[:, k], alpha), rel=1e-10)
         np.testing.assert_allclose(coefs, ref, atol=1e-4)
-
-
-def test_path_extrapolation_saves_epochs():
-    """Warm starts moved along the path's last step need fewer epochs on
-    groups of correlated columns, for the same certified answer."""
-    rng = np.random.default_rng(8)
-    n_samples, n_features = 120, 400
-    X = rng.standard_normal((n_samples, n_features))
-    for j in range(1, n_features):
-        X[:, j] = 0.5 * X[:, j - 1] + np.sqrt(0.75) * X[:, j]
-    w = np.zeros(n_features)
-    w[rng.choice(n_features, 40, replace=False)] = rng.standard_normal(40)
-    y = X @ w + 0.5 * rng.standard_normal(n_samples)
-    sizes = [10] * 40
-    kw = dict(alphas=20, eps=1e-2, tol=1e-8, max_iter=100_000, return_n_iter=True)
-    alphas, on, gaps_on, it_on = sf.group_lasso_path(X, y, sizes, **kw)
-    _, off, gaps_off, it_off = sf.group_lasso_path(X, y, sizes, path_extrapolation=False,
-                                                   **kw)
-    assert sum(it_on) < 0.9 * sum(it_off)
-    yy = y @ y / n_samples
-    assert gaps_on.max() <= 1e-8 * yy and gaps_off.max() <= 1e-8 * yy
-    np.testing.assert_allclose(on, off, atol=1e-3)
 
 
 def test_path_and_alpha_max():

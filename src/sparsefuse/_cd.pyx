@@ -56,12 +56,16 @@ cdef inline double enet_gap(
     ||X^T theta||^2 / (2 l2_reg), is used at theta = r instead
     (``xr_norm2 = ||X^T r||^2``).
     """
+    cdef double gap, scale
     if l1_reg == 0.0 and l2_reg > 0.0:
-        return max_d(0.5 * r_norm2 + 0.5 * l2_reg * w_l2
-                     - (r_dot_y - 0.5 * r_norm2 - 0.5 * xr_norm2 / l2_reg), 0.0)
-    cdef double scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
-    cdef double gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
-                       + l1_reg * w_l1 - scale * r_dot_y)
+        gap = (0.5 * r_norm2 + 0.5 * l2_reg * w_l2
+               - (r_dot_y - 0.5 * r_norm2 - 0.5 * xr_norm2 / l2_reg))
+    else:
+        scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
+        gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
+               + l1_reg * w_l1 - scale * r_dot_y)
+    if gap != gap:
+        return INFINITY  # NaN (overflowed iterates) certifies nothing
     return fmax(gap, 0.0)
 
 
@@ -143,6 +147,10 @@ def column_stats(
             norms[j] = sqrt(acc)
     return np.asarray(norms), np.asarray(xv_buf)
 
+
+# Gap Safe radii use gap + SCREEN_SLACK * (size of its terms): rounding must not
+# let a feature active at the optimum (product 1 up to rounding) be screened.
+cdef double SCREEN_SLACK = 1e-12
 
 # The error allowed to a gradient predicted along the path, as a share of the
 # penalty step (the strong rule allows a whole step to an unpredicted one).
@@ -467,7 +475,13 @@ def enet_solve(
                     ty += seqt[i] * y[i]
                     tt += seqt[i] * seqt[i]
                 gap = 0.5 * r_norm2 + l1_reg * w_l1 - l1_reg * ty + 0.5 * l1_reg * l1_reg * tt
-                radius = sqrt(2.0 * fmax(gap, 0.0)) / l1_reg
+                # A gap at rounding level (a repeated penalty, an exact warm
+                # start) must not give a zero radius: a feature active at the
+                # optimum has a product of 1 up to rounding.
+                gap = fmax(gap, 0.0) + SCREEN_SLACK * (
+                    0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty)
+                    + 0.5 * l1_reg * l1_reg * tt)
+                radius = sqrt(2.0 * gap) / l1_reg
                 t = 0
                 n_new = 0
                 zeroed = False
@@ -666,7 +680,9 @@ def enet_solve(
                                 dual_norm = max_d(dual_norm, gb[j])
                                 state[j] |= EVALUATED
                             else:
-                                gb[j] += col_norm[j] * dist_ref
+                                # (>= 0: then it also bounds the product at a
+                                # larger scale when that is negative, positive=True)
+                                gb[j] = max_d(gb[j] + col_norm[j] * dist_ref, 0.0)
                         scale = max_d(l1_reg, dual_norm)
                         max_bound = -INFINITY
                         for k in range(n_screened):
@@ -704,7 +720,8 @@ def enet_solve(
                 # Evaluated features use their exact product, the others their
                 # bound; a screened feature keeps a bound relative to theta_ref.
                 if do_screen:
-                    radius = sqrt(2.0 * gap) / l1_reg
+                    radius = sqrt(2.0 * (gap + SCREEN_SLACK * (
+                        r_norm2 + l1_reg * w_l1 + fabs(r_dot_y)))) / l1_reg
                     t = 0
                     n_new = 0
                     for k in range(n_active):

@@ -279,6 +279,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     if coef_init is not None and len(alphas):
         coefs[:, 0] = coef_init
     gaps = np.empty(len(alphas))
+    converged = np.zeros(len(alphas), dtype=bool)
     n_iters = []
     if gram is not None:
         xy = np.asarray(X.T @ y_prepared, dtype=np.float64)
@@ -300,7 +301,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
             w[:] = coefs[:, k - 1]
         use_ws = working_set is True or (working_set == "auto" and not (strong_rules and k > 0))
         extrapolate = {}
-        if (path_extrapolation and not use_ws and k >= 2
+        # (only from converged solutions: moving unconverged iterates along
+        # their difference can amplify it from step to step)
+        if (path_extrapolation and not use_ws and k >= 2 and converged[k - 2:k].all()
                 and alphas[k - 2] > alphas[k - 1] > alpha):
             extrapolate = dict(w_prev=coefs[:, k - 2], extrapolation=min(
                 1.0, (alphas[k - 1] - alpha) / (alphas[k - 2] - alphas[k - 1])))
@@ -317,6 +320,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 working_set=use_ws, anderson=anderson,
                 l1_reg_prev=l1_prev if strong_rules else 0.0, path=path, **extrapolate)
         l1_prev = l1_reg
+        converged[k] = gap <= tol_abs
         if warn and gap > tol_abs:
             warnings.warn(
                 f"Objective did not converge: duality gap {gap:.3e} > tolerance "

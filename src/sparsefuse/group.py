@@ -429,16 +429,12 @@ def group_alpha_max(problem, y_prepared, l1_ratio=0.0):
 
 def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, screening=True, working_set=True,
-                     anderson=5, strong_rules=True, path_extrapolation=True, warn=True,
-                     stats=None):
+                     anderson=5, strong_rules=True, warn=True, stats=None):
     """Warm-started block CD along ``alphas``; coefficients in X's column order.
 
     Without working sets, the warm-started steps of a path use the sequential
     strong rule (unless ``strong_rules=False``). Working sets are the default:
-    they measured faster on the group benchmarks. With ``path_extrapolation``
-    each step from the third starts from the last solution moved along the
-    path's last step, ``w + ratio * (w - w_prev)`` (ratio of the penalty
-    steps, at most 1), a coefficient whose sign would flip set to zero.
+    they measured faster on the group benchmarks.
     """
     design = problem.design
     n_samples, n_features = design.X.shape
@@ -451,12 +447,6 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     gaps = np.empty(len(alphas))
     n_iters = []
     for k, alpha in enumerate(alphas):
-        if path_extrapolation and k >= 2 and alphas[k - 2] > alphas[k - 1] > alpha:
-            # (coefs holds the solutions in the problem's column order)
-            ratio = min(1.0, (alphas[k - 1] - alpha) / (alphas[k - 2] - alphas[k - 1]))
-            moved = (w + ratio * (w - coefs[:, k - 2])).astype(w.dtype, copy=False)
-            moved[moved * w <= 0] = 0
-            w = moved
         w, gap, tol_abs, n_iter, info = _group_cd.group_solve(
             *design.buffers, design.is_sparse, y_prepared, w, design.v,
             design.fit_intercept, norms, xv, problem.group_ptr, problem.weights,
@@ -506,7 +496,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
                      fit_intercept=False, sample_weight=None, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, return_n_iter=False,
                      screening=True, working_set=True, anderson=5, strong_rules=True,
-                     path_extrapolation=True, ungrouped="error"):
+                     ungrouped="error"):
     """Compute the group (or sparse-group) lasso path by block coordinate descent.
 
     Same conventions as :func:`sparsefuse.lasso_path`: no intercept unless
@@ -551,9 +541,6 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     strong_rules : bool, default=True
         Without working sets, the sequential strong rule on groups along the
         path, each followed by a KKT check.
-    path_extrapolation : bool, default=True
-        Start each step from the last solution moved along the path's last
-        step (a prediction of the next solution); never changes the answer.
     ungrouped : {"error", "unpenalized"}, default="error"
         Features in no group: an error, or unpenalised (fitted jointly by
         least squares; not compatible with ``positive=True``).
@@ -591,8 +578,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     coefs, gaps, n_iters = solve_group_path(
         problem, y_prep, alphas, l1_ratio=l1_ratio, coef_init=coef_init, tol=tol,
         max_iter=max_iter, positive=positive, screening=screening,
-        working_set=working_set, anderson=anderson, strong_rules=strong_rules,
-        path_extrapolation=path_extrapolation)
+        working_set=working_set, anderson=anderson, strong_rules=strong_rules)
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
