@@ -389,10 +389,8 @@ def enet_solve(
     cdef double *seqt = NULL
     cdef double *seqg = NULL
     cdef double *seqg_prev = NULL
-    cdef double *seqg_out = NULL
     cdef unsigned char *seqx = NULL
     cdef unsigned char *seqx_prev = NULL
-    cdef unsigned char *seqx_out = NULL
     cdef double seq_scale = 0.0, seq_scale_prev = 0.0, ty, tt
     if path is not None:
         if path.theta.shape[0] != n or path.grad.shape[0] != n_features:
@@ -407,11 +405,9 @@ def enet_solve(
         seq_scale = path.scale
         # the output goes to the other buffers (the step before last's),
         # which then become the last step's
-        seqg_out = &path.grad_prev[0]
-        seqx_out = &path.exact_prev[0]
+        seqg_prev = &path.grad_prev[0]
+        seqx_prev = &path.exact_prev[0]
         seq_grad_prev = path.n_valid > 1
-        seqg_prev = seqg_out
-        seqx_prev = seqx_out
         seq_scale_prev = path.scale_prev
         skip_first = seq_in and l1_reg_prev > l1_reg
     if w_prev is not None and extrapolation != 0.0:
@@ -615,10 +611,9 @@ def enet_solve(
                     # New reference at the current dual point: exact bounds for
                     # every feature evaluated, the others' bounds moved along
                     # (unless their check is deferred: the reference stays).
-                    if check_deferred:
+                    if has_ref:
                         dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                    elif has_ref:
-                        dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    if has_ref and not check_deferred:
                         if need_screened:
                             max_bound = -INFINITY
                             for k in range(n_screened):
@@ -707,12 +702,12 @@ def enet_solve(
                             seqt[i] = theta_ref[i]
                         for k in range(n_active):
                             j = active[k]
-                            seqg_out[j] = gb[j] / scale
-                            seqx_out[j] = 1
+                            seqg_prev[j] = gb[j] / scale
+                            seqx_prev[j] = 1
                         for k in range(n_screened):
                             j = screened[k]
-                            seqg_out[j] = gb[j]
-                            seqx_out[j] = 0
+                            seqg_prev[j] = gb[j]
+                            seqx_prev[j] = 0
                         seq_scale = scale
                     break
 
@@ -952,11 +947,15 @@ def enet_solve(
                 # cannot raise the dual norm: it is not evaluated, and its
                 # bound moves to the current residual.
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                # (the residual does not change during the check: the snapshot
+                # moves to it in the same pass)
                 dist = 0.0
-                if snap_ok:
+                if r_snap != NULL:
                     for i in range(n):
-                        z = resid(q, c, vp, implicit, i) - r_snap[i]
-                        dist += z * z
+                        z = resid(q, c, vp, implicit, i)
+                        if snap_ok:
+                            dist += (z - r_snap[i]) * (z - r_snap[i])
+                        r_snap[i] = z
                     dist = sqrt(dist)
                 w_l1 = 0.0
                 w_l2 = 0.0
@@ -976,10 +975,7 @@ def enet_solve(
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
                     w_l2 += w[j] * w[j]
-                if r_snap != NULL:
-                    for i in range(n):
-                        r_snap[i] = resid(q, c, vp, implicit, i)
-                    snap_ok = True
+                snap_ok = r_snap != NULL
                 gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                   xr_norm2)
                 if gap_in <= tol_in:
