@@ -2,6 +2,7 @@
 work done, never the answer."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,8 @@ from sklearn import linear_model as sk
 import sparsefuse as sf
 from reference import enet_certificate, enet_objective
 from sparsefuse._path import make_design, solve_path
+
+DATA = Path(__file__).parent / "data"
 
 CONFIGS = {
     "all": {},
@@ -379,3 +382,23 @@ def test_overflowing_iterates_are_never_certified():
                                        max_iter=1)
     assert not np.isfinite(gaps[0]) or not np.all(np.isfinite(coefs))  # nothing certified
     assert not gaps[0] <= 1e-4 * y @ y / len(y)
+
+
+def test_float32_strong_set_returns_to_the_kkt_check():
+    """Found by an independent review: on float32 data with a tol below what
+    float32 can certify, coordinate descent on a strong set stalled at its
+    rounding level, above tol, until max_iter, never returning to the KKT check
+    that would have added the features violating their constraints outside it
+    (steps ended with gaps 1e5 times float32's level)."""
+    data = np.load(DATA / "float32_strong_rule_stall.npz")
+    X, y, sw = np.asfortranarray(data["X"]), data["y"], data["sample_weight"]
+    assert X.dtype == np.float32
+    with pytest.warns(ConvergenceWarning):  # tol 1e-8 is below float32's level
+        alphas, coefs, gaps = sf.lasso_path(X, y, alphas=data["alphas"], sample_weight=sw,
+                                            tol=1e-8, max_iter=5000, fit_intercept=True)
+    y_var = np.average((y - np.average(y, weights=sw)) ** 2, weights=sw)
+    for k, alpha in enumerate(alphas):
+        _, _, gap = enet_certificate(X, y, coefs[:, k], alpha, sample_weight=sw)
+        # float32's level here is about 4e-8 y_var; the stall left up to 1e-3
+        assert gap <= 1e-7 * y_var
+        assert gaps[k] <= 1e-7 * y_var

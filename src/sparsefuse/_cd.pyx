@@ -39,7 +39,8 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, anderson_candidate, nonzero_column_nnz, design_pointers, sum_squares,
+    anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, design_pointers,
+    sum_squares, INNER_PASSES,
 )
 
 
@@ -377,6 +378,7 @@ def enet_solve(
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
     cdef int m, t_sel
+    cdef double inner_budget, inner_work
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
     # What the previous step of a path left (sequential screening, strong
@@ -791,13 +793,9 @@ def enet_solve(
                         select_smallest(ws, t, m, gb)
                         t_sel = m
                         if is_sparse:
-                            cost = 0.0
-                            budget = 0.0
-                            for k in range(m):
-                                cost += indptr[ws[k] + 1] - indptr[ws[k]]
-                            for k in range(n_active):
-                                budget += indptr[active[k] + 1] - indptr[active[k]]
-                            budget *= ws_budget
+                            cost = column_cost(ws, m, is_sparse, indptr, n)
+                            budget = ws_budget * column_cost(active, n_active, is_sparse,
+                                                             indptr, n)
                             # the best-scored columns are often the densest
                             if cost > budget:
                                 m = max(ws_size, <int> (m * budget / cost))
@@ -874,6 +872,12 @@ def enet_solve(
             n_hist = 0
             epochs_in = 0
             check_at = 1
+            # (a working set of every active feature sees them all)
+            inner_budget = INFINITY
+            if own_supp and ws_size < n_active:
+                inner_budget = INNER_PASSES * <double> column_cost(active, n_active, is_sparse,
+                                                                   indptr, n)
+            inner_work = 0.0
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
@@ -894,6 +898,7 @@ def enet_solve(
                         if implicit:
                             c += (w_new - w_old) * col_xv(j, xvp, data, indptr) * inv_vv
                         w[j] = <floating> w_new
+                inner_work += column_cost(cur, cur_size, is_sparse, indptr, n)
                 if full_pass:
                     n_supp = 0
                     for k in range(ws_size):
@@ -979,6 +984,8 @@ def enet_solve(
                 gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                   xr_norm2)
                 if gap_in <= tol_in:
+                    break
+                if inner_work >= inner_budget:
                     break
             if own_supp:
                 PyMem_RawFree(supp)

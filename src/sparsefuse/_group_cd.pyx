@@ -44,7 +44,7 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
-    soft_threshold, design_pointers,
+    soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES,
 )
 
 
@@ -469,6 +469,8 @@ def group_solve(
 
     cdef int n_active = n_groups, ws_size = 0, ws_prev = 0, nnz_groups, n_feat_off = 0
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
+    cdef double inner_budget, inner_work
+    cdef long long free_cost, ws_cost, supp_cost = 0
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
     cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
@@ -646,6 +648,15 @@ def group_solve(
             n_hist = 0
             epochs_in = 0
             check_at = 1
+            # (the unpenalised features are visited at every pass; a working
+            # set of every active group sees them all)
+            free_cost = column_cost(ws_feat + ws_len - n_free, n_free, is_sparse, indptr, n)
+            ws_cost = column_cost(ws_feat, ws_len, is_sparse, indptr, n)
+            inner_budget = INFINITY
+            if ws_size < n_active:
+                inner_budget = INNER_PASSES * <double> (free_cost + group_cost(
+                    &active[0], n_active, &group_ptr[0], is_sparse, indptr, n))
+            inner_work = 0.0
             while True:
                 # Active-set cycling, as in the Lasso kernel: a pass over the
                 # whole working set, then passes over its nonzero groups.
@@ -728,12 +739,15 @@ def group_solve(
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                                   data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                inner_work += ws_cost if full_pass else supp_cost
                 if full_pass:
                     n_supp = 0
                     for k in range(ws_size):
                         if group_nonzero(&w[0], group_ptr[ws[k]], group_ptr[ws[k] + 1]):
                             supp[n_supp] = ws[k]
                             n_supp += 1
+                    supp_cost = group_cost(&supp[0], n_supp, &group_ptr[0], is_sparse, indptr,
+                                           n) + free_cost
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
@@ -808,6 +822,8 @@ def group_solve(
                                                       group_reg * weights[g], &work[0]))
                 gap_in = group_gap(r_norm2, r_dot_y, penalty, s_in)
                 if gap_in <= tol_in:
+                    break
+                if inner_work >= inner_budget:
                     break
             PyMem_RawFree(ws_feat)
             if K > 0:
