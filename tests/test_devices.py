@@ -438,3 +438,37 @@ def test_float32_paths_reach_float32_level_with_strong_rules(seed):
                 Xf, y.astype(np.float32), alphas=20, eps=1e-2, tol=1e-9, max_iter=20000,
                 fit_intercept=fit_intercept, sample_weight=sw, strong_rules=strong_rules)
     assert np.all(gaps[True] <= np.maximum(10 * gaps[False], 1e-6 * y_var))
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_enet_path_takes_strong_sets_from_previous_gradients(fmt, fit_intercept, positive):
+    """Elastic-net steps take their first strong set from the previous step's
+    gradients too (no gradient pass at the warm start), without sequential
+    screening (their dual point moves with the penalty). The gaps stay full
+    certificates and the path matches plain coordinate descent."""
+    X, y = random_problem(3, 100, 600, 0.1, correlated=True)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    design = make_design(Xf, fit_intercept)
+    y_prep, _ = design.prepare_target(y)
+    l1_ratio = 0.5
+    alpha_max = np.abs(Xf.T @ y_prep).max() / len(y) / l1_ratio
+    alphas = np.geomspace(alpha_max, alpha_max / 50, 12)
+    tol = 1e-9
+    stats = []
+    coefs, gaps, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=tol,
+                                max_iter=100_000, positive=positive, stats=stats)
+    assert [s["path_strong_set"] for s in stats] == [False, False] + [True] * 10
+    assert all(s["n_seq_screened"] == 0 for s in stats)
+    ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=1e-12,
+                           max_iter=100_000, positive=positive, **CONFIGS["plain CD"])
+    yy = y_prep @ y_prep / len(y)
+    for k, alpha in enumerate(alphas):
+        primal, _, gap = enet_certificate(X, y, coefs[:, k], alpha, l1_ratio, fit_intercept,
+                                          positive=positive)
+        assert gap == pytest.approx(gaps[k], rel=1e-6, abs=1e-12 * yy)
+        assert gaps[k] <= tol * yy
+        p_ref, _, _ = enet_certificate(X, y, ref[:, k], alpha, l1_ratio, fit_intercept,
+                                       positive=positive)
+        assert primal - p_ref <= tol * yy * (1 + 1e-9) + 1e-13 * yy

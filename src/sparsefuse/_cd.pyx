@@ -20,10 +20,11 @@ its own gap is a fraction of the outer one, with Anderson extrapolation of the
 primal iterates every few epochs, kept only when it lowers the objective
 (Bertrand and Massias, 2021). Along a path, the first working set is the
 sequential strong set (Tibshirani et al., 2012); the outer gap is the KKT check
-that makes it safe. A Lasso path also hands each step the previous step's dual
-point and gradients: its warm start is screened from them (sequential Gap Safe
-screening) and its strong set computed from them, moved along the path with
-the coefficients, so that the step's only gradient pass is the KKT check.
+that makes it safe. Each step also hands the next its gradients, from which
+the next strong set is computed, moved along the path with the coefficients,
+so that the step's only gradient pass is the KKT check; on a Lasso path also
+its dual point, from which the next warm start is screened (sequential Gap
+Safe screening).
 
 The dual point is the rescaled residual of the elastic net seen as a Lasso on
 the augmented design ``[X; sqrt(l2_reg) I]``.
@@ -159,10 +160,11 @@ cdef double STRONG_PREDICTED = 0.25
 
 
 cdef class PathState:
-    """What one Lasso step of a path leaves for the next (see :func:`enet_solve`).
+    """What one step of a path leaves for the next (see :func:`enet_solve`).
 
-    ``theta``: the final dual point (n_samples); ``grad``: its products
-    ``x_j . theta`` for the features evaluated exactly (``exact[j] = 1``),
+    ``theta``: the final dual point (n_samples; read by Lasso steps only);
+    ``grad``: the gradients over ``scale`` (for the Lasso the products
+    ``x_j . theta``) of the features evaluated exactly (``exact[j] = 1``),
     bounds on ``violation(x_j . theta)`` for the others; ``scale``: the
     factor from theta to the residual (``r = scale * theta``). The same for
     the step before (``*_prev``), to predict the gradients. ``n_valid``
@@ -246,13 +248,15 @@ def enet_solve(
     Lasso path is linear in the penalty, so with ``extrapolation`` the ratio
     of the two penalty steps this predicts the next solution.
 
-    ``path`` (a :class:`PathState`) carries what a Lasso step without working
-    sets (``l2_reg = 0``) leaves for the next: its dual point and gradients.
-    The next step starts with sequential Gap Safe screening (the features
-    that dual point proves inactive at the new penalty are discarded before
-    any pass over X) and, with the strong rule, takes its first strong set
-    from those gradients, moved along the path like ``w`` when two steps are
-    known, instead of a gradient pass at the warm start.
+    ``path`` (a :class:`PathState`) carries what a step without working sets
+    leaves for the next: its gradients and dual point. With the strong rule
+    the next step takes its first strong set from those gradients, moved
+    along the path like ``w`` when two steps are known, instead of a
+    gradient pass at the warm start. A Lasso step (``l2_reg = 0``) first
+    runs sequential Gap Safe screening: the features that dual point proves
+    inactive at the new penalty are discarded before any pass over X (the
+    elastic net's dual point depends on the penalty through the augmented
+    design, so its steps do not screen this way).
 
     Returns
     -------
@@ -381,10 +385,10 @@ def enet_solve(
     cdef double inner_budget, inner_work
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
-    # What the previous step of a path left (sequential screening, strong
-    # set): only for Lasso steps without working sets.
-    cdef bint seq = (path is not None and screening and not use_ws and l1_reg > 0
-                     and l2_reg == 0)
+    # What the previous step of a path left (strong set; sequential screening
+    # for the Lasso): only for steps without working sets.
+    cdef bint seq = path is not None and screening and not use_ws and l1_reg > 0
+    cdef bint seq_screen = seq and l2_reg == 0
     cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False, zeroed
     cdef bint skip_first = False
     cdef int n_seq = 0
@@ -462,7 +466,7 @@ def enet_solve(
             coef = c - inv_vv * r_dot_v
             n_outer += 1
 
-            if seq_in and n_outer == 1:
+            if seq_in and seq_screen and n_outer == 1:
                 # ---- sequential Gap Safe screening at the previous dual point:
                 # D(theta) = l1 theta.y - l1^2 ||theta||^2 / 2, its products
                 # (or bounds on them) from path.grad; theta becomes the

@@ -262,8 +262,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     With ``path_extrapolation`` a step without working sets starts from the
     last solution moved along the last step of the path, scaled by the ratio
     of the penalty steps (at most 1); with working sets the plain warm start
-    measured faster, and the Gram solver does not take it. Along a Lasso
-    path with ``screening``, each step without working sets also starts by
+    measured faster, and the Gram solver does not take it. With
+    ``screening``, each step without working sets takes its first strong set
+    from the previous step's gradients, and along a Lasso path also starts by
     discarding the features that the previous step's dual point proves
     inactive (sequential Gap Safe screening). If ``stats`` is a list, the
     solver's work counters for each alpha are appended to it.
@@ -287,10 +288,10 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     else:
         buffers = design.buffers
         norms, xv = design.column_stats
-        # Along a Lasso path each solve hands its dual point and gradients
-        # to the next (sequential screening, first strong set).
+        # Along a path each solve hands its gradients (and, for the Lasso,
+        # its dual point) to the next: first strong set, sequential screening.
         path = (_cd.PathState(n_samples, n_features)
-                if l1_ratio == 1.0 and screening and len(alphas) > 1 else None)
+                if l1_ratio > 0 and screening and len(alphas) > 1 else None)
     l1_prev = 0.0
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
