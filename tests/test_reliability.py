@@ -249,6 +249,21 @@ def test_non_convergence_warns_with_gap_and_tol_and_is_usable():
     assert model.score(X, y) > 0.5
 
 
+def test_float32_below_its_certifiable_tol_says_so():
+    """A float32 fit at a tol float32 cannot certify warns with the way out."""
+    from sparsefuse.datasets import load_leukemia
+
+    X, y = load_leukemia()
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    with pytest.warns(ConvergenceWarning, match="float32 data cannot certify a tol"):
+        sf.Lasso(alpha=0.005, tol=1e-9, max_iter=20).fit(X32, y32)
+    with pytest.warns(ConvergenceWarning, match="float32 data cannot certify a tol"):
+        sf.group_lasso_path(X32[:, :7120], y32, 10, alphas=[0.05], tol=1e-9, max_iter=5)
+    with pytest.warns(ConvergenceWarning, match="Increase max_iter") as record:
+        sf.Lasso(alpha=0.005, tol=1e-5, max_iter=3).fit(X32, y32)
+    assert not any("float32" in str(w.message) for w in record)
+
+
 # --- never touch user data --------------------------------------------------------------
 
 def fingerprint(*arrays):

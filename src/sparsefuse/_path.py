@@ -246,6 +246,24 @@ def resolve_gram(design, precompute):
     return gram
 
 
+# float32 coefficients cannot certify gaps much below this share of ||y||^2 / n.
+FLOAT32_CERTIFIABLE_TOL = 1e-6
+
+
+def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype):
+    """The ConvergenceWarning of a solve whose gap stayed above ``tol_abs``."""
+    advice = "Increase max_iter, loosen tol, or scale the features."
+    if dtype == np.float32 and tol < FLOAT32_CERTIFIABLE_TOL:
+        advice = (f"float32 data cannot certify a tol much below {FLOAT32_CERTIFIABLE_TOL:g}: "
+                  "use float64 data or a larger tol.")
+    warnings.warn(
+        f"Objective did not converge: duality gap {gap:.3e} > tolerance {tol_abs:.3e} "
+        f"after {n_iter} epochs (alpha={alpha:.4g}). {advice}",
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
                positive=False, screening=True, working_set="auto", anderson=5,
@@ -323,13 +341,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
         if warn and gap > tol_abs:
-            warnings.warn(
-                f"Objective did not converge: duality gap {gap:.3e} > tolerance "
-                f"{tol_abs:.3e} after {n_iter} epochs (alpha={alpha:.4g}). "
-                "Increase max_iter, loosen tol, or scale the features.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype)
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
         if stats is not None:

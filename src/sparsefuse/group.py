@@ -11,12 +11,10 @@ gives celer's and skglm's ``GroupLasso`` objective.
 """
 
 import numbers
-import warnings
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
@@ -31,6 +29,7 @@ from sparsefuse._path import (
     check_solver_params,
     check_Xy,
     make_design,
+    warn_not_converged,
 )
 
 __all__ = ["GroupLasso", "GroupLassoCV", "SparseGroupLasso", "group_lasso_path",
@@ -457,11 +456,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
             eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2])
         if warn and gap > tol_abs:
-            warnings.warn(
-                f"Objective did not converge: duality gap {gap:.3e} > tolerance "
-                f"{tol_abs:.3e} after {n_iter} epochs (alpha={alpha:.4g}). "
-                "Increase max_iter, loosen tol, or scale the features.",
-                ConvergenceWarning, stacklevel=3)
+            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, design.X.dtype)
         coefs[:, k] = w
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
