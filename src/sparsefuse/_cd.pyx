@@ -124,14 +124,14 @@ def column_stats(
     with nogil:
         if implicit:
             for i in range(n):
-                vv += vp[i] * vp[i]
+                vv += <double> vp[i] * vp[i]
         for j in range(n_features):
             acc = 0.0
             if not is_sparse:
                 acc = sum_squares(Xp + <size_t> j * n, n)
             elif implicit and vv > 0:
                 for p in range(indptr[j], indptr[j + 1]):
-                    acc += data[p] * vp[indices[p]]
+                    acc += <double> data[p] * vp[indices[p]]
                 if not unit:
                     xv[j] = acc
                 mean = acc / vv
@@ -141,11 +141,11 @@ def column_stats(
                 for p in range(indptr[j], indptr[j + 1]):
                     i = indices[p]
                     acc += (data[p] - mean * vp[i]) ** 2
-                    nnz_v2 += vp[i] * vp[i]
+                    nnz_v2 += <double> vp[i] * vp[i]
                 acc += mean * mean * fmax(vv - nnz_v2, 0.0)
             else:
                 for p in range(indptr[j], indptr[j + 1]):
-                    acc += data[p] * data[p]
+                    acc += <double> data[p] * data[p]
             norms[j] = sqrt(acc)
     return np.asarray(norms), np.asarray(xv_buf)
 
@@ -437,12 +437,12 @@ def enet_solve(
                 w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
         acc = 0.0
         for i in range(n):
-            acc += y[i] * y[i]
+            acc += <double> y[i] * y[i]
         tol_abs = tol * acc
         if implicit:
             acc = 0.0
             for i in range(n):
-                acc += vp[i] * vp[i]
+                acc += <double> vp[i] * vp[i]
             inv_vv = 1.0 / acc if acc > 0 else 0.0
 
         while True:
@@ -459,7 +459,7 @@ def enet_solve(
                     if implicit:
                         c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
                     w_l1 += fabs(w[j])
-                    w_l2 += w[j] * w[j]
+                    w_l2 += <double> w[j] * w[j]
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             # (x_j - m_j v) . r = x_j . q + coef (x_j . v); r . v vanishes up
             # to rounding and is kept so that the certificate is exact.
@@ -983,7 +983,7 @@ def enet_solve(
                         v_snap[k] = violation(g + l2_reg * w[j], positive)
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     w_l1 += fabs(w[j])
-                    w_l2 += w[j] * w[j]
+                    w_l2 += <double> w[j] * w[j]
                 snap_ok = r_snap != NULL
                 gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                   xr_norm2)
@@ -1060,7 +1060,7 @@ def enet_gram_solve(
                 w_dot_q += w[j] * q[j]
                 w_dot_h += w[j] * h[j]
                 w_l1 += fabs(w[j])
-                w_l2 += w[j] * w[j]
+                w_l2 += <double> w[j] * w[j]
                 dual_norm = max_d(dual_norm, violation(h[j] - l2_reg * w[j], positive))
             r_norm2 = max_d(y_norm2 - w_dot_q - w_dot_h, 0.0)
             acc = 0.0

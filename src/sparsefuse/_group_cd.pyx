@@ -492,12 +492,12 @@ def group_solve(
                 w[j] = 0  # a zero column cannot move: drop a warm start on it
         acc = 0.0
         for i in range(n):
-            acc += y[i] * y[i]
+            acc += <double> y[i] * y[i]
         tol_abs = tol * acc
         if implicit:
             acc = 0.0
             for i in range(n):
-                acc += vp[i] * vp[i]
+                acc += <double> vp[i] * vp[i]
             inv_vv = 1.0 / acc if acc > 0 else 0.0
 
         while True:
@@ -527,7 +527,7 @@ def group_solve(
                     if positive and grad[j] < 0:
                         grad[j] = 0.0  # a sign constraint never binds from below
                     penalty += l1_reg * fabs(w[j])
-                    norm += w[j] * w[j]
+                    norm += <double> w[j] * w[j]
                 penalty += group_reg * weights[g] * sqrt(norm)
                 group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                 group_reg * weights[g], &work[0])
@@ -669,7 +669,7 @@ def group_solve(
                     kappa = group_reg * weights[g]
                     norm = 0.0
                     for j in range(start, end):
-                        norm += w[j] * w[j]
+                        norm += <double> w[j] * w[j]
                     if end - start < coordinate_min_size and lipschitz[g] > 0:
                         if exact_blocks and eptr[g + 1] > eptr[g]:
                             # Small group lasso block with a known spectrum:
@@ -721,7 +721,7 @@ def group_solve(
                                          implicit, xvp, c) + w[j] * norm2)
                         if positive and z < 0:
                             z = 0.0
-                        rest = max_d(norm - w[j] * w[j], 0.0)
+                        rest = max_d(norm - <double> w[j] * w[j], 0.0)
                         d = <floating> sgl_coordinate(z, norm2, l1_reg, kappa, rest)
                         if d != w[j]:
                             col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
@@ -777,7 +777,7 @@ def group_solve(
                                 for j in range(group_ptr[g], group_ptr[g + 1]):
                                     p_cur += l1_reg * fabs(w[j])
                                     p_alt += l1_reg * fabs(w_acc[t])
-                                    norm += w[j] * w[j]
+                                    norm += <double> w[j] * w[j]
                                     acc += w_acc[t] * w_acc[t]
                                     t += 1
                                 p_cur += group_reg * weights[g] * sqrt(norm)
@@ -816,7 +816,7 @@ def group_solve(
                         if positive and grad[j] < 0:
                             grad[j] = 0.0
                         penalty += l1_reg * fabs(w[j])
-                        norm += w[j] * w[j]
+                        norm += <double> w[j] * w[j]
                     penalty += group_reg * weights[g] * sqrt(norm)
                     s_in = max_d(s_in, sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                       group_reg * weights[g], &work[0]))
