@@ -483,3 +483,15 @@ def test_cv_is_reproducible_with_parallel_random_folds():
             .fit(X_OK, Y_OK).mse_path_ for _ in range(4)]
     for other in runs[1:]:
         np.testing.assert_array_equal(other, runs[0])
+
+
+def test_alpha_zero_on_one_sample_prints_nothing(capfd):
+    """Found by an independent review: the kernels' shared helpers were
+    compiled with Python's division checks, and alpha = 0 on a one-sample
+    sparse problem (a dual scale of 0) printed an ignored ZeroDivisionError."""
+    X = sparse.csc_matrix(np.array([[0.3, -1.2, 0.5, 2.0, 1.1]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, coefs, gaps = sf.enet_path(X, np.array([0.7]), l1_ratio=1.0, alphas=[0.0])
+    assert gaps[0] == 0.0 and np.all(np.isfinite(coefs))
+    assert capfd.readouterr().err == ""

@@ -1,3 +1,4 @@
+# cython: cdivision=True
 # Shared low-level helpers for the coordinate-descent kernels.
 #
 # Every helper is inline, ``noexcept nogil`` and generic over
