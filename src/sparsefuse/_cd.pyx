@@ -424,17 +424,6 @@ def enet_solve(
         wpp = &w_prev[0]
 
     with nogil:
-        # A column of zero (centred) norm takes no part in the fit: a
-        # warm-start coefficient on it is dropped (it cannot move otherwise).
-        # The others move along the path's last step when asked.
-        for j in range(n_features):
-            if w[j] == 0:
-                continue
-            if col_norm[j] == 0.0:
-                w[j] = 0
-            elif wpp != NULL:
-                w_new = w[j] + extrapolation * (w[j] - wpp[j])
-                w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
         acc = 0.0
         for i in range(n):
             acc += <double> y[i] * y[i]
@@ -454,6 +443,17 @@ def enet_solve(
             w_l2 = 0.0
             for k in range(n_active):
                 j = active[k]
+                if w[j] != 0 and n_outer == 0:
+                    # The warm start (every feature is active at the first
+                    # iteration): a column of zero (centred) norm takes no part
+                    # in the fit, its coefficient is dropped (it could not move
+                    # otherwise); the others move along the path's last step
+                    # when asked.
+                    if col_norm[j] == 0.0:
+                        w[j] = 0
+                    elif wpp != NULL:
+                        w_new = w[j] + extrapolation * (w[j] - wpp[j])
+                        w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
                 if w[j] != 0:
                     col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
                     if implicit:
