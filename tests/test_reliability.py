@@ -495,3 +495,27 @@ def test_alpha_zero_on_one_sample_prints_nothing(capfd):
         _, coefs, gaps = sf.enet_path(X, np.array([0.7]), l1_ratio=1.0, alphas=[0.0])
     assert gaps[0] == 0.0 and np.all(np.isfinite(coefs))
     assert capfd.readouterr().err == ""
+
+
+def test_positive_ignores_negative_warm_starts():
+    """Found by an independent review: with positive=True a negative coef_init
+    (or a warm-started estimator's negative coef_) that already fitted the
+    data was certified (gap 0) and returned as is, infeasible."""
+    X = np.array([[0.0, 0.2843975679837203, 1.0521221522050859, 0.0],
+                  [0.0, 0.558101635327607, 1.1528756634220239, 0.0]])
+    y = np.array([2.9093638923323897, 1.3276595570558836])
+    start = np.array([0.04551274367419627, 0.0, -1.8559634922015442, 0.0])
+    for fit in (
+        lambda: sf.enet_path(X, y, l1_ratio=1.0, alphas=[1e-12], tol=1e-10, positive=True,
+                             coef_init=start, fit_intercept=True)[1][:, 0],
+        lambda: sf.group_lasso_path(X, y, 2, alphas=[1e-12], tol=1e-10, positive=True,
+                                    coef_init=start, fit_intercept=True)[1][:, 0],
+    ):
+        coef = fit()
+        assert np.all(coef >= 0)
+        # both centred columns correlate negatively with y: 0 is the optimum
+        np.testing.assert_array_equal(coef, 0.0)
+    model = sf.Lasso(alpha=1e-12, positive=True, warm_start=True, tol=1e-10)
+    model.coef_ = start.copy()
+    model.fit(X, y)
+    assert np.all(model.coef_ >= 0)

@@ -296,7 +296,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     # from the previous one: no other coefficient array is allocated.
     coefs = np.zeros((n_features, len(alphas)), dtype=dtype, order="F")
     if coef_init is not None and len(alphas):
-        coefs[:, 0] = coef_init
+        # (under positive=True a negative start is infeasible: the kernels
+        # certify gaps of feasible points only)
+        coefs[:, 0] = np.maximum(coef_init, 0) if positive else coef_init
     gaps = np.empty(len(alphas))
     converged = np.zeros(len(alphas), dtype=bool)
     n_iters = []
@@ -388,7 +390,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         If False, a dense X may be centred (intercept) and reweighted (sample
         weights) in place.
     coef_init : array-like of shape (n_features,), default=None
-        Initial coefficients (warm start for the first alpha).
+        Initial coefficients (warm start for the first alpha). With
+        ``positive=True`` negative entries start at 0.
     verbose : bool or int, default=False
         Print one line per alpha when positive.
     return_n_iter : bool, default=False
@@ -502,7 +505,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     copy_X : bool, default=True
         If False, a dense X may be centred in place when an intercept is fitted.
     coef_init : array-like of shape (n_features,), default=None
-        Initial coefficients.
+        Initial coefficients. With ``positive=True`` negative entries start
+        at 0.
     verbose : bool or int, default=False
         Print one line per alpha when positive.
     return_n_iter : bool, default=False

@@ -441,7 +441,9 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     w = np.zeros(n_features, dtype=design.X.dtype)
     coef_init = check_coef_init(coef_init, n_features, design.X.dtype)
     if coef_init is not None:
-        w[:] = coef_init[problem.perm]
+        # (under positive=True a negative start is infeasible: the kernel
+        # certifies gaps of feasible points only)
+        w[:] = np.maximum(coef_init[problem.perm], 0) if positive else coef_init[problem.perm]
     coefs = np.empty((n_features, len(alphas)), dtype=design.X.dtype)
     gaps = np.empty(len(alphas))
     n_iters = []
@@ -518,7 +520,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights.
     coef_init : array-like of shape (n_features,), default=None
-        Warm start for the first alpha.
+        Warm start for the first alpha. With ``positive=True`` negative
+        entries start at 0.
     tol : float, default=1e-4
         Stop when the duality gap is below ``tol * ||y_centred||^2 / n_samples``.
     max_iter : int, default=1000
