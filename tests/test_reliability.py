@@ -519,3 +519,28 @@ def test_positive_ignores_negative_warm_starts():
     model.coef_ = start.copy()
     model.fit(X, y)
     assert np.all(model.coef_ >= 0)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+def test_constant_columns_take_no_part_with_an_intercept(fmt):
+    """Found by an independent review: with sample weights, a constant sparse
+    column centred implicitly kept a norm of rounding residue (4e-16), so a
+    warm start on it was not dropped and an alpha = 0 path end blew its
+    coefficient up to 1e31 with a reported gap of 0 (the true one: 86
+    ||y||^2/n)."""
+    X = np.array([[2.5, 0.6181287607834314, 0.29026370995256523, 2.5],
+                  [2.5, 0.03847807786278837, -0.16783859549910576, 2.5]])
+    y = np.array([5.537011512666833, -0.6710183804134393])
+    sw = np.array([2.835591100512891, 0.26749689740533195])
+    start = np.array([-0.4943261528373467, 0.0, 2.1019499315024652, 0.0])
+    Xf = {"dense": np.asfortranarray, "csr": sparse.csr_matrix,
+          "csc": sparse.csc_matrix}[fmt](X)
+    alphas = [283.5, 141.7, 28.3, 2.83, 0.0]
+    _, coefs, gaps = sf.enet_path(Xf, y, l1_ratio=0.0, alphas=alphas, tol=1e-10,
+                                  coef_init=start, positive=True, fit_intercept=True,
+                                  sample_weight=sw, precompute=False)
+    assert np.all(coefs[[0, 3]] == 0.0)
+    # two samples, two free columns: the alpha = 0 end interpolates y
+    b = np.average(y - X @ coefs[:, -1], weights=sw)
+    np.testing.assert_allclose(X @ coefs[:, -1] + b, y, rtol=1e-10)
+    assert np.all(np.isfinite(gaps))

@@ -33,6 +33,7 @@ the augmented design ``[X; sqrt(l2_reg) I]``.
 import numpy as np
 
 from libc.math cimport fabs, sqrt, fmax, INFINITY, isfinite
+from libc.float cimport DBL_EPSILON
 from libc.stdint cimport uint32_t
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy
@@ -118,7 +119,8 @@ def column_stats(
     cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
-    cdef double vv = 0.0, acc, nnz_v2, mean
+    cdef double vv = 0.0, acc, nnz_v2, mean, raw
+    cdef double const_rtol = constant_column_rtol(n)
     cdef int i, j
     cdef index_t p
     with nogil:
@@ -130,8 +132,10 @@ def column_stats(
             if not is_sparse:
                 acc = sum_squares(Xp + <size_t> j * n, n)
             elif implicit and vv > 0:
+                raw = 0.0
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += <double> data[p] * vp[indices[p]]
+                    raw += <double> data[p] * data[p]
                 if not unit:
                     xv[j] = acc
                 mean = acc / vv
@@ -143,11 +147,21 @@ def column_stats(
                     acc += (data[p] - mean * vp[i]) ** 2
                     nnz_v2 += <double> vp[i] * vp[i]
                 acc += mean * mean * fmax(vv - nnz_v2, 0.0)
+                if acc <= const_rtol * const_rtol * raw:
+                    acc = 0.0  # a constant column: what is left is rounding
             else:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += <double> data[p] * data[p]
             norms[j] = sqrt(acc)
     return np.asarray(norms), np.asarray(xv_buf)
+
+
+def constant_column_rtol(int n_samples):
+    """Centred column norms at most this share of the uncentred ones are
+    rounding residue: the column is constant (its centred norm is taken as 0,
+    so that it takes no part in the fit). The residue of a weighted mean is
+    a few ulps times up to sqrt(n) for a sum of n terms."""
+    return 64.0 * DBL_EPSILON * sqrt(max(n_samples, 1))
 
 
 # Gap Safe radii use gap + SCREEN_SLACK * (size of its terms): rounding must not

@@ -87,13 +87,27 @@ class _Design:
 
     @functools.cached_property
     def column_stats(self):
-        """(norms, xv) of the columns, computed once per design."""
-        return _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
-                                self.fit_intercept)
+        """(norms, xv) of the columns, computed once per design.
+
+        A constant column, centred, holds only rounding residue: its norm is
+        taken as 0 (the kernels then leave it out of the fit), the centred
+        sparse columns in the kernel, the dense ones here (the uncentred
+        norm^2 is the centred one plus offset^2 times the weights' sum, n).
+        """
+        norms, xv = _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
+                                     self.fit_intercept)
+        if self.dense_offset is not None and self.fit_intercept:
+            raw = np.sqrt(norms ** 2 + self.n_samples * self.dense_offset ** 2)
+            norms[norms <= _cd.constant_column_rtol(self.n_samples) * raw] = 0.0
+        return norms, xv
 
     def correlation(self, y_prepared):
-        """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal to v)."""
-        return np.asarray(self.X.T @ y_prepared, dtype=np.float64)
+        """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal
+        to v); 0 on constant columns (rounding residue otherwise)."""
+        corr = np.asarray(self.X.T @ y_prepared, dtype=np.float64)
+        if self.fit_intercept:
+            corr[self.column_stats[0] == 0.0] = 0.0
+        return corr
 
 
 def _weighted_mean(a, sqrt_sw):
