@@ -397,6 +397,7 @@ def enet_solve(
     cdef bint combine_q
     cdef int m, t_sel
     cdef double inner_budget, inner_work
+    cdef long long ws_cost, supp_cost
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
     # What the previous step of a path left (strong set; sequential screening
@@ -890,12 +891,16 @@ def enet_solve(
             n_hist = 0
             epochs_in = 0
             check_at = 1
-            # (a working set of every active feature sees them all)
+            # The work is counted (in stored entries, the support's cost taken
+            # when the support is rebuilt) only against a budget: a working
+            # set of every active feature sees them all.
             inner_budget = INFINITY
+            inner_work = 0.0
+            ws_cost = supp_cost = 0
             if own_supp and ws_size < n_active:
                 inner_budget = INNER_PASSES * <double> column_cost(active, n_active, is_sparse,
                                                                    indptr, n)
-            inner_work = 0.0
+                ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
@@ -916,13 +921,15 @@ def enet_solve(
                         if implicit:
                             c += (w_new - w_old) * col_xv(j, xvp, data, indptr) * inv_vv
                         w[j] = <floating> w_new
-                inner_work += column_cost(cur, cur_size, is_sparse, indptr, n)
+                inner_work += ws_cost if full_pass else supp_cost
                 if full_pass:
                     n_supp = 0
                     for k in range(ws_size):
                         if w[ws[k]] != 0:
                             supp[n_supp] = ws[k]
                             n_supp += 1
+                    if inner_budget < INFINITY:
+                        supp_cost = column_cost(supp, n_supp, is_sparse, indptr, n)
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
