@@ -45,6 +45,15 @@ def random_problem(seed, n_samples, n_features, density, correlated):
     return X, y
 
 
+def assert_lasso_objectives_match(X, y, alphas, coefs, ref, rel):
+    """Lasso objectives (intercept fitted) of two paths agree at every alpha."""
+    for k, alpha in enumerate(alphas):
+        b = y.mean() - X.mean(axis=0) @ coefs[:, k]
+        b_ref = y.mean() - X.mean(axis=0) @ ref[:, k]
+        assert enet_objective(X, y, coefs[:, k], b, alpha) == pytest.approx(
+            enet_objective(X, y, ref[:, k], b_ref, alpha), rel=rel)
+
+
 CASES = list(itertools.product(range(4), ["dense", "csc"], [True, False], [1.0, 0.6],
                                [False, True]))
 
@@ -103,11 +112,7 @@ def test_devices_agree_on_leukemia(name):
     kw = dict(alphas=8, eps=1e-2, tol=1e-10, max_iter=100_000, fit_intercept=True)
     alphas, ref, _ = sf.lasso_path(X, y, **kw)
     _, coefs, _ = sf.lasso_path(X, y, **CONFIGS[name], **kw)
-    for k, alpha in enumerate(alphas):
-        b = y.mean() - X.mean(axis=0) @ coefs[:, k]
-        b_ref = y.mean() - X.mean(axis=0) @ ref[:, k]
-        assert enet_objective(X, y, coefs[:, k], b, alpha) == pytest.approx(
-            enet_objective(X, y, ref[:, k], b_ref, alpha), rel=1e-8)
+    assert_lasso_objectives_match(X, y, alphas, coefs, ref, rel=1e-8)
 
 
 def test_work_counters_show_what_each_device_does():
@@ -368,11 +373,7 @@ def test_sequential_screening_keeps_features_active_up_to_rounding():
     kw = dict(tol=1e-12, fit_intercept=True, max_iter=5000)
     alphas, coefs, _ = sf.lasso_path(X, y, **kw)
     _, ref, _ = sf.lasso_path(X, y, screening=False, **kw)
-    for k, alpha in enumerate(alphas):
-        b = y.mean() - X.mean(axis=0) @ coefs[:, k]
-        b_ref = y.mean() - X.mean(axis=0) @ ref[:, k]
-        assert enet_objective(X, y, coefs[:, k], b, alpha) == pytest.approx(
-            enet_objective(X, y, ref[:, k], b_ref, alpha), rel=1e-9)
+    assert_lasso_objectives_match(X, y, alphas, coefs, ref, rel=1e-9)
 
 
 def test_overflowing_iterates_are_never_certified():
