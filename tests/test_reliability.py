@@ -439,13 +439,59 @@ def test_single_column_target_follows_sklearn_conventions():
 @pytest.mark.parametrize("bad", [
     lambda X: setattr(X, "indices", np.where(X.indices == 3, 40, X.indices)),
     lambda X: setattr(X, "indices", np.where(X.indices == 3, 10**8, X.indices)),
+    lambda X: setattr(X, "indices", np.where(X.indices == 3, -2, X.indices)),
+    lambda X: setattr(X, "indptr", X.indptr[[0, 2, 1, 3, 4, 5, 6]]),
 ])
-def test_malformed_sparse_indices_are_rejected(bad):
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_malformed_sparse_indices_are_rejected(bad, weighted, fit_intercept):
+    # (negative indices would wrap around in numpy's indexing, for example
+    # when rows are reweighted: they must be rejected, not read)
     X = sparse.csc_matrix(X_OK)
     X.indices = X.indices.copy()
     bad(X)
+    sw = np.linspace(0.5, 2, X.shape[0]) if weighted else None
     with pytest.raises(ValueError, match="malformed"):
-        sf.Lasso(alpha=0.1).fit(X, Y_OK)
+        sf.Lasso(alpha=0.1, fit_intercept=fit_intercept).fit(X, Y_OK, sample_weight=sw)
+
+
+@pytest.mark.parametrize("value,message", [(np.nan, "NaN"), (np.inf, "infinity")])
+@pytest.mark.parametrize("kind", ["dense", "dense copy_X=False", "csr", "csc unsorted"])
+def test_non_finite_x_is_named_and_the_input_kept(value, message, kind):
+    """X's finite check rides on the column-norm pass (after centring and
+    weighting); the error still names what the caller's X holds (an inf
+    centred or given weight 0 would read NaN) and leaves X as it was."""
+    X = X_OK.copy()
+    X[4, 2] = value
+    sw = np.ones(X.shape[0])
+    sw[4] = 0.0
+    copy_X = kind != "dense copy_X=False"
+    if kind == "csr":
+        X = sparse.csr_matrix(X)
+    elif kind == "csc unsorted":
+        X = sparse.csc_matrix(X)
+        X.indices, X.data = X.indices[::-1].copy(), X.data[::-1].copy()
+        X.indptr = X.indptr[-1] - X.indptr[::-1]
+        X.has_sorted_indices = False
+    # (the buffers themselves: scipy's comparisons sort indices in place)
+    buffers = lambda: ([X.data, X.indices, X.indptr] if sparse.issparse(X) else [X])
+    before = [a.copy() for a in buffers()]
+    for fit_intercept in (False, True):
+        for weights in (None, sw):
+            with pytest.raises(ValueError, match=message):
+                sf.Lasso(alpha=0.1, fit_intercept=fit_intercept, copy_X=copy_X).fit(
+                    X, Y_OK, sample_weight=weights)
+            for a, b in zip(buffers(), before):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_finite_x_whose_squares_overflow_is_accepted():
+    """A column norm can overflow without a non-finite entry: not an error."""
+    X = X_OK.copy()
+    X[:, 1] *= 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sf.lasso_path(X, Y_OK, alphas=[0.1], max_iter=5)
 
 
 @pytest.mark.parametrize("call,message", [

@@ -84,6 +84,13 @@ cdef enum:
     SCREENED = 4     # discarded for good by the Gap Safe rule
 
 
+# column_stats' verdict on sparse indices
+cpdef enum IndexStatus:
+    CANONICAL = 0
+    NOT_CANONICAL = 1
+    MALFORMED = 2
+
+
 def column_stats(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -97,10 +104,18 @@ def column_stats(
     """Per-column quantities the solver needs, computed once per design.
 
     Returns ``norms`` (Euclidean norms of the columns, centred implicitly for
-    a sparse design with an intercept) and ``xv`` (x_j . v, for the implicit
+    a sparse design with an intercept), ``xv`` (x_j . v, for the implicit
     intercept of sparse X with ``fit_intercept``; empty otherwise, and
     also empty for very sparse columns without sample weights, where v is all
-    ones and the kernels sum the column instead).
+    ones and the kernels sum the column instead) and ``status``.
+
+    The pass doubles as the check of the input, so that validation costs no
+    pass of its own: a NaN or infinite entry makes its column's norm
+    non-finite (the caller checks the norms), and for sparse X ``status`` is
+    ``MALFORMED`` (a row index outside [0, n_samples) or decreasing index
+    pointers: the norms are then meaningless), ``NOT_CANONICAL`` (row indices
+    unsorted or repeated within a column: sum the duplicates, then compute
+    again) or ``CANONICAL``.
     """
     cdef int n = n_samples, n_features
     cdef const floating *Xp
@@ -121,14 +136,36 @@ def column_stats(
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
     cdef double vv = 0.0, acc, nnz_v2, mean, raw
     cdef double const_rtol = constant_column_rtol(n)
-    cdef int i, j
-    cdef index_t p
+    cdef int i, j, unsorted, status = CANONICAL
+    cdef index_t p, start, end, lo, hi
     with nogil:
         if implicit:
             for i in range(n):
                 vv += <double> vp[i] * vp[i]
         for j in range(n_features):
             acc = 0.0
+            if is_sparse:
+                # (before anything reads v at these indices)
+                start = indptr[j]
+                end = indptr[j + 1]
+                if end < start or start < 0:
+                    status = MALFORMED
+                    break
+                if end > start:
+                    # sorted and unique: then the ends alone must be in range
+                    unsorted = 0
+                    for p in range(start + 1, end):
+                        unsorted |= indices[p] <= indices[p - 1]
+                    lo = indices[start]
+                    hi = indices[end - 1]
+                    if unsorted:
+                        status = NOT_CANONICAL
+                        for p in range(start, end):
+                            lo = min(lo, indices[p])
+                            hi = max(hi, indices[p])
+                    if lo < 0 or hi >= n:
+                        status = MALFORMED
+                        break
             if not is_sparse:
                 acc = sum_squares(Xp + <size_t> j * n, n)
             elif implicit and vv > 0:
@@ -153,7 +190,7 @@ def column_stats(
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += <double> data[p] * data[p]
             norms[j] = sqrt(acc)
-    return np.asarray(norms), np.asarray(xv_buf)
+    return np.asarray(norms), np.asarray(xv_buf), status
 
 
 def constant_column_rtol(int n_samples):

@@ -11,7 +11,6 @@ rows of X and y are multiplied by ``sqrt(s)``). Dense X is centred here when an
 intercept is fitted; sparse X never is, the kernel centres it implicitly.
 """
 
-import functools
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import assert_all_finite, check_array, check_random_state
 
 from sparsefuse import _cd
 
@@ -40,6 +39,13 @@ class _Design:
     sqrt_sw: np.ndarray | None
     v: np.ndarray
     fit_intercept: bool
+    # (norms, xv) of the columns (see _cd.column_stats), set by make_design,
+    # whose input check they are. A constant column, centred, holds only
+    # rounding residue: its norm is taken as 0 (the kernels then leave it out
+    # of the fit), the centred sparse columns in the kernel, the dense ones in
+    # _stats (the uncentred norm^2 is the centred one plus offset^2 times the
+    # weights' sum, n).
+    column_stats: tuple = None
 
     @property
     def X_offset(self):
@@ -85,21 +91,13 @@ class _Design:
             return np.empty((0, 0), dtype=X.dtype, order="F"), X.data, X.indices, X.indptr
         return X, np.empty(0, dtype=X.dtype), np.zeros(1, np.int32), np.zeros(1, np.int32)
 
-    @functools.cached_property
-    def column_stats(self):
-        """(norms, xv) of the columns, computed once per design.
-
-        A constant column, centred, holds only rounding residue: its norm is
-        taken as 0 (the kernels then leave it out of the fit), the centred
-        sparse columns in the kernel, the dense ones here (the uncentred
-        norm^2 is the centred one plus offset^2 times the weights' sum, n).
-        """
-        norms, xv = _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples, self.v,
-                                     self.fit_intercept)
+    def _stats(self):
+        norms, xv, status = _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples,
+                                             self.v, self.fit_intercept)
         if self.dense_offset is not None and self.fit_intercept:
             raw = np.sqrt(norms ** 2 + self.n_samples * self.dense_offset ** 2)
             norms[norms <= _cd.constant_column_rtol(self.n_samples) * raw] = 0.0
-        return norms, xv
+        return norms, xv, status
 
     def correlation(self, y_prepared):
         """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal
@@ -148,9 +146,14 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     and ``copy_X`` is set or the array is not ours to modify. Sparse X becomes
     CSC once (CSR -> CSC conversion allocates a new matrix, the caller's is
     untouched) with summed duplicate entries.
+
+    This is also where X is checked for NaN, infinity and malformed sparse
+    indices (callers validate it without the finite check): the pass that
+    computes the column norms does it, so that the check reads X no extra time.
     """
     n_samples, n_features = X.shape
     dtype = X.dtype
+    X_in = X
     sqrt_sw = None
     if sample_weight is not None:
         # scale by the largest weight first, so that tiny or huge weights
@@ -162,39 +165,74 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     if sparse.issparse(X):
         converted = X.format != "csc"
         X = X.tocsc()
-        if X.indptr[-1] != X.data.size or X.indices.size != X.data.size or (
-                X.nnz and (X.indices.min() < 0 or X.indices.max() >= n_samples)) or (
-                np.any(np.diff(X.indptr) < 0)):
-            raise ValueError(
-                "X is a malformed sparse matrix: row indices outside [0, n_samples) or "
-                "inconsistent index pointers.")
-        canonical = X.has_canonical_format
-        if not canonical or X.indices.dtype != X.indptr.dtype:
+        if X.indptr[-1] != X.data.size or X.indices.size != X.data.size:
+            raise ValueError(_MALFORMED)
+        if X.indices.dtype != X.indptr.dtype:
             X = X if converted else X.copy()  # never alter the caller's matrix
-            if not canonical:
-                X.sum_duplicates()
-            if X.indices.dtype != X.indptr.dtype:
-                X.indices = X.indices.astype(np.int64)
-                X.indptr = X.indptr.astype(np.int64)
+            converted = True
+            X.indices = X.indices.astype(np.int64)
+            X.indptr = X.indptr.astype(np.int64)
+        X_in = X
         if sqrt_sw is not None:
-            X = sparse.csc_matrix(
-                (X.data * sqrt_sw[X.indices], X.indices, X.indptr), shape=X.shape
-            )
+            try:  # (negative indices wrap here; column_stats rejects them below)
+                scale = sqrt_sw[X.indices]
+            except IndexError:
+                raise ValueError(_MALFORMED) from None
+            with np.errstate(invalid="ignore"):  # (inf * 0: reported below)
+                data = X.data * scale
+            # (new data; indices and indptr may still be the caller's)
+            X = sparse.csc_matrix((data, X.indices, X.indptr), shape=X.shape)
         v = sqrt_sw if sqrt_sw is not None else np.ones(n_samples, dtype=dtype)
-        return _Design(X, None, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
+        design = _Design(X, None, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
+        # One pass computes the column norms and checks the input: finite
+        # entries (finite norms), row indices in range, sorted and unique.
+        stats = design._stats()
+        if stats[2] == _cd.IndexStatus.NOT_CANONICAL:
+            X = X if converted else X.copy()  # never alter the caller's matrix
+            X.sum_duplicates()  # (sorts the indices too)
+            design = _Design(X, None, sqrt_sw, design.v, fit_intercept)
+            stats = design._stats()
+        if stats[2] == _cd.IndexStatus.MALFORMED:
+            raise ValueError(_MALFORMED)
+        return _finish_design(design, stats, X_in)
 
-    if (fit_intercept or sqrt_sw is not None) and (copy_X or not X.flags.writeable):
+    changes = fit_intercept or sqrt_sw is not None
+    if changes and (copy_X or not X.flags.writeable):
         X = np.array(X, dtype=dtype, order="F")
     else:
         X = np.asfortranarray(X)  # a copy only for C-ordered or strided input
-    if fit_intercept:
-        X_offset = _weighted_mean(X, sqrt_sw).astype(np.float64)
-        X -= X_offset.astype(dtype)
-    else:
-        X_offset = np.zeros(n_features, dtype=np.float64)
-    if sqrt_sw is not None:
-        X *= sqrt_sw[:, None]
-    return _Design(X, X_offset, sqrt_sw, np.empty(0, dtype=dtype), fit_intercept)
+        if changes and np.may_share_memory(X, X_in):
+            # the caller's X changes in place (copy_X=False): check it first
+            assert_all_finite(X, input_name="X")
+    with np.errstate(invalid="ignore"):  # (inf - inf, inf * 0: reported below)
+        if fit_intercept:
+            X_offset = _weighted_mean(X, sqrt_sw).astype(np.float64)
+            X -= X_offset.astype(dtype)
+        else:
+            X_offset = np.zeros(n_features, dtype=np.float64)
+        if sqrt_sw is not None:
+            X *= sqrt_sw[:, None]
+    design = _Design(X, X_offset, sqrt_sw, np.empty(0, dtype=dtype), fit_intercept)
+    return _finish_design(design, design._stats(), X_in)
+
+
+_MALFORMED = ("X is a malformed sparse matrix: row indices outside [0, n_samples) or "
+              "inconsistent index pointers.")
+
+
+def _finish_design(design, stats, X_in):
+    """Keep the column statistics; reject X if they show a NaN or infinity.
+
+    A NaN or infinite entry makes its column's norm non-finite (centring
+    spreads it over the column, weights keep it); finite entries can too,
+    when their squares overflow, so the exact check of the input ``X_in``
+    decides (and its message names what the caller's X holds).
+    """
+    norms, xv, _ = stats
+    if not np.isfinite(norms).all():
+        assert_all_finite(X_in, input_name="X")
+    design.column_stats = (norms, xv)
+    return design
 
 
 def alpha_max(design, y_prepared, l1_ratio=1.0, positive=False):
@@ -552,7 +590,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
 def check_Xy(X, y, copy=False):
     """Validate X (dense float or sparse) and y as the kernels need them."""
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32],
-                    accept_large_sparse=True, copy=copy, input_name="X")
+                    accept_large_sparse=True, copy=copy, input_name="X",
+                    ensure_all_finite=False)  # (make_design checks X)
     y = check_array(y, ensure_2d=False, dtype=X.dtype, input_name="y")
     if y.ndim > 2:
         raise ValueError(f"y must be 1-D or 2-D; got an array of shape {y.shape}.")

@@ -691,7 +691,8 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     def _prepare(self, X, y, sample_weight):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
-                             accept_large_sparse=True)
+                             accept_large_sparse=True,
+                             ensure_all_finite=False)  # (make_design checks X)
         y = np.asarray(y, dtype=X.dtype)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive,
                             self.anderson, y)
@@ -927,7 +928,8 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
-                             accept_large_sparse=True)
+                             accept_large_sparse=True,
+                             ensure_all_finite=False)  # (make_design checks X)
         y = np.asarray(y, dtype=X.dtype)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)

@@ -168,6 +168,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             self, X, y, accept_sparse=["csr", "csc", "coo"],
             dtype=[np.float64, np.float32], multi_output=True, y_numeric=True,
             accept_large_sparse=True,
+            ensure_all_finite=False,  # (make_design checks X)
         )
         y = np.asarray(y, dtype=X.dtype)
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
@@ -439,7 +440,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
-                             accept_large_sparse=True)
+                             accept_large_sparse=True,
+                             ensure_all_finite=False)  # (make_design checks X)
         y = np.asarray(y, dtype=X.dtype)
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
