@@ -354,6 +354,37 @@ def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, posit
         assert primal - p_ref <= tol * yy * (1 + 1e-9) + 1e-13 * yy
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_path_pool_is_read_only_where_it_must_be(fmt):
+    """A Lasso step reads only the features the last step screened whose
+    slack is within its screening radius; the others (the pool) are checked
+    by their slack against how far the dual point moved. On this path the
+    dual point of one step moves far enough for pool features to be read
+    (``n_unpooled``): every gap stays a certificate over all features, and
+    the path matches one without screening."""
+    X, y = random_problem(9, 120, 1500, 0.05, correlated=True)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    design = make_design(Xf, False)
+    y_prep, _ = design.prepare_target(y)
+    alpha_max = np.abs(Xf.T @ y_prep).max() / len(y)
+    alphas = np.geomspace(alpha_max, alpha_max / 30, 12)
+    tol = 1e-9
+    stats = []
+    coefs, gaps, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=tol,
+                                max_iter=100_000, stats=stats)
+    ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=1e-12,
+                           max_iter=100_000, screening=False)
+    assert sum(s["n_unpooled"] for s in stats) > 0
+    # (most screened features are never read again)
+    assert all(s["n_unpooled"] < 0.1 * s["n_seq_screened"] for s in stats[2:])
+    yy = y_prep @ y_prep / len(y)
+    for k, alpha in enumerate(alphas):
+        primal, _, gap = enet_certificate(X, y, coefs[:, k], alpha, 1.0, False)
+        assert gap == pytest.approx(gaps[k], rel=1e-6, abs=1e-12 * yy)
+        assert gaps[k] <= tol * yy
+        assert primal == pytest.approx(enet_objective(X, y, ref[:, k], 0.0, alpha), rel=1e-7)
+
+
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 def test_sequential_screening_keeps_features_active_up_to_rounding():
     """Found by an independent review: when the gap between the warm start and

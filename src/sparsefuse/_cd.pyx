@@ -24,7 +24,10 @@ that makes it safe. Each step also hands the next its gradients, from which
 the next strong set is computed, moved along the path with the coefficients,
 so that the step's only gradient pass is the KKT check; on a Lasso path also
 its dual point, from which the next warm start is screened (sequential Gap
-Safe screening).
+Safe screening). The features a step screens keep, instead of a bound, the
+distance from its dual point within which they stay feasible: the next step
+reads only those within its screening radius, so that on wide sparse data
+most rare features cost nothing per step.
 
 The dual point is the rescaled residual of the elastic net seen as a Lasso on
 the augmented design ``[X; sqrt(l2_reg) I]``.
@@ -82,6 +85,44 @@ cdef enum:
     IN_WS = 1        # in the current working set
     EVALUATED = 2    # gradient computed exactly in this outer iteration
     SCREENED = 4     # discarded for good by the Gap Safe rule
+
+
+cdef inline double distance(int n, const double *a, const double *b) noexcept nogil:
+    cdef double acc = 0.0
+    cdef int i
+    for i in range(n):
+        acc += (a[i] - b[i]) * (a[i] - b[i])
+    return sqrt(acc)
+
+
+cdef int release_pool(
+    int n_features, double *slack, double pool_thr, double offset, double dist,
+    double d0, const double *col_norm, int *out, double *gb, unsigned char *state,
+    double *max_bound, double *max_norm, double *pool_min,
+) noexcept nogil:
+    """Move the pool's features whose slack is below ``dist`` (the distance of
+    the dual point to the pool's theta) to ``out``, as screened features with
+    their bound relative to a reference ``d0`` away from that theta; return
+    their number. The pool's features are those with slack above
+    ``pool_thr`` (a released one gets -inf: it is listed from now on)."""
+    cdef int j, m = 0
+    cdef double s, low = INFINITY
+    for j in range(n_features):
+        s = slack[j]
+        if s <= pool_thr:
+            continue
+        if s - offset < dist:
+            out[m] = j
+            m += 1
+            gb[j] = 1.0 - col_norm[j] * (s - offset - d0)
+            state[j] = SCREENED
+            slack[j] = -INFINITY
+            max_bound[0] = max_d(max_bound[0], gb[j])
+            max_norm[0] = max_d(max_norm[0], col_norm[j])
+        elif s < low:
+            low = s
+    pool_min[0] = low - offset
+    return m
 
 
 # column_stats' verdict on sparse indices
@@ -215,33 +256,45 @@ cdef class PathState:
 
     ``theta``: the final dual point (n_samples; read by Lasso steps only);
     ``grad``: the gradients over ``scale`` (for the Lasso the products
-    ``x_j . theta``) of the features evaluated exactly (``exact[j] = 1``),
-    bounds on ``violation(x_j . theta)`` for the others; ``scale``: the
-    factor from theta to the residual (``r = scale * theta``). The same for
-    the step before (``*_prev``), to predict the gradients. ``n_valid``
-    counts the steps stored (0 to 2); a step that cannot store its state
-    resets it.
+    ``x_j . theta``) of the features evaluated exactly, the active ones at
+    the end of the step; ``scale``: the factor from theta to the residual
+    (``r = scale * theta``). The same for the step before (``*_prev``), to
+    predict the gradients. ``streak[j]``: the number of last steps (0 to 2)
+    whose gradient of feature j is stored. ``n_valid`` counts the steps
+    stored (0 to 2); a step that cannot store its state resets it.
+
+    The screened features form a pool that a Lasso step only reads where it
+    must: ``slack[j] - offset`` is the distance from theta within which
+    feature j is provably feasible (its constraint |x_j . theta'| <= 1 holds
+    for every theta' closer to theta, by Cauchy-Schwarz), -inf for the
+    features evaluated exactly. A step whose screening radius (or whose dual
+    point's distance to theta) stays below a feature's slack never touches
+    it; moving theta lowers every slack by the same distance, which goes to
+    ``offset`` instead. ``support`` lists the nonzero coefficients.
     """
-    cdef readonly double[::1] theta, grad, grad_prev
-    cdef readonly unsigned char[::1] exact, exact_prev
-    cdef readonly double scale, scale_prev
-    cdef readonly int n_valid
+    cdef readonly double[::1] theta, grad, grad_prev, slack
+    cdef readonly unsigned char[::1] streak
+    cdef readonly int[::1] support
+    cdef readonly double scale, scale_prev, offset
+    cdef readonly int n_valid, n_support
 
     def __init__(self, int n_samples, int n_features):
         self.theta = np.empty(n_samples)
         self.grad = np.empty(n_features)
         self.grad_prev = np.empty(n_features)
-        self.exact = np.zeros(n_features, dtype=np.uint8)
-        self.exact_prev = np.zeros(n_features, dtype=np.uint8)
-        self.scale = self.scale_prev = 0.0
-        self.n_valid = 0
+        self.slack = np.empty(n_features)
+        self.streak = np.zeros(n_features, dtype=np.uint8)
+        self.support = np.empty(n_features, dtype=np.intc)
+        self.scale = self.scale_prev = self.offset = 0.0
+        self.n_valid = self.n_support = 0
 
-    cdef void push(self, double scale):
-        # the new state was written to the *_prev buffers: swap them in
+    cdef void push(self, double scale, double offset, int n_support):
+        # the new gradients were written to grad_prev: swap them in
         self.grad, self.grad_prev = self.grad_prev, self.grad
-        self.exact, self.exact_prev = self.exact_prev, self.exact
         self.scale_prev = self.scale
         self.scale = scale
+        self.offset = offset
+        self.n_support = n_support
         self.n_valid = min(self.n_valid + 1, 2)
 
 
@@ -307,15 +360,21 @@ def enet_solve(
     runs sequential Gap Safe screening: the features that dual point proves
     inactive at the new penalty are discarded before any pass over X (the
     elastic net's dual point depends on the penalty through the augmented
-    design, so its steps do not screen this way).
+    design, so its steps do not screen this way). Only the features within
+    reach of the screening radius are listed at all (see :class:`PathState`):
+    the others stay out of every loop, and the certificate checks them at
+    once, by the distance the dual point moved against their least slack.
+    The caller passes as ``w`` the last step's solution.
 
     Returns
     -------
     w, gap, tol_abs, n_epochs, stats
         ``stats`` has ``n_outer`` (gap evaluations on the full problem),
         ``n_screened`` (features discarded by Gap Safe, ``n_seq_screened``
-        of them before the first pass), ``n_full`` (outer iterations after
-        the first that evaluated every feature), ``ws_size`` (size of the
+        of them before the first pass), ``n_unpooled`` (features the last
+        step screened that were read only to check the certificate),
+        ``n_full`` (outer iterations after the first that evaluated every
+        feature), ``ws_size`` (size of the
         last working set) and ``path_strong_set`` (whether the first strong
         set came from ``path``, without a gradient pass).
 
@@ -376,7 +435,9 @@ def enet_solve(
     # One number per feature: while the feature is EVALUATED in an outer
     # iteration, its exact gradient g_j (= x_j . r - l2_reg w_j); otherwise
     # its bound b_j >= |x_j . theta_ref| (meaningful outside the working set).
-    cdef double[::1] gb_buf = np.zeros(n_features)
+    # (set to 0, as the permutation below to the identity, unless the step
+    # reads the pool: then only the features it lists are read)
+    cdef double[::1] gb_buf = np.empty(n_features)
     cdef double *gb = &gb_buf[0]
     cdef double conv_scale = 1.0, conv_dist = 0.0
     # Column norms ||x_j|| (kept as norms, not squares: every bound of every
@@ -388,7 +449,7 @@ def enet_solve(
     cdef const double *aug_norm = &aug_norm_buf[0] if n_features else NULL
     # One permutation of the features: the active ones first, the screened
     # ones after them (screened = active + n_active).
-    cdef int[::1] order = np.arange(n_features, dtype=np.intc)
+    cdef int[::1] order = np.empty(n_features, dtype=np.intc)
     cdef int *active = &order[0]
     cdef int *screened = active + n_features
     # The working-set buffer first lists the features evaluated exactly in an
@@ -447,9 +508,17 @@ def enet_solve(
     cdef double *seqt = NULL
     cdef double *seqg = NULL
     cdef double *seqg_prev = NULL
-    cdef unsigned char *seqx = NULL
-    cdef unsigned char *seqx_prev = NULL
+    cdef unsigned char *streak = NULL
     cdef double seq_scale = 0.0, seq_scale_prev = 0.0, ty, tt
+    # The pool of features screened by the previous step (see PathState): a
+    # Lasso step reads only those within its screening radius, and checks the
+    # others (by their slack against the distance of the dual point to theta)
+    # where the screened ones are checked.
+    cdef bint pool = False
+    cdef int n_pool = 0, n_supp_path = 0, n_unpooled = 0
+    cdef double *slack = NULL
+    cdef int *supp_path = NULL
+    cdef double offset = 0.0, pool_min = INFINITY, pool_d0 = 0.0, pool_thr = -INFINITY, s_j
     if path is not None:
         if path.theta.shape[0] != n or path.grad.shape[0] != n_features:
             raise ValueError("the path state does not match the design")
@@ -459,13 +528,17 @@ def enet_solve(
         seq_in = path.n_valid > 0
         seqt = &path.theta[0]
         seqg = &path.grad[0]
-        seqx = &path.exact[0]
+        streak = &path.streak[0]
         seq_scale = path.scale
-        # the output goes to the other buffers (the step before last's),
-        # which then become the last step's
+        # the output goes to the other buffer (the step before last's),
+        # which then becomes the last step's
         seqg_prev = &path.grad_prev[0]
-        seqx_prev = &path.exact_prev[0]
         seq_grad_prev = path.n_valid > 1
+        slack = &path.slack[0]
+        supp_path = &path.support[0]
+        n_supp_path = path.n_support
+        offset = path.offset
+        pool = seq_in and seq_screen
         seq_scale_prev = path.scale_prev
         skip_first = seq_in and l1_reg_prev > l1_reg
     if w_prev is not None and extrapolation != 0.0:
@@ -476,6 +549,10 @@ def enet_solve(
         wpp = &w_prev[0]
 
     with nogil:
+        if not pool:
+            for j in range(n_features):
+                gb[j] = 0.0
+                active[j] = j
         acc = 0.0
         for i in range(n):
             acc += <double> y[i] * y[i]
@@ -493,8 +570,12 @@ def enet_solve(
             c = 0.0
             w_l1 = 0.0
             w_l2 = 0.0
-            for k in range(n_active):
-                j = active[k]
+            # (a step reading the pool starts from the last step's solution:
+            # its support was stored, the pool's features are not yet listed)
+            cur = supp_path if pool and n_outer == 0 else active
+            cur_size = n_supp_path if pool and n_outer == 0 else n_active
+            for k in range(cur_size):
+                j = cur[k]
                 if w[j] != 0 and n_outer == 0:
                     # The warm start (every feature is active at the first
                     # iteration): a column of zero (centred) norm takes no part
@@ -518,11 +599,11 @@ def enet_solve(
             coef = c - inv_vv * r_dot_v
             n_outer += 1
 
-            if seq_in and seq_screen and n_outer == 1:
+            if pool and n_outer == 1:
                 # ---- sequential Gap Safe screening at the previous dual point:
                 # D(theta) = l1 theta.y - l1^2 ||theta||^2 / 2, its products
-                # (or bounds on them) from path.grad; theta becomes the
-                # reference of the screened features' bounds.
+                # from path.grad, bounds on them from the pool's slacks; theta
+                # becomes the reference of the screened features' bounds.
                 ty = 0.0
                 tt = 0.0
                 for i in range(n):
@@ -536,12 +617,29 @@ def enet_solve(
                     0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty)
                     + 0.5 * l1_reg * l1_reg * tt)
                 radius = sqrt(2.0 * gap) / l1_reg
+                # Only the features exactly evaluated by the last step and the
+                # pool's features with slack <= radius can fail the rule: the
+                # others stay in the pool, unread until the certificate.
+                pool_thr = radius + offset
+                pool_min = INFINITY
+                t = 0
+                for j in range(n_features):
+                    # (without branches: which features stay is unpredictable)
+                    s_j = slack[j]
+                    active[t] = j
+                    t += s_j <= pool_thr
+                    s_j = s_j if s_j > pool_thr else INFINITY
+                    pool_min = s_j if s_j < pool_min else pool_min
+                pool_min -= offset
+                n_pool = n_features - t
+                n_active = t
                 t = 0
                 n_new = 0
                 zeroed = False
                 for k in range(n_active):
                     j = active[k]
-                    ub = violation(seqg[j], positive) if seqx[j] else seqg[j]
+                    ub = (violation(seqg[j], positive) if streak[j]
+                          else 1.0 - col_norm[j] * (slack[j] - offset))
                     if ub + radius * col_norm[j] < 1.0:
                         gb[j] = ub
                         max_bound = max_d(max_bound, gb[j])
@@ -560,7 +658,8 @@ def enet_solve(
                         active[t] = j
                         t += 1
                 n_active = t
-                n_screened = n_seq = n_new
+                n_screened = n_new
+                n_seq = n_new + n_pool
                 screened = active + n_active
                 if zeroed:
                     residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
@@ -574,7 +673,8 @@ def enet_solve(
                 # features serves (as safe for screening: both problems have
                 # the same solution); the screened ones are checked only
                 # before stopping, and theta stays their reference.
-                check_deferred = n_new > 0
+                pool_d0 = 0.0
+                check_deferred = n_new > 0 or n_pool > 0
 
             if skip_first:
                 # ---- first strong set from the previous step's gradients ----
@@ -592,10 +692,10 @@ def enet_solve(
                     if w[j] != 0:
                         ws[ws_size] = j
                         ws_size += 1
-                    elif seqx[j]:
+                    elif streak[j]:
                         g = seqg[j] * seq_scale
                         threshold = 2.0 * l1_reg - l1_reg_prev
-                        if wpp != NULL and seq_grad_prev and seqx_prev[j]:
+                        if wpp != NULL and seq_grad_prev and streak[j] > 1:
                             g += extrapolation * (g - seqg_prev[j] * seq_scale_prev)
                             threshold = l1_reg - STRONG_PREDICTED * (l1_reg_prev - l1_reg)
                         if violation(g, positive) >= threshold:
@@ -626,6 +726,15 @@ def enet_solve(
                 dist_ref = 0.0
                 if has_ref:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
+                    if n_pool > 0 and not check_deferred and dist_ref + pool_d0 > pool_min:
+                        # pool features whose slack fails join the screened ones
+                        t = release_pool(n_features, slack, pool_thr, offset,
+                                         dist_ref + pool_d0, pool_d0, col_norm,
+                                         screened + n_screened, gb, &state[0],
+                                         &max_bound, &max_norm, &pool_min)
+                        n_screened += t
+                        n_pool -= t
+                        n_unpooled += t
                     if n_screened > 0 and not check_deferred \
                             and max_bound + max_norm * dist_ref > 1.0:
                         for k in range(n_screened):
@@ -691,6 +800,8 @@ def enet_solve(
                         for i in range(n):
                             theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                         dist_ref = 0.0
+                        if n_pool > 0:
+                            pool_d0 = distance(n, &theta_ref[0], seqt)
                     has_ref = True
                     # the candidates' new bounds: violation(x_j . r) / conv_scale
                     # + ||x_j|| conv_dist (set once their gradients are used)
@@ -721,9 +832,18 @@ def enet_solve(
                     check_deferred = False
                     if gap <= tol_abs or epochs >= max_iter:
                         # Stopping: the screened features must be feasible too.
-                        # Those whose bound fails are evaluated, the others'
-                        # bounds moved (at this scale, hence valid at any larger
-                        # one), and the reference moves to r / scale.
+                        # Those whose bound fails are evaluated (the pool's
+                        # first join them), the others' bounds moved (at this
+                        # scale, hence valid at any larger one), and the
+                        # reference moves to r / scale.
+                        if n_pool > 0 and dist_ref + pool_d0 > pool_min:
+                            t = release_pool(n_features, slack, pool_thr, offset,
+                                             dist_ref + pool_d0, pool_d0, col_norm,
+                                             screened + n_screened, gb, &state[0],
+                                             &max_bound, &max_norm, &pool_min)
+                            n_screened += t
+                            n_pool -= t
+                            n_unpooled += t
                         for k in range(n_screened):
                             j = screened[k]
                             if gb[j] + col_norm[j] * dist_ref > 1.0:
@@ -747,6 +867,8 @@ def enet_solve(
                         for i in range(n):
                             theta_ref[i] = resid(q, c, vp, implicit, i) / scale
                         dist_ref = 0.0
+                        if n_pool > 0:
+                            pool_d0 = distance(n, &theta_ref[0], seqt)
                         conv_scale = scale
                         gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                        xr_norm2)
@@ -755,17 +877,26 @@ def enet_solve(
                         # theta = r / scale, the reference of the screened
                         # bounds (without working sets every outer iteration
                         # ends with a full pass that moves the reference
-                        # there); the gradients are exact but for the screened
+                        # there), becomes the pool's: the slacks of the
+                        # features left in it fall by the distance it moved.
+                        # The gradients are exact but for the screened.
+                        offset = offset + pool_d0 if n_pool > 0 else 0.0
                         for i in range(n):
                             seqt[i] = theta_ref[i]
+                        n_supp_path = 0
                         for k in range(n_active):
                             j = active[k]
                             seqg_prev[j] = gb[j] / scale
-                            seqx_prev[j] = 1
+                            streak[j] = 2 if seq_in and streak[j] else 1
+                            slack[j] = -INFINITY
+                            if w[j] != 0:
+                                supp_path[n_supp_path] = j
+                                n_supp_path += 1
                         for k in range(n_screened):
                             j = screened[k]
-                            seqg_prev[j] = gb[j]
-                            seqx_prev[j] = 0
+                            streak[j] = 0
+                            slack[j] = ((1.0 - gb[j]) / col_norm[j] + offset if col_norm[j] > 0
+                                        else INFINITY)
                         seq_scale = scale
                     break
 
@@ -1062,9 +1193,9 @@ def enet_solve(
                 hist = w_acc = weights = q_hist = NULL
 
     if seq:
-        path.push(seq_scale)
-    stats = {"n_outer": n_outer, "n_screened": n_screened, "n_seq_screened": n_seq,
-             "n_full": n_full, "ws_size": ws_size,
+        path.push(seq_scale, offset, n_supp_path)
+    stats = {"n_outer": n_outer, "n_screened": n_screened + n_pool, "n_seq_screened": n_seq,
+             "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
              "path_strong_set": seq_in and l1_reg_prev > l1_reg}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
