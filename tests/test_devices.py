@@ -331,14 +331,11 @@ def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, posit
     ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=1e-12,
                            max_iter=100_000, positive=positive, screening=False)
     assert sum(s["n_seq_screened"] for s in stats) > 0.2 * X.shape[1] * (len(alphas) - 2)
-    # with the strong rule every step after the second skips the gradient
-    # pass at its warm start
-    assert [s["path_strong_set"] for s in stats] == [False, False] + [strong_rules] * 10
-    if strong_rules:
-        # the first step, a cold start on working sets, leaves nothing
-        assert stats[1]["n_seq_screened"] == 0
-    else:
-        assert stats[1]["n_seq_screened"] > 0
+    # with the strong rule every step after the first skips the gradient pass
+    # at its warm start: the first, a cold start on working sets at alpha_max,
+    # ends with a pass over every feature and leaves its state too
+    assert [s["path_strong_set"] for s in stats] == [False] + [strong_rules] * 11
+    assert stats[1]["n_seq_screened"] > 0
     if kind == "separable" and not strong_rules:
         # a step that stops at its first iteration, with the check of the
         # screened features deferred to the stop
@@ -491,7 +488,7 @@ def test_enet_path_takes_strong_sets_from_previous_gradients(fmt, fit_intercept,
     stats = []
     coefs, gaps, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=tol,
                                 max_iter=100_000, positive=positive, stats=stats)
-    assert [s["path_strong_set"] for s in stats] == [False, False] + [True] * 10
+    assert [s["path_strong_set"] for s in stats] == [False] + [True] * 11
     assert all(s["n_seq_screened"] == 0 for s in stats)
     ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=1e-12,
                            max_iter=100_000, positive=positive, **CONFIGS["plain CD"])

@@ -499,8 +499,12 @@ def enet_solve(
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
     # What the previous step of a path left (strong set; sequential screening
-    # for the Lasso): only for steps without working sets.
-    cdef bint seq = path is not None and screening and not use_ws and l1_reg > 0
+    # for the Lasso): read only by steps without working sets. A step with
+    # working sets leaves its state when its last outer iteration evaluated
+    # every feature (as a cold start at alpha_max does).
+    cdef bint keep = path is not None and screening and l1_reg > 0
+    cdef bint seq = keep and not use_ws
+    cdef bint ref_full = False, saved = False
     cdef bint seq_screen = seq and l2_reg == 0
     cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False, zeroed
     cdef bint skip_first = False
@@ -524,7 +528,7 @@ def enet_solve(
             raise ValueError("the path state does not match the design")
         if not seq:
             path.n_valid = 0
-    if seq:
+    if keep:
         seq_in = path.n_valid > 0
         seqt = &path.theta[0]
         seqg = &path.grad[0]
@@ -803,11 +807,13 @@ def enet_solve(
                         if n_pool > 0:
                             pool_d0 = distance(n, &theta_ref[0], seqt)
                     has_ref = True
+                    ref_full = not check_deferred
                     # the candidates' new bounds: violation(x_j . r) / conv_scale
                     # + ||x_j|| conv_dist (set once their gradients are used)
                     conv_scale = scale
                     conv_dist = 0.0
                 else:
+                    ref_full = False
                     # Evaluate only the features whose bound no longer proves them
                     # feasible; their new bounds stay relative to the reference.
                     conv_scale = scale
@@ -873,7 +879,8 @@ def enet_solve(
                         gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                        xr_norm2)
                 if gap <= tol_abs or epochs >= max_iter:
-                    if seq:
+                    saved = seq or (keep and ref_full)
+                    if saved:
                         # theta = r / scale, the reference of the screened
                         # bounds (without working sets every outer iteration
                         # ends with a full pass that moves the reference
@@ -1192,7 +1199,7 @@ def enet_solve(
                 PyMem_RawFree(q_hist)
                 hist = w_acc = weights = q_hist = NULL
 
-    if seq:
+    if saved:
         path.push(seq_scale, offset, n_supp_path)
     stats = {"n_outer": n_outer, "n_screened": n_screened + n_pool, "n_seq_screened": n_seq,
              "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
