@@ -382,6 +382,53 @@ def test_path_pool_is_read_only_where_it_must_be(fmt):
         assert primal == pytest.approx(enet_objective(X, y, ref[:, k], 0.0, alpha), rel=1e-7)
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("tol", [1e-3, 1e-8])
+@pytest.mark.parametrize("strong_rules", [True, False])
+def test_path_pool_certificates_hold_for_any_valid_slacks(monkeypatch, seed, tol,
+                                                          strong_rules):
+    """A slack is a lower bound on the distance within which a screened
+    feature stays feasible, so any smaller slack is valid too. Shrinking the
+    pool's slacks at random before every step makes the steps read other pool
+    features than they would: every gap must stay a certificate over all
+    features, and the solutions must not change."""
+    from sparsefuse import _cd
+    rng = np.random.default_rng(seed)
+    solve = _cd.enet_solve
+    pooled_counts = []
+
+    def shrinking(*args, path=None, **kwargs):
+        if path is not None and path.n_valid:
+            slack = np.asarray(path.slack)
+            pooled = np.isfinite(slack) & (slack > path.offset)
+            slack[pooled] = path.offset + (slack[pooled] - path.offset) * rng.uniform(
+                0.0, 1.0, pooled.sum())
+        out = solve(*args, path=path, **kwargs)
+        pooled_counts.append(out[4]["n_seq_screened"])
+        return out
+
+    X, y = random_problem(seed, 80, 600, 0.1, correlated=bool(seed % 2))
+    design = make_design(sparse.csc_matrix(X), False)
+    y_prep, _ = design.prepare_target(y)
+    alpha_max = np.abs(X.T @ y_prep).max() / len(y)
+    alphas = np.geomspace(alpha_max, alpha_max / 50, 15)
+    kw = dict(l1_ratio=1.0, tol=tol, max_iter=100_000, strong_rules=strong_rules,
+              working_set="auto" if strong_rules else False)
+    stats = []
+    ref, _, _ = solve_path(design, y_prep, alphas, stats=stats, **kw)
+    monkeypatch.setattr(_cd, "enet_solve", shrinking)
+    coefs, gaps, _ = solve_path(design, y_prep, alphas, **kw)
+    # (fewer features screened before the first pass: more were read)
+    assert sum(pooled_counts) < sum(s["n_seq_screened"] for s in stats)
+    yy = y_prep @ y_prep / len(y)
+    for k, alpha in enumerate(alphas):
+        primal, _, gap = enet_certificate(X, y, coefs[:, k], alpha, 1.0, False)
+        assert gap == pytest.approx(gaps[k], rel=1e-6, abs=1e-12 * yy)
+        assert gaps[k] <= tol * yy
+        p_ref = enet_objective(X, y, ref[:, k], 0.0, alpha)
+        assert abs(primal - p_ref) <= 2 * tol * yy
+
+
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 def test_sequential_screening_keeps_features_active_up_to_rounding():
     """Found by an independent review: when the gap between the warm start and
