@@ -441,6 +441,9 @@ def test_single_column_target_follows_sklearn_conventions():
     lambda X: setattr(X, "indices", np.where(X.indices == 3, 10**8, X.indices)),
     lambda X: setattr(X, "indices", np.where(X.indices == 3, -2, X.indices)),
     lambda X: setattr(X, "indptr", X.indptr[[0, 2, 1, 3, 4, 5, 6]]),
+    # a column claiming entries beyond the last (found by a review: read out
+    # of bounds)
+    lambda X: setattr(X, "indptr", np.r_[0, 2**30, X.indptr[2:]].astype(X.indptr.dtype)),
 ])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [False, True])
@@ -453,6 +456,51 @@ def test_malformed_sparse_indices_are_rejected(bad, weighted, fit_intercept):
     sw = np.linspace(0.5, 2, X.shape[0]) if weighted else None
     with pytest.raises(ValueError, match="malformed"):
         sf.Lasso(alpha=0.1, fit_intercept=fit_intercept).fit(X, Y_OK, sample_weight=sw)
+
+
+def _malformed_inputs():
+    csr = sparse.csr_matrix(X_OK)
+    csr.indices = np.where(csr.indices == 3, 6, csr.indices)  # a column beyond the last
+    csr_neg = sparse.csr_matrix(X_OK)
+    csr_neg.indices = np.where(csr_neg.indices == 3, -1, csr_neg.indices)
+    coo = sparse.coo_matrix(X_OK)
+    coo.row = np.where(coo.row == 3, 30, coo.row)
+    csc = sparse.csc_matrix(X_OK)
+    csc.indptr = np.r_[0, 2**30, csc.indptr[2:]].astype(csc.indptr.dtype)
+    return {"csr column": csr, "csr negative": csr_neg, "coo row": coo, "csc indptr": csc}
+
+
+@pytest.mark.parametrize("entry", ["Lasso", "lasso_path", "LassoCV", "GroupLasso",
+                                   "GroupLassoCV alphas", "group_lasso_path", "fusion"])
+@pytest.mark.parametrize("kind", list(_malformed_inputs()))
+def test_malformed_sparse_input_of_any_format_is_rejected_before_scipy_reads_it(entry, kind):
+    """Found by a review: scipy's conversions and slicing trust the index
+    arrays (out-of-range ones crashed the process inside scipy), and the
+    group and fusion entry points converted or sliced X before any check."""
+    X = _malformed_inputs()[kind]
+    calls = {
+        "Lasso": lambda: sf.Lasso(alpha=0.1).fit(X, Y_OK),
+        "lasso_path": lambda: sf.lasso_path(X, Y_OK, alphas=[0.1]),
+        "LassoCV": lambda: sf.LassoCV(alphas=[0.1, 0.01], cv=2).fit(X, Y_OK),
+        "GroupLasso": lambda: sf.GroupLasso([[0, 3], [1, 2, 4, 5]], alpha=0.1).fit(X, Y_OK),
+        "GroupLassoCV alphas": lambda: sf.GroupLassoCV(2, alphas=[0.1, 0.01], cv=2).fit(X, Y_OK),
+        "group_lasso_path": lambda: sf.group_lasso_path(X, Y_OK, 2, alphas=[0.1]),
+        "fusion": lambda: FusionRegressor("l1", alpha=0.1).fit({"a": X, "b": X_OK}, Y_OK),
+    }
+    with pytest.raises(ValueError, match="malformed"):
+        calls[entry]()
+
+
+@pytest.mark.parametrize("bad", [dict(alphas=[-1.0]), dict(l1_ratio=0.0, alphas=5),
+                                 dict(coef_init=np.zeros(3))])
+def test_path_parameters_are_checked_before_x_changes_in_place(bad):
+    """Found by a review: with copy_X=False, enet_path centred X in place and
+    only then rejected a bad parameter."""
+    X = np.asfortranarray(X_OK + 3.0)
+    before = X.copy()
+    with pytest.raises(ValueError):
+        sf.enet_path(X, Y_OK, copy_X=False, fit_intercept=True, **bad)
+    np.testing.assert_array_equal(X, before)
 
 
 @pytest.mark.parametrize("value,message", [(np.nan, "NaN"), (np.inf, "infinity")])

@@ -189,7 +189,7 @@ def column_stats(
                 # (before anything reads v at these indices)
                 start = indptr[j]
                 end = indptr[j + 1]
-                if end < start or start < 0:
+                if end < start or start < 0 or end > indptr[n_features]:
                     status = MALFORMED
                     break
                 if end > start:

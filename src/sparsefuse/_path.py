@@ -164,8 +164,12 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
 
     if sparse.issparse(X):
         converted = X.format != "csc"
+        if converted:
+            # (scipy's conversion trusts the index arrays; CSC input is checked
+            # by the column-norm pass below at no extra cost)
+            check_sparse_structure(X)
         X = X.tocsc()
-        if X.indptr[-1] != X.data.size or X.indices.size != X.data.size:
+        if X.indptr[0] != 0 or X.indptr[-1] != X.data.size or X.indices.size != X.data.size:
             raise ValueError(_MALFORMED)
         if X.indices.dtype != X.indptr.dtype:
             X = X if converted else X.copy()  # never alter the caller's matrix
@@ -216,8 +220,31 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     return _finish_design(design, design._stats(), X_in)
 
 
-_MALFORMED = ("X is a malformed sparse matrix: row indices outside [0, n_samples) or "
+_MALFORMED = ("X is a malformed sparse matrix: indices outside the matrix or "
               "inconsistent index pointers.")
+
+
+def check_sparse_structure(X, name="X"):
+    """Reject a CSR, CSC or COO matrix whose index arrays are inconsistent.
+
+    scipy's conversions and slicing trust them (out-of-range indices can
+    crash the process), so this runs before either touches X.
+    """
+    if X.format in ("csr", "csc"):
+        major, minor = X.shape if X.format == "csr" else X.shape[::-1]
+        indptr, indices = X.indptr, X.indices
+        ok = (indptr.size == major + 1 and indices.size == X.data.size
+              and indptr[0] == 0 and indptr[-1] == indices.size
+              and not np.any(np.diff(indptr) < 0)
+              and (indices.size == 0 or (indices.min() >= 0 and indices.max() < minor)))
+    elif X.format == "coo":
+        ok = (X.row.size == X.data.size and X.col.size == X.data.size
+              and (X.data.size == 0 or (X.row.min() >= 0 and X.row.max() < X.shape[0]
+                                         and X.col.min() >= 0 and X.col.max() < X.shape[1])))
+    else:
+        ok = True
+    if not ok:
+        raise ValueError(_MALFORMED.replace("X", name, 1))
 
 
 def _finish_design(design, stats, X_in):
@@ -247,17 +274,21 @@ def alpha_max(design, y_prepared, l1_ratio=1.0, positive=False):
 
 def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False):
     """Geometric grid of ``n_alphas`` values from alpha_max down to ``eps * alpha_max``."""
+    check_grid_l1_ratio(l1_ratio)
+    y2 = y_prepared if y_prepared.ndim == 2 else y_prepared[:, None]
+    top = max(alpha_max(design, y2[:, k], l1_ratio, positive) for k in range(y2.shape[1]))
+    if top <= np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(top, top * eps, num=n_alphas)
+
+
+def check_grid_l1_ratio(l1_ratio):
     if l1_ratio == 0:
         raise ValueError(
             "Automatic alpha grid generation is not supported for l1_ratio=0. "
             "Please supply a grid by providing your estimator with the "
             "appropriate `alphas=` argument."
         )
-    y2 = y_prepared if y_prepared.ndim == 2 else y_prepared[:, None]
-    top = max(alpha_max(design, y2[:, k], l1_ratio, positive) for k in range(y2.shape[1]))
-    if top <= np.finfo(np.float64).resolution:
-        return np.full(n_alphas, np.finfo(np.float64).resolution)
-    return np.geomspace(top, top * eps, num=n_alphas)
 
 
 # precompute='auto' uses the Gram matrix when samples outnumber features by
@@ -505,19 +536,22 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
                         working_set=devices.get("working_set", "auto"))
     check_precompute(precompute, X.shape[1])
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-    design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
-    y_prep, _ = design.prepare_target(y)
-
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
+    # (every parameter is checked before make_design, which may centre X in
+    # place with copy_X=False)
+    grid = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    if grid:
         if alphas < 1:
             raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
         check_eps(eps)
-        alphas = alpha_grid(design, y_prep, l1_ratio, eps, alphas, positive)
+        check_grid_l1_ratio(l1_ratio)
     else:
         alphas = np.sort(check_alphas(alphas))[::-1]
-
-    gram = resolve_gram(design, precompute)
     coef_init = check_coef_init(coef_init, X.shape[1], X.dtype)
+    design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
+    y_prep, _ = design.prepare_target(y)
+    if grid:
+        alphas = alpha_grid(design, y_prep, l1_ratio, eps, alphas, positive)
+    gram = resolve_gram(design, precompute)
     coefs, gaps, n_iters = solve_path(
         design, y_prep, alphas, l1_ratio=l1_ratio, coef_init=coef_init, tol=tol,
         max_iter=max_iter, random_state=random_state, selection=selection,

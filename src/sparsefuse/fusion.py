@@ -15,6 +15,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from sparsefuse._path import check_sparse_structure
+
 __all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
 PENALTIES = ("l1", "group", "sparse_group")
@@ -85,6 +87,7 @@ class Blocks:
         for name, block in zip(self.names, blocks):
             columns = getattr(block, "columns", None)
             if sparse.issparse(block):
+                check_sparse_structure(block, f"block {name!r}")  # (before scipy converts it)
                 block = sparse.csr_matrix(block)
             elif columns is not None:
                 block = block.to_numpy()

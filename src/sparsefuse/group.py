@@ -27,6 +27,7 @@ from sparsefuse._path import (
     check_n_alphas,
     check_sample_weight,
     check_solver_params,
+    check_sparse_structure,
     check_Xy,
     make_design,
     warn_not_converged,
@@ -201,6 +202,8 @@ class _GroupProblem:
         self.perm = np.concatenate([grouped, self.ungrouped])
         self.group_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intc)
         contiguous = np.array_equal(self.perm, np.arange(n_features))
+        if sparse.issparse(X):
+            check_sparse_structure(X)  # (before scipy converts or slices it)
         if sparse.issparse(X) and X.format not in ("csr", "csc"):
             X = X.tocsc()
         if not contiguous:
@@ -931,6 +934,8 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                              accept_large_sparse=True,
                              ensure_all_finite=False)  # (make_design checks X)
         y = np.asarray(y, dtype=X.dtype)
+        if sparse.issparse(X):
+            check_sparse_structure(X)  # (before the folds slice it)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         check_n_alphas(self.alphas)
