@@ -13,7 +13,7 @@ from sklearn import linear_model as sk
 
 import sparsefuse as sf
 from reference import enet_certificate, enet_objective
-from sparsefuse._path import make_design, solve_path
+from sparsefuse._path import check_sample_weight, make_design, solve_path
 
 DATA = Path(__file__).parent / "data"
 
@@ -427,6 +427,46 @@ def test_path_pool_certificates_hold_for_any_valid_slacks(monkeypatch, seed, tol
         assert gaps[k] <= tol * yy
         p_ref = enet_objective(X, y, ref[:, k], 0.0, alpha)
         assert abs(primal - p_ref) <= 2 * tol * yy
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc", "csr"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_statistics_pass_gives_the_gradients_of_a_cold_start(fmt, fit_intercept, weighted,
+                                                             dtype):
+    """The pass that computes the column norms also computes X^T y for the
+    prepared target: the alpha grid and the first iteration of a cold start
+    use it instead of their own passes over X. The values match an
+    independent computation, and a cold start that takes them solves to the
+    same point as one that evaluates its gradients (forced by a zero
+    coef_init)."""
+    X, y = random_problem(2, 60, 300, 0.1, correlated=True)
+    X, y = X.astype(dtype), y.astype(dtype)
+    sw = np.linspace(0.2, 3.0, len(y)) if weighted else None
+    Xf = {"dense": np.asfortranarray, "csc": sparse.csc_matrix, "csr": sparse.csr_matrix}[fmt](X)
+    design = make_design(Xf, fit_intercept, check_sample_weight(sw, len(y), X.dtype), y=y)
+    y_prep, _ = design.target
+    s = np.ones(len(y)) if sw is None else sw / sw.sum() * len(y)
+    Xd = X.astype(np.float64)
+    Xc = Xd - np.average(Xd, axis=0, weights=s) if fit_intercept else Xd
+    yc = y - np.average(y, weights=s) if fit_intercept else y.astype(np.float64)
+    expected = (Xc * s[:, None]).T @ yc
+    rtol = 1e-9 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(design.xy, expected, rtol=rtol, atol=rtol * np.abs(expected).max())
+
+    alpha = 0.05 * np.abs(expected).max() / len(y)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    stats, stats_ref = [], []
+    coefs, _, _ = solve_path(design, y_prep, [alpha], l1_ratio=1.0, tol=tol,
+                             max_iter=10_000, stats=stats)
+    ref, _, _ = solve_path(design, y_prep, [alpha], l1_ratio=1.0, tol=tol,
+                           max_iter=10_000, stats=stats_ref,
+                           coef_init=np.zeros(X.shape[1], dtype))
+    assert stats[0]["start_gradients_given"] and not stats_ref[0]["start_gradients_given"]
+    assert design.xy is None  # (handed to the solver, which overwrote it)
+    np.testing.assert_allclose(coefs, ref, rtol=1e-5 if dtype == np.float32 else 1e-9,
+                               atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")

@@ -45,7 +45,7 @@ from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, design_pointers,
-    sum_squares, INNER_PASSES,
+    sum_squares, dot_acc, INNER_PASSES,
 )
 
 
@@ -141,6 +141,7 @@ def column_stats(
     int n_samples,
     const floating[::1] v,
     bint fit_intercept,
+    const floating[::1] y=None,
 ):
     """Per-column quantities the solver needs, computed once per design.
 
@@ -148,7 +149,9 @@ def column_stats(
     a sparse design with an intercept), ``xv`` (x_j . v, for the implicit
     intercept of sparse X with ``fit_intercept``; empty otherwise, and
     also empty for very sparse columns without sample weights, where v is all
-    ones and the kernels sum the column instead) and ``status``.
+    ones and the kernels sum the column instead), ``xy`` (x_j . y for a
+    prepared target ``y``, in the same pass: the gradients at w = 0, which
+    an alpha grid and a cold start need; empty without ``y``) and ``status``.
 
     The pass doubles as the check of the input, so that validation costs no
     pass of its own: a NaN or infinite entry makes its column's norm
@@ -175,7 +178,11 @@ def column_stats(
     cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
-    cdef double vv = 0.0, acc, nnz_v2, mean, raw
+    cdef double vv = 0.0, acc, nnz_v2, mean, raw, axy
+    cdef bint with_y = y is not None
+    cdef double[::1] yd_buf = np.asarray(y, dtype=np.float64) if with_y else np.zeros(0)
+    cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
+    cdef double[::1] xy_buf = np.zeros(n_features if with_y else 0)
     cdef double const_rtol = constant_column_rtol(n)
     cdef int i, j, unsorted, status = CANONICAL
     cdef index_t p, start, end, lo, hi
@@ -207,13 +214,19 @@ def column_stats(
                     if lo < 0 or hi >= n:
                         status = MALFORMED
                         break
+            axy = 0.0
             if not is_sparse:
                 acc = sum_squares(Xp + <size_t> j * n, n)
+                if with_y:
+                    axy = dot_acc(n, Xp + <size_t> j * n, yd)
             elif implicit and vv > 0:
                 raw = 0.0
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += <double> data[p] * vp[indices[p]]
                     raw += <double> data[p] * data[p]
+                if with_y:
+                    for p in range(indptr[j], indptr[j + 1]):
+                        axy += data[p] * yd[indices[p]]
                 if not unit:
                     xv[j] = acc
                 mean = acc / vv
@@ -227,11 +240,17 @@ def column_stats(
                 acc += mean * mean * fmax(vv - nnz_v2, 0.0)
                 if acc <= const_rtol * const_rtol * raw:
                     acc = 0.0  # a constant column: what is left is rounding
+            elif with_y:
+                for p in range(indptr[j], indptr[j + 1]):
+                    acc += <double> data[p] * data[p]
+                    axy += data[p] * yd[indices[p]]
             else:
                 for p in range(indptr[j], indptr[j + 1]):
                     acc += <double> data[p] * data[p]
             norms[j] = sqrt(acc)
-    return np.asarray(norms), np.asarray(xv_buf), status
+            if with_y:
+                xy_buf[j] = axy
+    return np.asarray(norms), np.asarray(xv_buf), np.asarray(xy_buf), status
 
 
 def constant_column_rtol(int n_samples):
@@ -329,6 +348,7 @@ def enet_solve(
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
+    double[::1] xy0=None,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -352,6 +372,11 @@ def enet_solve(
     Lasso path is linear in the penalty, so with ``extrapolation`` the ratio
     of the two penalty steps this predicts the next solution.
 
+    ``xy0`` (optional): the gradients at w = 0, ``X^T y`` (see
+    :func:`column_stats`); a solve starting from w = 0 takes them instead of
+    its first gradient pass. The solver keeps its gradients in this array
+    (overwriting it), which then costs no memory of its own.
+
     ``path`` (a :class:`PathState`) carries what a step without working sets
     leaves for the next: its gradients and dual point. With the strong rule
     the next step takes its first strong set from those gradients, moved
@@ -373,6 +398,7 @@ def enet_solve(
         ``n_screened`` (features discarded by Gap Safe, ``n_seq_screened``
         of them before the first pass), ``n_unpooled`` (features the last
         step screened that were read only to check the certificate),
+        ``start_gradients_given`` (whether ``xy0`` spared the first pass),
         ``n_full`` (outer iterations after the first that evaluated every
         feature), ``ws_size`` (size of the
         last working set) and ``path_strong_set`` (whether the first strong
@@ -437,7 +463,9 @@ def enet_solve(
     # its bound b_j >= |x_j . theta_ref| (meaningful outside the working set).
     # (set to 0, as the permutation below to the identity, unless the step
     # reads the pool: then only the features it lists are read)
-    cdef double[::1] gb_buf = np.empty(n_features)
+    if xy0 is not None and xy0.shape[0] != n_features:
+        raise ValueError("xy0 does not match w")
+    cdef double[::1] gb_buf = xy0 if xy0 is not None else np.empty(n_features)
     cdef double *gb = &gb_buf[0]
     cdef double conv_scale = 1.0, conv_dist = 0.0
     # Column norms ||x_j|| (kept as norms, not squares: every bound of every
@@ -505,6 +533,10 @@ def enet_solve(
     cdef bint keep = path is not None and screening and l1_reg > 0
     cdef bint seq = keep and not use_ws
     cdef bint ref_full = False, saved = False
+    # the gradients at w = 0 (in gb), read by the first outer iteration of a
+    # cold start
+    cdef bint xy0_first = False, xy0_used = False
+    cdef bint has_xy0 = xy0 is not None
     cdef bint seq_screen = seq and l2_reg == 0
     cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False, zeroed
     cdef bint skip_first = False
@@ -555,8 +587,10 @@ def enet_solve(
     with nogil:
         if not pool:
             for j in range(n_features):
-                gb[j] = 0.0
                 active[j] = j
+            if not has_xy0:
+                for j in range(n_features):
+                    gb[j] = 0.0
         acc = 0.0
         for i in range(n):
             acc += <double> y[i] * y[i]
@@ -602,6 +636,8 @@ def enet_solve(
             # to rounding and is kept so that the certificate is exact.
             coef = c - inv_vv * r_dot_v
             n_outer += 1
+            xy0_first = has_xy0 and n_outer == 1 and w_l1 == 0.0
+            xy0_used = xy0_used or xy0_first
 
             if pool and n_outer == 1:
                 # ---- sequential Gap Safe screening at the previous dual point:
@@ -716,8 +752,11 @@ def enet_solve(
                 for k in range(n_active):
                     j = active[k]
                     if need_full or state[j] & IN_WS:
-                        g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                        xvp, coef) - l2_reg * w[j]
+                        if xy0_first:
+                            g = gb[j]  # (w = 0, r = y)
+                        else:
+                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                            implicit, xvp, coef) - l2_reg * w[j]
                         if ridge:
                             xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
                         gb[j] = g
@@ -1203,6 +1242,7 @@ def enet_solve(
         path.push(seq_scale, offset, n_supp_path)
     stats = {"n_outer": n_outer, "n_screened": n_screened + n_pool, "n_seq_screened": n_seq,
              "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
+             "start_gradients_given": xy0_used,
              "path_strong_set": seq_in and l1_reg_prev > l1_reg}
     return np.asarray(w), gap, tol_abs, epochs, stats
 

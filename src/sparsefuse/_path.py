@@ -46,6 +46,11 @@ class _Design:
     # _stats (the uncentred norm^2 is the centred one plus offset^2 times the
     # weights' sum, n).
     column_stats: tuple = None
+    # (y_prepared, y_offset) of the target given to make_design, and X^T
+    # y_prepared (1-D targets), computed in the same pass as the statistics:
+    # the gradients at w = 0 (alpha grid, cold start).
+    target: tuple = None
+    xy: np.ndarray = None
 
     @property
     def X_offset(self):
@@ -91,17 +96,33 @@ class _Design:
             return np.empty((0, 0), dtype=X.dtype, order="F"), X.data, X.indices, X.indptr
         return X, np.empty(0, dtype=X.dtype), np.zeros(1, np.int32), np.zeros(1, np.int32)
 
-    def _stats(self):
-        norms, xv, status = _cd.column_stats(*self.buffers, self.is_sparse, self.n_samples,
-                                             self.v, self.fit_intercept)
+    def _stats(self, y_prepared=None):
+        norms, xv, xy, status = _cd.column_stats(*self.buffers, self.is_sparse,
+                                                 self.n_samples, self.v, self.fit_intercept,
+                                                 y_prepared)
         if self.dense_offset is not None and self.fit_intercept:
             raw = np.sqrt(norms ** 2 + self.n_samples * self.dense_offset ** 2)
             norms[norms <= _cd.constant_column_rtol(self.n_samples) * raw] = 0.0
-        return norms, xv, status
+        if y_prepared is not None:
+            xy[norms == 0.0] = 0.0  # (constant columns: rounding residue)
+        return norms, xv, xy, status
+
+    def gradients_at_zero(self, y_prepared, take=False):
+        """X^T y_prepared if computed with the statistics, else None; with
+        ``take``, the array is handed over (a solver overwrites it)."""
+        if self.target is None or y_prepared is not self.target[0]:
+            return None
+        xy = self.xy
+        if take:
+            self.xy = None
+        return xy
 
     def correlation(self, y_prepared):
         """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal
         to v); 0 on constant columns (rounding residue otherwise)."""
+        xy = self.gradients_at_zero(y_prepared)
+        if xy is not None:
+            return xy.copy()
         corr = np.asarray(self.X.T @ y_prepared, dtype=np.float64)
         if self.fit_intercept:
             corr[self.column_stats[0] == 0.0] = 0.0
@@ -139,7 +160,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     return sw.astype(dtype, copy=False)
 
 
-def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
+def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None):
     """Centre, reweight and reorder a validated X (float32/64 dense or sparse).
 
     Dense X is copied only when it must change (centring, weights, C order)
@@ -150,6 +171,9 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
     This is also where X is checked for NaN, infinity and malformed sparse
     indices (callers validate it without the finite check): the pass that
     computes the column norms does it, so that the check reads X no extra time.
+    With a target ``y``, ``design.target`` holds it prepared (as
+    :meth:`_Design.prepare_target` returns it) and, for a 1-D target, the
+    same pass computes ``X^T y`` (``design.xy``).
     """
     n_samples, n_features = X.shape
     dtype = X.dtype
@@ -188,15 +212,16 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
             X = sparse.csc_matrix((data, X.indices, X.indptr), shape=X.shape)
         v = sqrt_sw if sqrt_sw is not None else np.ones(n_samples, dtype=dtype)
         design = _Design(X, None, sqrt_sw, np.ascontiguousarray(v), fit_intercept)
+        y_prep = _prepare(design, y)
         # One pass computes the column norms and checks the input: finite
         # entries (finite norms), row indices in range, sorted and unique.
-        stats = design._stats()
-        if stats[2] == _cd.IndexStatus.NOT_CANONICAL:
+        stats = design._stats(y_prep)
+        if stats[3] == _cd.IndexStatus.NOT_CANONICAL:
             X = X if converted else X.copy()  # never alter the caller's matrix
             X.sum_duplicates()  # (sorts the indices too)
-            design = _Design(X, None, sqrt_sw, design.v, fit_intercept)
-            stats = design._stats()
-        if stats[2] == _cd.IndexStatus.MALFORMED:
+            design = _Design(X, None, sqrt_sw, design.v, fit_intercept, target=design.target)
+            stats = design._stats(y_prep)
+        if stats[3] == _cd.IndexStatus.MALFORMED:
             raise ValueError(_MALFORMED)
         return _finish_design(design, stats, X_in)
 
@@ -217,7 +242,15 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True):
         if sqrt_sw is not None:
             X *= sqrt_sw[:, None]
     design = _Design(X, X_offset, sqrt_sw, np.empty(0, dtype=dtype), fit_intercept)
-    return _finish_design(design, design._stats(), X_in)
+    return _finish_design(design, design._stats(_prepare(design, y)), X_in)
+
+
+def _prepare(design, y):
+    """Prepare a target given to make_design; return it if 1-D (for X^T y)."""
+    if y is None:
+        return None
+    design.target = design.prepare_target(y)
+    return design.target[0] if design.target[0].ndim == 1 else None
 
 
 _MALFORMED = ("X is a malformed sparse matrix: indices outside the matrix or "
@@ -255,10 +288,11 @@ def _finish_design(design, stats, X_in):
     when their squares overflow, so the exact check of the input ``X_in``
     decides (and its message names what the caller's X holds).
     """
-    norms, xv, _ = stats
+    norms, xv, xy, _ = stats
     if not np.isfinite(norms).all():
         assert_all_finite(X_in, input_name="X")
     design.column_stats = (norms, xv)
+    design.xy = xy if design.target is not None and design.target[0].ndim == 1 else None
     return design
 
 
@@ -391,6 +425,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     else:
         buffers = design.buffers
         norms, xv = design.column_stats
+        # (the gradients at w = 0 from the statistics' pass spare the first
+        # solve of a cold start its first gradient pass)
+        xy0 = design.gradients_at_zero(y_prepared, take=True) if coef_init is None else None
         # Along a path each solve hands its gradients (and, for the Lasso,
         # its dual point) to the next: first strong set, sequential screening.
         path = (_cd.PathState(n_samples, n_features)
@@ -422,7 +459,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 norms, xv, l1_reg, l2_reg, max_iter, tol, seed,
                 random=random, positive=positive, screening=screening,
                 working_set=use_ws, anderson=anderson,
-                l1_reg_prev=l1_prev if strong_rules else 0.0, path=path, **extrapolate)
+                l1_reg_prev=l1_prev if strong_rules else 0.0, path=path,
+                xy0=xy0 if k == 0 else None, **extrapolate)
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
         if warn and gap > tol_abs:
@@ -547,8 +585,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     else:
         alphas = np.sort(check_alphas(alphas))[::-1]
     coef_init = check_coef_init(coef_init, X.shape[1], X.dtype)
-    design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
-    y_prep, _ = design.prepare_target(y)
+    design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X, y=y)
+    y_prep, _ = design.target
     if grid:
         alphas = alpha_grid(design, y_prep, l1_ratio, eps, alphas, positive)
     gram = resolve_gram(design, precompute)

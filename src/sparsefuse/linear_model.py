@@ -179,8 +179,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
         n_features = X.shape[1]
-        design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X)
-        y_prep, y_offset = design.prepare_target(y)
+        design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X, y=y)
+        y_prep, y_offset = design.target
         gram = resolve_gram(design, self.precompute)
         Y = y_prep if y_prep.ndim == 2 else y_prep[:, None]
         n_targets = Y.shape[1]
@@ -198,7 +198,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         columns, gaps, n_iters = [], np.empty(n_targets), []
         for k in range(n_targets):
             w, gap, n_iter = solve_path(
-                design, np.ascontiguousarray(Y[:, k]), [alpha],
+                design, y_prep if y_prep.ndim == 1 else np.ascontiguousarray(Y[:, k]), [alpha],
                 l1_ratio=self.l1_ratio, coef_init=None if previous is None else previous[k],
                 tol=self.tol, max_iter=self.max_iter, random_state=rng,
                 selection=self.selection, positive=self.positive,
@@ -453,8 +453,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                                 max_iter=self.max_iter, selection=self.selection,
                                 positive=self.positive, y=y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        design = make_design(X, self.fit_intercept, sample_weight, copy_X=True)
-        y_prep, _ = design.prepare_target(y)
+        design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y)
+        y_prep, _ = design.target
         if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
             grids = [alpha_grid(design, y_prep, l1, self.eps, self.alphas, self.positive)
                      for l1 in l1_ratios]
@@ -466,8 +466,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
         def fold_path_for(l1_ratio):
             def fold_path(X_train, y_train, sw_train, alphas, fold=0):
-                fold_design = make_design(X_train, self.fit_intercept, sw_train)
-                y_fold, y_offset = fold_design.prepare_target(y_train)
+                fold_design = make_design(X_train, self.fit_intercept, sw_train, y=y_train)
+                y_fold, y_offset = fold_design.target
                 coefs, _, _ = solve_path(
                     fold_design, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
                     max_iter=self.max_iter, random_state=int(seeds[fold % 1000]),
