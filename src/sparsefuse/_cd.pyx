@@ -95,18 +95,23 @@ cdef inline double distance(int n, const double *a, const double *b) noexcept no
     return sqrt(acc)
 
 
-cdef int release_pool(
+cdef void release_pool(
     int n_features, double *slack, double pool_thr, double offset, double dist,
-    double d0, const double *col_norm, int *out, double *gb, unsigned char *state,
-    double *max_bound, double *max_norm, double *pool_min,
+    double d0, const double *col_norm, int *screened, int *n_screened, int *n_pool,
+    int *n_unpooled, double *gb, unsigned char *state, double *max_bound,
+    double *max_norm, double *pool_min,
 ) noexcept nogil:
-    """Move the pool's features whose slack is below ``dist`` (the distance of
-    the dual point to the pool's theta) to ``out``, as screened features with
-    their bound relative to a reference ``d0`` away from that theta; return
-    their number. The pool's features are those with slack above
-    ``pool_thr`` (a released one gets -inf: it is listed from now on)."""
+    """If ``dist`` (the distance of the dual point to the pool's theta)
+    passes the pool's least slack, list the pool's features whose slack it
+    passes after the ``n_screened`` screened ones, with their bounds relative
+    to a reference ``d0`` away from that theta. The pool's features are those
+    with slack above ``pool_thr`` (a released one gets -inf: it is listed
+    from now on)."""
     cdef int j, m = 0
     cdef double s, low = INFINITY
+    cdef int *out = screened + n_screened[0]
+    if n_pool[0] == 0 or dist <= pool_min[0]:
+        return
     for j in range(n_features):
         s = slack[j]
         if s <= pool_thr:
@@ -122,7 +127,9 @@ cdef int release_pool(
         elif s < low:
             low = s
     pool_min[0] = low - offset
-    return m
+    n_screened[0] += m
+    n_pool[0] -= m
+    n_unpooled[0] += m
 
 
 # column_stats' verdict on sparse indices
@@ -769,15 +776,12 @@ def enet_solve(
                 dist_ref = 0.0
                 if has_ref:
                     dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
-                    if n_pool > 0 and not check_deferred and dist_ref + pool_d0 > pool_min:
+                    if not check_deferred:
                         # pool features whose slack fails join the screened ones
-                        t = release_pool(n_features, slack, pool_thr, offset,
-                                         dist_ref + pool_d0, pool_d0, col_norm,
-                                         screened + n_screened, gb, &state[0],
-                                         &max_bound, &max_norm, &pool_min)
-                        n_screened += t
-                        n_pool -= t
-                        n_unpooled += t
+                        release_pool(n_features, slack, pool_thr, offset, dist_ref + pool_d0,
+                                     pool_d0, col_norm, screened, &n_screened, &n_pool,
+                                     &n_unpooled, gb, &state[0], &max_bound, &max_norm,
+                                     &pool_min)
                     if n_screened > 0 and not check_deferred \
                             and max_bound + max_norm * dist_ref > 1.0:
                         for k in range(n_screened):
@@ -881,14 +885,10 @@ def enet_solve(
                         # first join them), the others' bounds moved (at this
                         # scale, hence valid at any larger one), and the
                         # reference moves to r / scale.
-                        if n_pool > 0 and dist_ref + pool_d0 > pool_min:
-                            t = release_pool(n_features, slack, pool_thr, offset,
-                                             dist_ref + pool_d0, pool_d0, col_norm,
-                                             screened + n_screened, gb, &state[0],
-                                             &max_bound, &max_norm, &pool_min)
-                            n_screened += t
-                            n_pool -= t
-                            n_unpooled += t
+                        release_pool(n_features, slack, pool_thr, offset, dist_ref + pool_d0,
+                                     pool_d0, col_norm, screened, &n_screened, &n_pool,
+                                     &n_unpooled, gb, &state[0], &max_bound, &max_norm,
+                                     &pool_min)
                         for k in range(n_screened):
                             j = screened[k]
                             if gb[j] + col_norm[j] * dist_ref > 1.0:
