@@ -469,6 +469,26 @@ def test_statistics_pass_gives_the_gradients_of_a_cold_start(fmt, fit_intercept,
                                atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
+def test_gradients_at_zero_keep_the_rounding_of_y_dot_v():
+    """Found by a fuzz: on float32 data with weights, the prepared target is
+    orthogonal to the intercept column only up to float32 rounding, and the
+    kernels keep that rounding in every gradient (the certificate stays
+    exact). X^T y from the statistics' pass did not: on a nearly constant
+    column at alpha = 1e-15, the cold start reported a gap of 0 where the
+    true gap was 8.7e-3."""
+    X = sparse.csr_matrix((np.array([-0.66989416, -0.66989416], np.float32),
+                           ([0, 1], [2, 2])), shape=(2, 5))
+    y = np.array([1.4292947, 1.7007201], np.float32)
+    kw = dict(l1_ratio=0.5, alphas=2, eps=0.01, positive=True, fit_intercept=True,
+              sample_weight=np.array([1.40842386, 2.29136033]), tol=1e-4, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, _, gaps = sf.enet_path(X, y, **kw)
+        _, _, ref = sf.enet_path(X, y, coef_init=np.zeros(5, np.float32), **kw)
+    np.testing.assert_allclose(gaps, ref, rtol=1e-6)
+    assert gaps[0] > 1e-3
+
+
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 def test_sequential_screening_keeps_features_active_up_to_rounding():
     """Found by an independent review: when the gap between the warm start and

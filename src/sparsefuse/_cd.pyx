@@ -185,7 +185,7 @@ def column_stats(
     cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
-    cdef double vv = 0.0, acc, nnz_v2, mean, raw, axy
+    cdef double vv = 0.0, yv = 0.0, acc, nnz_v2, mean, raw, axy
     cdef bint with_y = y is not None
     cdef double[::1] yd_buf = np.asarray(y, dtype=np.float64) if with_y else np.zeros(0)
     cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
@@ -197,6 +197,8 @@ def column_stats(
         if implicit:
             for i in range(n):
                 vv += <double> vp[i] * vp[i]
+                if with_y:
+                    yv += yd[i] * vp[i]
         for j in range(n_features):
             acc = 0.0
             if is_sparse:
@@ -237,6 +239,9 @@ def column_stats(
                 if not unit:
                     xv[j] = acc
                 mean = acc / vv
+                # the centred column's product: y . v vanishes only up to
+                # rounding (as the kernels take it, for exact certificates)
+                axy -= mean * yv
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
                 acc = 0.0
                 nnz_v2 = 0.0
