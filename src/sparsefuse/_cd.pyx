@@ -1122,20 +1122,19 @@ def enet_solve(
             n_hist = 0
             epochs_in = 0
             gap_met = False
-            settle = not use_ws and column_cost(ws, ws_size, is_sparse, indptr, n) <= (
-                SETTLE_COST * (<double> indptr[n_features] if is_sparse
-                               else <double> n * n_features))
+            ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
+            settle = not use_ws and ws_cost <= SETTLE_COST * (
+                <double> indptr[n_features] if is_sparse else <double> n * n_features)
             check_at = 1
             # The work is counted (in stored entries, the support's cost taken
             # when the support is rebuilt) only against a budget: a working
             # set of every active feature sees them all.
             inner_budget = INFINITY
             inner_work = 0.0
-            ws_cost = supp_cost = 0
+            supp_cost = 0
             if own_supp and ws_size < n_active:
                 inner_budget = INNER_PASSES * <double> column_cost(active, n_active, is_sparse,
                                                                    indptr, n)
-                ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
