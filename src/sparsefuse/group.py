@@ -204,8 +204,8 @@ class _GroupProblem:
         contiguous = np.array_equal(self.perm, np.arange(n_features))
         if sparse.issparse(X):
             check_sparse_structure(X)  # (before scipy converts or slices it)
-        if sparse.issparse(X) and X.format not in ("csr", "csc"):
-            X = X.tocsc()
+            if X.format not in ("csr", "csc"):
+                X = X.tocsc()
         if not contiguous:
             X = X[:, self.perm] if sparse.issparse(X) else np.asfortranarray(X[:, self.perm])
             copy_X = False  # already a copy of ours
