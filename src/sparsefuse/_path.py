@@ -381,6 +381,9 @@ def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype):
     )
 
 
+_SEED_MAX = np.iinfo(np.int32).max
+
+
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
                positive=False, screening=True, working_set="auto", anderson=5,
@@ -439,7 +442,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     for k, alpha in enumerate(alphas):
         l1_reg = alpha * l1_ratio * n_samples
         l2_reg = alpha * (1.0 - l1_ratio) * n_samples
-        seed = rng.randint(1, np.iinfo(np.int32).max)
+        # (the coordinate order's seed: drawn only when the order is random)
+        seed = rng.randint(1, _SEED_MAX) if random else 1
         w = coefs[:, k]
         if k > 0:
             w[:] = coefs[:, k - 1]
