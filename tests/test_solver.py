@@ -64,6 +64,18 @@ def test_random_selection_is_reproducible():
     assert max(p) - min(p) <= 1e-6 * np.var(y)
 
 
+def test_cyclic_selection_leaves_numpy_global_random_state_alone():
+    X, y = problem(seed=3)
+    state = lambda: (np.random.get_state()[1].tolist(), np.random.get_state()[2])
+    before = state()
+    sf.lasso_path(X, y, n_alphas=5)
+    sf.Lasso(alpha=0.02).fit(X, y)
+    assert state() == before
+    # (the random order draws its seed from it when random_state=None)
+    sf.Lasso(alpha=0.02, selection="random").fit(X, y)
+    assert state() != before
+
+
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 def test_warm_start_takes_fewer_epochs(fmt):
     X, y = problem(seed=4)
