@@ -139,6 +139,31 @@ def test_work_counters_show_what_each_device_does():
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_entries_of_x_read_are_counted(fmt):
+    X, y = random_problem(0, 60, 200, 0.3, correlated=False)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    entries = Xf.nnz if fmt == "csc" else X.size
+    alpha = np.abs(X.T @ y).max() / len(y) / 10
+
+    def solve(**devices):
+        design = make_design(Xf, fit_intercept=False)
+        y_prep, _ = design.prepare_target(y)
+        stats = []
+        solve_path(design, y_prep, [alpha], l1_ratio=1.0, tol=1e-8, stats=stats, **devices)
+        return stats[0]
+
+    # Without screening or working sets each outer iteration reads all of X
+    # for its gradients, and the first epoch reads all of X.
+    plain = solve(screening=False, working_set=False, anderson=0)
+    assert plain["entries_gradient"] == plain["n_outer"] * entries
+    assert entries <= plain["entries_cd"] <= plain["n_epochs"] * entries
+    assert plain["entries_check"] > 0
+    # Working sets: coordinate descent reads a small share of X per epoch.
+    ws = solve()
+    assert 0 < ws["entries_cd"] < 0.5 * ws["n_epochs"] * entries
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
 @pytest.mark.parametrize("fit_intercept", [False, True])
 @pytest.mark.parametrize("screening", [True, False])
 def test_first_working_set_budget(fmt, fit_intercept, screening):

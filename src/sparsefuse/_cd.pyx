@@ -87,6 +87,12 @@ cdef enum:
     SCREENED = 4     # discarded for good by the Gap Safe rule
 
 
+cdef inline long long col_entries(int j, bint is_sparse, const index_t *indptr,
+                                  int n) noexcept nogil:
+    """The entries of column j that a product with it reads."""
+    return indptr[j + 1] - indptr[j] if is_sparse else n
+
+
 cdef inline double distance(int n, const double *a, const double *b) noexcept nogil:
     cdef double acc = 0.0
     cdef int i
@@ -422,8 +428,12 @@ def enet_solve(
         ``start_gradients_given`` (whether ``xy0`` spared the first pass),
         ``n_full`` (outer iterations after the first that evaluated every
         feature), ``ws_size`` (size of the
-        last working set) and ``path_strong_set`` (whether the first strong
-        set came from ``path``, without a gradient pass).
+        last working set), ``path_strong_set`` (whether the first strong
+        set came from ``path``, without a gradient pass) and the entries of X
+        read by products with its columns: ``entries_gradient`` (gradient
+        evaluations of the outer loop: certificates, KKT checks),
+        ``entries_cd`` (coordinate updates, not counting the residual
+        updates that follow them) and ``entries_check`` (the inner gap checks).
 
     Notes
     -----
@@ -523,6 +533,10 @@ def enet_solve(
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
     cdef double dw_max = 0.0, w_max = 0.0, dw_tol
+    # work counters: entries of X read by gradient evaluations (the outer
+    # loop's certificates and KKT checks), by coordinate updates and by the
+    # inner gap checks
+    cdef long long read_grad = 0, read_cd = 0, read_check = 0
     cdef bint gap_met, settle
     cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
@@ -779,6 +793,7 @@ def enet_solve(
                         if xy0_first:
                             g = gb[j]  # (w = 0, r = y)
                         else:
+                            read_grad += col_entries(j, is_sparse, indptr, n)
                             g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                             implicit, xvp, coef) - l2_reg * w[j]
                         if ridge:
@@ -820,6 +835,7 @@ def enet_solve(
                     for k in range(n_active):
                         j = active[k]
                         if not state[j] & EVALUATED:
+                            read_grad += col_entries(j, is_sparse, indptr, n)
                             g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                             implicit, xvp, coef) - l2_reg * w[j]
                             gb[j] = g
@@ -834,6 +850,7 @@ def enet_solve(
                         for k in range(n_screened):
                             j = screened[k]
                             if gb[j] + col_norm[j] * dist_ref > 1.0:
+                                read_grad += col_entries(j, is_sparse, indptr, n)
                                 gb[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                                     implicit, xvp, coef)
                                 dual_norm = max_d(dual_norm, violation(gb[j], positive))
@@ -881,6 +898,7 @@ def enet_solve(
                     for k in range(n_active):
                         j = active[k]
                         if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
+                            read_grad += col_entries(j, is_sparse, indptr, n)
                             g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                             implicit, xvp, coef) - l2_reg * w[j]
                             gb[j] = g
@@ -909,6 +927,7 @@ def enet_solve(
                         for k in range(n_screened):
                             j = screened[k]
                             if gb[j] + col_norm[j] * dist_ref > 1.0:
+                                read_grad += col_entries(j, is_sparse, indptr, n)
                                 gb[j] = violation(centred_dot(j, n, is_sparse, Xp, data, indices,
                                                               indptr, q, implicit, xvp, coef),
                                                   positive)
@@ -1149,6 +1168,7 @@ def enet_solve(
                         continue
                     w_old = w[j]
                     norm2 = col_norm[j] * col_norm[j]
+                    read_cd += col_entries(j, is_sparse, indptr, n)
                     z = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c) + w_old * norm2
                     w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
@@ -1236,6 +1256,7 @@ def enet_solve(
                     if snap_ok and w[j] == 0 and v_snap[k] + col_norm[j] * dist <= l1_reg:
                         v_snap[k] += col_norm[j] * dist
                         continue
+                    read_check += col_entries(j, is_sparse, indptr, n)
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
                     if ridge:
@@ -1279,7 +1300,8 @@ def enet_solve(
     stats = {"n_outer": n_outer, "n_screened": n_screened + n_pool, "n_seq_screened": n_seq,
              "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
              "start_gradients_given": xy0_used,
-             "path_strong_set": seq_in and l1_reg_prev > l1_reg}
+             "path_strong_set": seq_in and l1_reg_prev > l1_reg,
+             "entries_gradient": read_grad, "entries_cd": read_cd, "entries_check": read_check}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 
