@@ -44,8 +44,8 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
-    anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, design_pointers,
-    sum_squares, dot_acc, INNER_PASSES,
+    anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
+    design_pointers, sum_squares, dot_acc, INNER_PASSES,
 )
 
 
@@ -85,12 +85,6 @@ cdef enum:
     IN_WS = 1        # in the current working set
     EVALUATED = 2    # gradient computed exactly in this outer iteration
     SCREENED = 4     # discarded for good by the Gap Safe rule
-
-
-cdef inline long long col_entries(int j, bint is_sparse, const index_t *indptr,
-                                  int n) noexcept nogil:
-    """The entries of column j that a product with it reads."""
-    return indptr[j + 1] - indptr[j] if is_sparse else n
 
 
 cdef inline double distance(int n, const double *a, const double *b) noexcept nogil:

@@ -264,17 +264,22 @@ cdef inline void select_smallest(int *idx, int n, int k, const double *score) no
 
 # --- Anderson extrapolation ---------------------------------------------------
 
+cdef inline long long col_entries(int j, bint is_sparse, const index_t *indptr,
+                                  int n) noexcept nogil:
+    """Stored entries of column j: what a product with it reads."""
+    return indptr[j + 1] - indptr[j] if is_sparse else n
+
+
 cdef inline long long nonzero_column_nnz(const int *feats, int m, const floating *w,
                                          bint is_sparse, const index_t *indptr,
                                          int n) noexcept nogil:
     """Stored entries of the columns ``feats[:m]`` whose coefficient is nonzero:
     the cost of moving them all, to weigh against combining K residuals."""
     cdef long long total = 0
-    cdef int k, j
+    cdef int k
     for k in range(m):
-        j = feats[k]
-        if w[j] != 0:
-            total += (indptr[j + 1] - indptr[j]) if is_sparse else n
+        if w[feats[k]] != 0:
+            total += col_entries(feats[k], is_sparse, indptr, n)
     return total
 
 
@@ -286,7 +291,7 @@ cdef inline long long column_cost(const int *feats, int m, bint is_sparse,
     if not is_sparse:
         return <long long> m * n
     for k in range(m):
-        total += indptr[feats[k] + 1] - indptr[feats[k]]
+        total += col_entries(feats[k], True, indptr, n)
     return total
 
 
