@@ -366,6 +366,7 @@ def enet_solve(
     double inner_ratio=0.3,
     double full_frac=0.5,
     double ws_budget=0.02,
+    int ws_fast_growth=4,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -472,6 +473,8 @@ def enet_solve(
         raise ValueError(f"anderson must be at most {MAX_ANDERSON}; got {anderson}.")
     if not 0.0 <= ws_budget <= 1.0:
         raise ValueError(f"ws_budget must be in [0, 1]; got {ws_budget}.")
+    if ws_fast_growth < 2:
+        raise ValueError(f"ws_fast_growth must be at least 2; got {ws_fast_growth}.")
     # Only sparse X carries the intercept implicitly; dense X comes centred.
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
@@ -526,6 +529,8 @@ def enet_solve(
     cdef int nnz_w, epochs = 0, epochs_in, n_outer = 0, n_full = 0, k, j, i, t, n_hist
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
+    cdef double gap_ws_prev = INFINITY
+    cdef int growth
     cdef double dw_max = 0.0, w_max = 0.0, dw_tol
     # work counters: entries of X read by gradient evaluations (the outer
     # loop's certificates and KKT checks), by coordinate updates and by the
@@ -1042,7 +1047,16 @@ def enet_solve(
                             gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
                         ws[t] = j
                         t += 1
-                    ws_size = min(max(ws_start, 2 * nnz_w, ws_prev), t)
+                    # The working set doubles (at least twice the support), or
+                    # grows by ws_fast_growth when the support filled 90% of
+                    # the last one while the gap fell by less than 60%: that
+                    # set was far too small, and each outer iteration costs a
+                    # gradient pass.
+                    growth = (ws_fast_growth if nnz_w >= 0.9 * ws_prev and gap > 0.4 * gap_ws_prev
+                              else 2)
+                    gap_ws_prev = gap
+                    ws_size = <int> min(max(<long long> ws_start, <long long> growth * nnz_w,
+                                            <long long> ws_prev), <long long> t)
                     # The first working set of a solve is sized to about a share
                     # ws_budget of one gradient pass (ws_budget of the active
                     # columns for dense X; for sparse X the best-scored of them
