@@ -5,17 +5,18 @@ Timings of one problem move by 5-10% from run to run on a shared machine, and
 a heuristic that helps one problem can hurt its neighbours: a change to a
 working-set or stopping rule is judged here on many problems at once, by a
 count that does not depend on the machine. For every problem and penalty
-(alpha_max / 10, / 30, / 100 by default, cold start) it prints the entries of X that the
-solver read (gradient passes, coordinate updates and inner gap checks; see the
-``entries_*`` statistics of ``_cd.enet_solve``) divided by X's stored entries,
-for the defaults and for each ``--set``, then the mean and the worst of the
-log ratios. Example, from the repo root::
+(alpha_max / 10, / 30, / 100 by default, cold start) it prints the entries of
+X the solver read (gradient passes, coordinate updates and their residual
+updates, inner gap checks; see the ``entries_*`` statistics of
+``_cd.enet_solve``) divided by X's stored entries, for the defaults and for
+each ``--set``, then the geometric mean and the extremes of the ratios to the
+defaults. Example, from the repo root::
 
     python benchmarks/work_family.py --set ws_fast_growth=2
 
 (``--data-dir`` if ``../shared/data`` is elsewhere). The values are passed to
-``_cd.enet_solve`` as keywords; a coordinate update is counted once, although
-it also writes the residual when its coefficient moves.
+``_cd.enet_solve`` as keywords, overriding those the path sets (``anderson``,
+``screening``, ...).
 """
 
 import argparse
@@ -57,7 +58,11 @@ def work(X, y, fit_intercept, frac, tol, options):
     alpha = np.abs(design.correlation(y_prep)).max() / len(y) / frac
     stats = []
     solve = _cd.enet_solve
-    _cd.enet_solve = functools.partial(solve, **options)
+
+    def solve_with_options(*args, **kwargs):
+        return solve(*args, **{**kwargs, **options})
+
+    _cd.enet_solve = solve_with_options
     try:
         _, gaps, _ = _path.solve_path(design, y_prep, np.array([alpha]), l1_ratio=1.0,
                                       tol=tol, max_iter=100_000, stats=stats)
@@ -65,7 +70,8 @@ def work(X, y, fit_intercept, frac, tol, options):
         _cd.enet_solve = solve
     s = stats[0]
     nnz = X.nnz if hasattr(X, "nnz") else X.size
-    return (s["entries_gradient"] + s["entries_cd"] + s["entries_check"]) / nnz
+    return (s["entries_gradient"] + s["entries_cd"] + s["entries_update"]
+            + s["entries_check"]) / nnz
 
 
 def main(argv=None):

@@ -157,6 +157,8 @@ def test_entries_of_x_read_are_counted(fmt):
     plain = solve(screening=False, working_set=False, anderson=0)
     assert plain["entries_gradient"] == plain["n_outer"] * entries
     assert entries <= plain["entries_cd"] <= plain["n_epochs"] * entries
+    # every update that moved a coefficient wrote its column into the residual
+    assert 0 < plain["entries_update"] <= plain["entries_cd"]
     assert plain["entries_check"] > 0
     # Working sets: coordinate descent reads a small share of X per epoch.
     ws = solve()

@@ -427,8 +427,9 @@ def enet_solve(
         set came from ``path``, without a gradient pass) and the entries of X
         read by products with its columns: ``entries_gradient`` (gradient
         evaluations of the outer loop: certificates, KKT checks),
-        ``entries_cd`` (coordinate updates, not counting the residual
-        updates that follow them) and ``entries_check`` (the inner gap checks).
+        ``entries_cd`` (the products of coordinate updates),
+        ``entries_update`` (the residual updates of those that moved their
+        coefficient) and ``entries_check`` (the inner gap checks).
 
     Notes
     -----
@@ -533,9 +534,9 @@ def enet_solve(
     cdef int growth
     cdef double dw_max = 0.0, w_max = 0.0, dw_tol
     # work counters: entries of X read by gradient evaluations (the outer
-    # loop's certificates and KKT checks), by coordinate updates and by the
-    # inner gap checks
-    cdef long long read_grad = 0, read_cd = 0, read_check = 0
+    # loop's certificates and KKT checks), by coordinate updates (their
+    # products, then their residual updates) and by the inner gap checks
+    cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
     cdef bint gap_met, settle
     cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
@@ -1183,6 +1184,7 @@ def enet_solve(
                     w_max = max_d(w_max, fabs(w_new))
                     if w_new != w_old:
                         dw_max = max_d(dw_max, fabs(w_new - w_old))
+                        read_update += col_entries(j, is_sparse, indptr, n)
                         col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
                         if implicit:
                             c += (w_new - w_old) * col_xv(j, xvp, data, indptr) * inv_vv
@@ -1309,7 +1311,8 @@ def enet_solve(
              "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
              "start_gradients_given": xy0_used,
              "path_strong_set": seq_in and l1_reg_prev > l1_reg,
-             "entries_gradient": read_grad, "entries_cd": read_cd, "entries_check": read_check}
+             "entries_gradient": read_grad, "entries_cd": read_cd,
+             "entries_update": read_update, "entries_check": read_check}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 
