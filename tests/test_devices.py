@@ -323,11 +323,13 @@ def test_path_extrapolation_saves_epochs(fmt):
     w[rng.choice(n_features, 30, replace=False)] = rng.standard_normal(30)
     y = X @ w + 0.5 * rng.standard_normal(n_samples)
     Xf = sparse.csc_matrix(X) if fmt == "csc" else X
-    # (the epochs at the default tol; 0.72 here, 0.9 at tol=1e-8)
+    # (the epochs at the default tol; 0.81 here, 0.93 at tol=1e-8; 0.72 and
+    # 0.9 before Anderson candidates clipped coefficients crossing zero,
+    # which sped up both)
     kw = dict(alphas=20, eps=1e-2, max_iter=100_000, return_n_iter=True)
     *_, it_on = sf.lasso_path(Xf, y, **kw)
     *_, it_off = sf.lasso_path(Xf, y, path_extrapolation=False, **kw)
-    assert sum(it_on) < 0.8 * sum(it_off)
+    assert sum(it_on) < 0.85 * sum(it_off)
     kw["tol"] = 1e-8
     alphas, on, gaps_on, _ = sf.lasso_path(Xf, y, **kw)
     _, off, gaps_off, _ = sf.lasso_path(Xf, y, path_extrapolation=False, **kw)

@@ -1214,7 +1214,7 @@ def enet_solve(
                         n_hist = 0
                         if anderson_weights(hist, ws_size, K, weights):
                             c_alt = anderson_candidate(
-                                hist, weights, K, ws, ws_size, &w[0], positive, w_acc,
+                                hist, weights, K, ws, ws_size, &w[0], positive, True, w_acc,
                                 combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
                                 data, indices, indptr, implicit, xvp, inv_vv)
                             p_cur = 0.0

@@ -764,8 +764,8 @@ def group_solve(
                         n_hist = 0
                         if anderson_weights(hist, ws_len, K, weights_k):
                             c_alt = anderson_candidate(
-                                hist, weights_k, K, ws_feat, ws_len, &w[0], positive, w_acc,
-                                combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
+                                hist, weights_k, K, ws_feat, ws_len, &w[0], positive, False,
+                                w_acc, combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
                                 data, indices, indptr, implicit, xvp, inv_vv)
                             p_cur = 0.0
                             p_alt = 0.0

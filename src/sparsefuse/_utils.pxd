@@ -344,7 +344,7 @@ cdef inline void combine_rows(double *out, const double *rows, const double *wei
 
 cdef inline double anderson_candidate(
     const double *hist, const double *weights, int K, const int *feats, int m,
-    const floating *w, bint positive, double *w_acc,
+    const floating *w, bint positive, bint sign_clip, double *w_acc,
     bint combine_q, const double *q_hist, const double *c_hist, const double *q, double c,
     double *q_alt,
     int n, bint is_sparse, const floating *X, const floating *data, const index_t *indices,
@@ -353,8 +353,9 @@ cdef inline double anderson_candidate(
     """The Anderson candidate and its residual; returns its intercept scalar.
 
     ``w_acc[k] = sum_t weights[t] * hist[t + 1][k]`` for the features
-    ``feats[:m]`` (clipped at 0 if ``positive``, rounded to the precision of
-    w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
+    ``feats[:m]`` (0 where that has the opposite sign of ``w`` if
+    ``sign_clip``, or is negative under ``positive``; rounded to the precision
+    of w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
     residuals ``q_hist`` / ``c_hist`` when ``combine_q`` (see
     :func:`combine_rows`), otherwise the current residual ``q + c v`` moved
     column by column to the candidate.
@@ -368,17 +369,26 @@ cdef inline double anderson_candidate(
         memcpy(q_alt, q, n * sizeof(double))
         c_alt = c
     for k in range(m):
+        j = feats[k]
         acc = 0.0
         for t in range(K):
             acc += weights[t] * hist[(t + 1) * m + k]
-        if positive and acc < 0:
+        if (sign_clip and acc * w[j] < 0) or (positive and acc < 0):
+            # A coefficient extrapolated past zero (with ``sign_clip``: one
+            # decaying to zero, which coordinate descent approaches slowly on
+            # correlated columns) or below it under positive=True: the
+            # candidate takes 0. The combined residual holds acc for it: move
+            # it back.
+            if combine_q:
+                col_axpy(j, acc, n, is_sparse, X, data, indices, indptr, q_alt)
+                if implicit:
+                    c_alt -= acc * col_xv(j, xv, data, indptr) * inv_vv
             acc = 0.0
         w_acc[k] = <floating> acc
         if combine_q:
             continue
-        d = w_acc[k] - w[feats[k]]
+        d = w_acc[k] - w[j]
         if d != 0:
-            j = feats[k]
             col_axpy(j, -d, n, is_sparse, X, data, indices, indptr, q_alt)
             if implicit:
                 c_alt += d * col_xv(j, xv, data, indptr) * inv_vv
