@@ -10,7 +10,8 @@ X the solver read (gradient passes, coordinate updates and their residual
 updates, inner gap checks; see the ``entries_*`` statistics of
 ``_cd.enet_solve``) divided by X's stored entries, for the defaults and for
 each ``--set``, then the geometric mean and the extremes of the ratios to the
-defaults. Example, from the repo root::
+defaults; with ``--path``, of whole paths (20 alphas down to alpha_max / f).
+Example, from the repo root::
 
     python benchmarks/work_family.py --set ws_fast_growth=2
 
@@ -52,10 +53,12 @@ def parse_setting(text):
     return key, float(value) if "." in value or "e" in value else int(value)
 
 
-def work(X, y, fit_intercept, frac, tol, options):
+def work(X, y, fit_intercept, frac, tol, options, path=False):
     design = _path.make_design(X, fit_intercept, y=y)
     y_prep, _ = design.prepare_target(y)
-    alpha = np.abs(design.correlation(y_prep)).max() / len(y) / frac
+    alpha_max = np.abs(design.correlation(y_prep)).max() / len(y)
+    alphas = (np.geomspace(alpha_max, alpha_max / frac, 20) if path
+              else np.array([alpha_max / frac]))
     stats = []
     solve = _cd.enet_solve
 
@@ -64,14 +67,13 @@ def work(X, y, fit_intercept, frac, tol, options):
 
     _cd.enet_solve = solve_with_options
     try:
-        _, gaps, _ = _path.solve_path(design, y_prep, np.array([alpha]), l1_ratio=1.0,
-                                      tol=tol, max_iter=100_000, stats=stats)
+        _path.solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=tol, max_iter=100_000,
+                         stats=stats)
     finally:
         _cd.enet_solve = solve
-    s = stats[0]
     nnz = X.nnz if hasattr(X, "nnz") else X.size
-    return (s["entries_gradient"] + s["entries_cd"] + s["entries_update"]
-            + s["entries_check"]) / nnz
+    return sum(s["entries_gradient"] + s["entries_cd"] + s["entries_update"]
+               + s["entries_check"] for s in stats) / nnz
 
 
 def main(argv=None):
@@ -81,6 +83,9 @@ def main(argv=None):
     parser.add_argument("--fractions", default="10,30,100",
                         help="penalties alpha_max / f, comma-separated (tol: the /10 one "
                              "for f <= 10, the /100 one above)")
+    parser.add_argument("--path", action="store_true",
+                        help="paths of 20 alphas from alpha_max down to alpha_max / f "
+                             "(warm-started, strong rules) instead of single fits")
     parser.add_argument("--set", dest="settings", action="append", type=parse_setting,
                         default=[], metavar="KEY=VALUE",
                         help="a kernel keyword and its value (repeatable: one column each)")
@@ -92,7 +97,8 @@ def main(argv=None):
         X, y = load(args.data_dir)
         for frac in [float(f) for f in args.fractions.split(",")]:
             tol = tol10 if frac <= 10 else tol100
-            row = [work(X, y, fit_intercept, frac, tol, options) for _, options in columns]
+            row = [work(X, y, fit_intercept, frac, tol, options, args.path)
+                   for _, options in columns]
             for (c, _), value in zip(columns[1:], row[1:]):
                 logs[c].append(np.log(value / row[0]))
             print(f"{name:22s} {frac:>10g} " + " ".join(f"{v:16.2f}" for v in row), flush=True)

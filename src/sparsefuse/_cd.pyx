@@ -367,6 +367,7 @@ def enet_solve(
     double full_frac=0.5,
     double ws_budget=0.02,
     int ws_fast_growth=4,
+    int ws_first_check=2,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -476,6 +477,8 @@ def enet_solve(
         raise ValueError(f"ws_budget must be in [0, 1]; got {ws_budget}.")
     if ws_fast_growth < 2:
         raise ValueError(f"ws_fast_growth must be at least 2; got {ws_fast_growth}.")
+    if ws_first_check < 1:
+        raise ValueError(f"ws_first_check must be at least 1; got {ws_first_check}.")
     # Only sparse X carries the intercept implicitly; dense X comes centred.
     cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
@@ -1153,7 +1156,11 @@ def enet_solve(
             ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
             settle = not use_ws and ws_cost <= SETTLE_COST * (
                 <double> indptr[n_features] if is_sparse else <double> n * n_features)
-            check_at = 1
+            # A working set just grown needs a few epochs for its new features:
+            # its first gap check comes after ws_first_check epochs. (A strong
+            # set along a path, warm-started near its solution, is checked
+            # after one.)
+            check_at = ws_first_check if use_ws else 1
             # The work is counted (in stored entries, the support's cost taken
             # when the support is rebuilt) only against a budget: a working
             # set of every active feature sees them all.
@@ -1237,7 +1244,8 @@ def enet_solve(
 
                 if gap_met and dw_max <= dw_tol * w_max:
                     break
-                # Gap checks after 1, 2, 4, ... epochs, then every few epochs.
+                # Gap checks after 1, 2, 4, ... epochs (2, 4, 8, ... for a working
+                # set), then every few epochs.
                 if epochs_in < check_at:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
