@@ -368,6 +368,7 @@ def enet_solve(
     double ws_budget=0.02,
     int ws_fast_growth=4,
     int ws_first_check=2,
+    bint anderson_clip=True,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -1156,10 +1157,10 @@ def enet_solve(
             ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
             settle = not use_ws and ws_cost <= SETTLE_COST * (
                 <double> indptr[n_features] if is_sparse else <double> n * n_features)
-            # A working set just grown needs a few epochs for its new features:
-            # its first gap check comes after ws_first_check epochs. (A strong
-            # set along a path, warm-started near its solution, is checked
-            # after one.)
+            # New features join the working set at every outer iteration and
+            # need a few epochs: its first gap check comes after
+            # ws_first_check epochs. (A strong set along a path, warm-started
+            # near its solution, is checked after one.)
             check_at = ws_first_check if use_ws else 1
             # The work is counted (in stored entries, the support's cost taken
             # when the support is rebuilt) only against a budget: a working
@@ -1221,7 +1222,8 @@ def enet_solve(
                         n_hist = 0
                         if anderson_weights(hist, ws_size, K, weights):
                             c_alt = anderson_candidate(
-                                hist, weights, K, ws, ws_size, &w[0], positive, True, w_acc,
+                                hist, weights, K, ws, ws_size, &w[0], positive, anderson_clip,
+                                w_acc,
                                 combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
                                 data, indices, indptr, implicit, xvp, inv_vv)
                             p_cur = 0.0
@@ -1246,7 +1248,8 @@ def enet_solve(
                     break
                 # Gap checks after 1, 2, 4, ... epochs (2, 4, 8, ... for a working
                 # set), then every few epochs.
-                if epochs_in < check_at:
+                # (a solve over its work budget checks now, then stops)
+                if epochs_in < check_at and inner_work < inner_budget:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
                 # Gap of the working-set subproblem. A feature at zero whose

@@ -373,7 +373,7 @@ cdef inline double anderson_candidate(
         acc = 0.0
         for t in range(K):
             acc += weights[t] * hist[(t + 1) * m + k]
-        if (sign_clip and acc * w[j] < 0) or (positive and acc < 0):
+        if (sign_clip and acc * w[j] <= 0) or (positive and acc < 0):
             # A coefficient extrapolated past zero (with ``sign_clip``: one
             # decaying to zero, which coordinate descent approaches slowly on
             # correlated columns) or below it under positive=True: the
