@@ -15,9 +15,9 @@ Example, from the repo root::
 
     python benchmarks/work_family.py --set ws_fast_growth=2
 
-(``--data-dir`` if ``../shared/data`` is elsewhere). The values are passed to
-``_cd.enet_solve`` as keywords, overriding those the path sets (``anderson``,
-``screening``, ...).
+(``--data-dir`` if ``../shared/data`` is elsewhere). The values (numbers,
+True, False) are passed to ``_cd.enet_solve`` as keywords, overriding those
+the path sets (``anderson``, ``screening``, ...).
 """
 
 import argparse
@@ -29,9 +29,10 @@ import numpy as np
 from sparsefuse import _cd, _path
 from sparsefuse.bench import ar1_dense, leukemia, news20, zipf_sparse
 
-# (name, loader, fit_intercept, tol at alpha_max/10, tol at / 30 and / 100):
-# the tolerances sparsefuse needs on the benchmark's problems for a relative
-# suboptimality of 1e-6 (benchmarks/results_lasso.json).
+# (name, loader, fit_intercept, tol for alpha_max / f with f <= 10, tol for
+# f > 10, paths included): fixed, of the order sparsefuse needs on the
+# benchmark's problems for a relative suboptimality of 1e-6 (the tolerances of
+# benchmarks/results_lasso.json move between runs; these must not).
 FAMILY = (
     [(f"ar1 rho={rho} seed={seed}",
       functools.partial(ar1_dense, rho=rho, seed=seed), False, 1e-3, 1e-4)
@@ -48,14 +49,25 @@ FAMILY = (
 
 def parse_setting(text):
     key, _, value = text.partition("=")
-    if not value:
+    if not key or not value:
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
-    return key, float(value) if "." in value or "e" in value else int(value)
+    if value in ("True", "False"):
+        return key, value == "True"
+    try:
+        return key, int(value)
+    except ValueError:
+        pass
+    try:
+        return key, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{key}: expected a number, True or False, got {value!r}") from None
 
 
 def work(X, y, fit_intercept, frac, tol, options, path=False):
     design = _path.make_design(X, fit_intercept, y=y)
-    y_prep, _ = design.prepare_target(y)
+    # (the target prepared with the statistics: a cold start takes their X^T y)
+    y_prep, _ = design.target
     alpha_max = np.abs(design.correlation(y_prep)).max() / len(y)
     alphas = (np.geomspace(alpha_max, alpha_max / frac, 20) if path
               else np.array([alpha_max / frac]))
