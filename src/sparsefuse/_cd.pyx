@@ -387,7 +387,11 @@ def enet_solve(
     (Gap Safe), ``working_set`` (off: coordinate descent on every feature not
     screened), ``anderson`` (the number of iterates combined, 0 for none),
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
-    0 for none). None of them changes the answer, only the work.
+    0 for none). None of them changes the answer, only the work. Nor do the
+    tuning knobs (``ws_start``, ``ws_budget``, ``ws_fast_growth``,
+    ``ws_first_check``, ``inner_ratio``, ``support_passes``, ``full_frac``,
+    ``anderson_clip``; see the comments where they act), whose defaults
+    ``benchmarks/work_family.py`` compares with other values.
 
     Along a path, ``w_prev`` (the solution two penalties back, ``w`` holding
     the last one) with ``extrapolation > 0`` moves the warm start to

@@ -353,9 +353,9 @@ cdef inline double anderson_candidate(
     """The Anderson candidate and its residual; returns its intercept scalar.
 
     ``w_acc[k] = sum_t weights[t] * hist[t + 1][k]`` for the features
-    ``feats[:m]`` (0 where that has the opposite sign of ``w`` if
-    ``sign_clip``, or is negative under ``positive``; rounded to the precision
-    of w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
+    ``feats[:m]`` (0 where ``w`` is zero or of the opposite sign, if
+    ``sign_clip``, or where it is negative under ``positive``; rounded to the
+    precision of w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
     residuals ``q_hist`` / ``c_hist`` when ``combine_q`` (see
     :func:`combine_rows`), otherwise the current residual ``q + c v`` moved
     column by column to the candidate.
@@ -374,11 +374,11 @@ cdef inline double anderson_candidate(
         for t in range(K):
             acc += weights[t] * hist[(t + 1) * m + k]
         if (sign_clip and acc * w[j] <= 0) or (positive and acc < 0):
-            # A coefficient extrapolated past zero (with ``sign_clip``: one
-            # decaying to zero, which coordinate descent approaches slowly on
-            # correlated columns) or below it under positive=True: the
-            # candidate takes 0. The combined residual holds acc for it: move
-            # it back.
+            # A coefficient extrapolated past zero or away from it (with
+            # ``sign_clip``: one decaying to zero, which coordinate descent
+            # approaches slowly on correlated columns, or one it has just
+            # zeroed) or below zero under positive=True: the candidate takes 0.
+            # The combined residual holds acc for it: move it back.
             if combine_q:
                 col_axpy(j, acc, n, is_sparse, X, data, indices, indptr, q_alt)
                 if implicit:
