@@ -238,29 +238,44 @@ def test_first_working_set_budget_saves_full_passes():
     assert total[0.02] < total[0.0]
 
 
+def cold_solve(X, y, frac, tol, **kernel):
+    """One cold-start enet_solve without intercept at alpha_max / frac."""
+    from sparsefuse import _cd
+
+    design = make_design(X, fit_intercept=False)
+    y_prep, _ = design.prepare_target(y)
+    norms, xv = design.column_stats
+    l1_reg = np.abs(X.T @ y_prep).max() / frac
+    return _cd.enet_solve(*design.buffers, design.is_sparse, y_prep, np.zeros(X.shape[1]),
+                          design.v, False, norms, xv, l1_reg, 0.0, 100_000, tol, 1, **kernel)
+
+
+def sparse_problem(seed, n_support):
+    """1000 x 4000, 1% density: nearly orthogonal sparse columns."""
+    rng = np.random.default_rng(seed)
+    X = sparse.random(1000, 4000, density=0.01, format="csc", random_state=rng)
+    coef = np.zeros(4000)
+    coef[rng.choice(4000, n_support, replace=False)] = rng.standard_normal(n_support)
+    return X, X @ coef + 0.01 * rng.standard_normal(1000)
+
+
+def work(stats):
+    """Entries of X read by a solve (see enet_solve's statistics)."""
+    return (stats["entries_gradient"] + stats["entries_cd"] + stats["entries_update"]
+            + stats["entries_check"])
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_fast_growth_of_saturated_working_sets_saves_outer_iterations(seed):
     """Sparse, nearly orthogonal columns and a support of ~600: the support
     fills each working set grown from ten. Growing 4x instead of 2x when it
     does (and the gap barely fell) reaches it in fewer outer iterations, each
     a gradient pass; the answer is the same."""
-    from sparsefuse import _cd
-
-    rng = np.random.default_rng(seed)
-    X = sparse.random(1000, 4000, density=0.01, format="csc", random_state=rng)
-    coef = np.zeros(4000)
-    coef[rng.choice(4000, 400, replace=False)] = rng.standard_normal(400)
-    y = X @ coef + 0.01 * rng.standard_normal(1000)
-    design = make_design(X, fit_intercept=False)
-    y_prep, _ = design.prepare_target(y)
-    norms, xv = design.column_stats
-    l1_reg = np.abs(X.T @ y_prep).max() / 30
+    X, y = sparse_problem(seed, 400)
     runs = {}
     for growth in (2, 4, None):  # (None: the default, 4)
         kw = {} if growth is None else {"ws_fast_growth": growth}
-        w, gap, tol_abs, _, stats = _cd.enet_solve(
-            *design.buffers, True, y_prep, np.zeros(4000), design.v, False, norms, xv,
-            l1_reg, 0.0, 100_000, 1e-8, 1, ws_budget=0.0, **kw)
+        w, gap, tol_abs, _, stats = cold_solve(X, y, 30, 1e-8, ws_budget=0.0, **kw)
         assert gap <= tol_abs
         runs[growth] = (w, stats["n_outer"], stats["entries_gradient"])
     assert runs[None][1:] == runs[4][1:]
@@ -270,14 +285,7 @@ def test_fast_growth_of_saturated_working_sets_saves_outer_iterations(seed):
     assert runs[4][1] < runs[2][1]
     assert runs[4][2] < runs[2][2]
     with pytest.raises(ValueError, match="ws_fast_growth must be at least 2"):
-        _cd.enet_solve(*design.buffers, True, y_prep, np.zeros(4000), design.v, False, norms,
-                       xv, l1_reg, 0.0, 10, 1e-4, 1, ws_fast_growth=1)
-
-
-def work(stats):
-    """Entries of X read by a solve (see enet_solve's statistics)."""
-    return (stats["entries_gradient"] + stats["entries_cd"] + stats["entries_update"]
-            + stats["entries_check"])
+        cold_solve(X, y, 30, 1e-4, ws_fast_growth=1)
 
 
 def test_first_gap_check_of_a_working_set_waits_two_epochs():
@@ -285,25 +293,13 @@ def test_first_gap_check_of_a_working_set_waits_two_epochs():
     than one epoch: checking its gap after the first (ws_first_check=1) reads
     more entries, in checks and in all, summed over seeds, for the same
     certified answer."""
-    from sparsefuse import _cd
-
     checks = {1: 0, 2: 0}
     total = {1: 0, 2: 0}
     for seed in range(3):
-        rng = np.random.default_rng(seed)
-        X = sparse.random(1000, 4000, density=0.01, format="csc", random_state=rng)
-        coef = np.zeros(4000)
-        coef[rng.choice(4000, 100, replace=False)] = rng.standard_normal(100)
-        y = X @ coef + 0.01 * rng.standard_normal(1000)
-        design = make_design(X, fit_intercept=False)
-        y_prep, _ = design.prepare_target(y)
-        norms, xv = design.column_stats
-        l1_reg = np.abs(X.T @ y_prep).max() / 20
+        X, y = sparse_problem(seed, 100)
         sols = {}
         for first in (1, 2):
-            w, gap, tol_abs, _, stats = _cd.enet_solve(
-                *design.buffers, True, y_prep, np.zeros(4000), design.v, False, norms, xv,
-                l1_reg, 0.0, 100_000, 1e-8, 1, ws_first_check=first)
+            w, gap, tol_abs, _, stats = cold_solve(X, y, 20, 1e-8, ws_first_check=first)
             assert gap <= tol_abs
             sols[first] = w
             checks[first] += stats["entries_check"]
@@ -312,8 +308,7 @@ def test_first_gap_check_of_a_working_set_waits_two_epochs():
     assert checks[2] < checks[1]
     assert total[2] < total[1]
     with pytest.raises(ValueError, match="ws_first_check must be at least 1"):
-        _cd.enet_solve(*design.buffers, True, y_prep, np.zeros(4000), design.v, False, norms,
-                       xv, l1_reg, 0.0, 10, 1e-4, 1, ws_first_check=0)
+        cold_solve(X, y, 20, 1e-4, ws_first_check=0)
 
 
 def test_anderson_candidates_clipped_at_zero_save_work():
@@ -321,21 +316,14 @@ def test_anderson_candidates_clipped_at_zero_save_work():
     decay to zero one by one; Anderson candidates that set the coefficients
     they carry across (or back from) zero to zero reach the certificate with
     less work on every seed, and with the same answer."""
-    from sparsefuse import _cd
     from sparsefuse.bench import ar1_dense
 
     total = {False: 0, True: 0}
     for seed in range(4):
         X, y = ar1_dense(None, n_samples=100, n_features=1000, seed=seed)
-        design = make_design(X, fit_intercept=False)
-        y_prep, _ = design.prepare_target(y)
-        norms, xv = design.column_stats
-        l1_reg = np.abs(X.T @ y_prep).max() / 100
         runs = {}
         for clip in (False, True):
-            w, gap, tol_abs, _, stats = _cd.enet_solve(
-                *design.buffers, False, y_prep, np.zeros(1000), design.v, False, norms, xv,
-                l1_reg, 0.0, 100_000, 1e-8, 1, anderson_clip=clip)
+            w, gap, tol_abs, _, stats = cold_solve(X, y, 100, 1e-8, anderson_clip=clip)
             assert gap <= tol_abs
             runs[clip] = w, work(stats)
             total[clip] += work(stats)
