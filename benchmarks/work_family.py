@@ -1,5 +1,5 @@
-"""Work (entries of X read) of single Lasso fits on a family of problems,
-for the kernel's defaults against other values of its tuning knobs.
+"""Work (entries of X read) of Lasso fits on a family of problems, for the
+kernel's defaults against other values of its tuning knobs.
 
 Timings of one problem move by 5-10% from run to run on a shared machine, and
 a heuristic that helps one problem can hurt its neighbours: a change to a
