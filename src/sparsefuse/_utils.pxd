@@ -355,8 +355,8 @@ cdef inline double anderson_candidate(
     ``w_acc[k] = sum_t weights[t] * hist[t + 1][k]`` for the features
     ``feats[:m]`` (0 where ``w`` is zero or of the opposite sign, if
     ``sign_clip``, or where it is negative under ``positive``; rounded to the
-    precision of w). Its residual ``q_alt + c_alt v`` is the same combination of the stored
-    residuals ``q_hist`` / ``c_hist`` when ``combine_q`` (see
+    precision of w). Its residual ``q_alt + c_alt v`` is the same combination
+    of the stored residuals ``q_hist`` / ``c_hist`` when ``combine_q`` (see
     :func:`combine_rows`), otherwise the current residual ``q + c v`` moved
     column by column to the candidate.
     """
