@@ -320,6 +320,40 @@ def test_first_gap_check_of_a_working_set_waits_two_epochs():
         cold_solve(X, y, 20, 1e-4, ws_first_check=0)
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_strong_sets_first_check_their_gap_after_two_epochs(seed, monkeypatch):
+    """Along a path most strong-set solves take two epochs or more: a first
+    gap check after the second epoch (strong_first_check=2, the default)
+    instead of the first reads a quarter fewer entries in checks and fewer
+    in all, for the same certified path."""
+    import functools
+
+    from sparsefuse import _cd
+
+    X, y = sparse_problem(seed, 100)
+    design = make_design(X, fit_intercept=False)
+    y_prep, _ = design.prepare_target(y)
+    alpha_max = np.abs(X.T @ y_prep).max() / len(y)
+    solve = _cd.enet_solve
+    runs = {}
+    for first in (1, 2, None):  # (None: the default, 2)
+        kw = {} if first is None else {"strong_first_check": first}
+        monkeypatch.setattr(_cd, "enet_solve", functools.partial(solve, **kw))
+        stats = []
+        coefs, gaps, _ = solve_path(design, y_prep, np.geomspace(alpha_max, alpha_max / 50, 20),
+                                    l1_ratio=1.0, tol=1e-6, stats=stats)
+        assert all(s["path_strong_set"] for s in stats[1:])
+        runs[first] = (coefs, sum(s["entries_check"] for s in stats),
+                       sum(work(s) for s in stats))
+    assert runs[None][1:] == runs[2][1:]
+    assert runs[2][1] < 0.85 * runs[1][1]
+    assert runs[2][2] < runs[1][2]
+    np.testing.assert_allclose(runs[2][0], runs[1][0], atol=1e-4 * np.abs(runs[1][0]).max())
+    monkeypatch.setattr(_cd, "enet_solve", solve)
+    with pytest.raises(ValueError, match="strong_first_check must be at least 1"):
+        cold_solve(X, y, 20, 1e-4, strong_first_check=0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_working_set_holding_every_violator_is_solved_to_tol(seed):
     """Once no feature outside the working set violates its constraint, the

@@ -370,6 +370,7 @@ def enet_solve(
     int ws_first_check=2,
     bint anderson_clip=True,
     double inner_final=1.0,
+    int strong_first_check=2,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -390,9 +391,9 @@ def enet_solve(
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
     0 for none). None of them changes the answer, only the work. Nor do the
     tuning knobs (``ws_start``, ``ws_budget``, ``ws_fast_growth``,
-    ``ws_first_check``, ``inner_ratio``, ``inner_final`` (0 switches it off),
-    ``support_passes``, ``full_frac``, ``anderson_clip``; see the comments
-    where they act), whose defaults
+    ``ws_first_check``, ``strong_first_check``, ``inner_ratio``,
+    ``inner_final`` (0 switches it off), ``support_passes``, ``full_frac``,
+    ``anderson_clip``; see the comments where they act), whose defaults
     ``benchmarks/work_family.py`` compares with other values.
 
     Along a path, ``w_prev`` (the solution two penalties back, ``w`` holding
@@ -486,6 +487,8 @@ def enet_solve(
         raise ValueError(f"ws_fast_growth must be at least 2; got {ws_fast_growth}.")
     if ws_first_check < 1:
         raise ValueError(f"ws_first_check must be at least 1; got {ws_first_check}.")
+    if strong_first_check < 1:
+        raise ValueError(f"strong_first_check must be at least 1; got {strong_first_check}.")
     if not inner_final >= 0:
         raise ValueError(f"inner_final must be at least 0; got {inner_final}.")
     # Only sparse X carries the intercept implicitly; dense X comes centred.
@@ -1189,9 +1192,12 @@ def enet_solve(
                 <double> indptr[n_features] if is_sparse else <double> n * n_features)
             # New features join the working set at every outer iteration and
             # need a few epochs: its first gap check comes after
-            # ws_first_check epochs. (A strong set along a path, warm-started
-            # near its solution, is checked after one.)
-            check_at = ws_first_check if use_ws else 1
+            # ws_first_check epochs. Without working sets (a strong set along
+            # a path, warm-started near its solution, or every active
+            # feature), after strong_first_check: a check reads about what an
+            # epoch does, and along the benchmark's paths most steps take
+            # two epochs or more.
+            check_at = ws_first_check if use_ws else strong_first_check
             # The work is counted (in stored entries, the support's cost taken
             # when the support is rebuilt) only against a budget: a working
             # set of every active feature sees them all.
