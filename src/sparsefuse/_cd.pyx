@@ -370,7 +370,7 @@ def enet_solve(
     int ws_first_check=2,
     bint anderson_clip=True,
     double inner_final=1.0,
-    int strong_first_check=2,
+    int cd_first_check=2,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -391,7 +391,7 @@ def enet_solve(
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
     0 for none). None of them changes the answer, only the work. Nor do the
     tuning knobs (``ws_start``, ``ws_budget``, ``ws_fast_growth``,
-    ``ws_first_check``, ``strong_first_check``, ``inner_ratio``,
+    ``ws_first_check``, ``cd_first_check``, ``inner_ratio``,
     ``inner_final`` (0 switches it off), ``support_passes``, ``full_frac``,
     ``anderson_clip``; see the comments where they act), whose defaults
     ``benchmarks/work_family.py`` compares with other values.
@@ -431,7 +431,8 @@ def enet_solve(
         step screened that were read only to check the certificate),
         ``start_gradients_given`` (whether ``xy0`` spared the first pass),
         ``n_full`` (outer iterations after the first that evaluated every
-        feature), ``ws_size`` (size of the
+        feature), ``n_inner_final`` (working-set inner solves that aimed at
+        ``tol``, see ``inner_final``), ``ws_size`` (size of the
         last working set), ``path_strong_set`` (whether the first strong
         set came from ``path``, without a gradient pass) and the entries of X
         read by products with its columns: ``entries_gradient`` (gradient
@@ -487,8 +488,8 @@ def enet_solve(
         raise ValueError(f"ws_fast_growth must be at least 2; got {ws_fast_growth}.")
     if ws_first_check < 1:
         raise ValueError(f"ws_first_check must be at least 1; got {ws_first_check}.")
-    if strong_first_check < 1:
-        raise ValueError(f"strong_first_check must be at least 1; got {strong_first_check}.")
+    if cd_first_check < 1:
+        raise ValueError(f"cd_first_check must be at least 1; got {cd_first_check}.")
     if not inner_final >= 0:
         raise ValueError(f"inner_final must be at least 0; got {inner_final}.")
     # Only sparse X carries the intercept implicitly; dense X comes centred.
@@ -546,6 +547,7 @@ def enet_solve(
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
     cdef double gap_ws_prev = INFINITY, out_max
+    cdef int n_inner_final = 0
     cdef int growth
     cdef double dw_max = 0.0, w_max = 0.0, dw_tol
     # work counters: entries of X read by gradient evaluations (the outer
@@ -1040,7 +1042,8 @@ def enet_solve(
                 # a candidate, unless screened, which clears its bits)
                 # (and the largest violation among the features evaluated
                 # outside the last working set: none above l1_reg means that
-                # set held every violator)
+                # no evaluated feature outside it violates its constraint;
+                # the others are within their bounds at this scale)
                 out_max = 0.0
                 for k in range(n_cand):
                     j = cand[k]
@@ -1114,21 +1117,23 @@ def enet_solve(
                             gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
                                      + col_norm[j] * conv_dist + 1e-12)
                     # The inner solve reduces the gap by inner_ratio, leaving
-                    # the next outer iteration to find new violators. When the
-                    # last working set held them all (no feature outside it
-                    # violates the constraint), the gap left is the inner
+                    # the next outer iteration to find new violators. When no
+                    # feature evaluated outside the last working set violated
+                    # its constraint, the gap left was mostly the inner
                     # solve's own: this one aims at tol (times inner_final),
                     # sparing the gradient passes of the iterations between.
-                    # (Not when the set holds every active feature: those
-                    # passes are no dearer than a check, and an outer
-                    # iteration also screens. On an ill-conditioned 45 x 30
-                    # problem at tol 1e-12, the whole solve took 1,390 epochs
-                    # in 17 outer iterations, one inner solve aiming at tol
-                    # 56,000.)
+                    # Not when the set holds every active feature: only a
+                    # smaller set's inner solve has a work budget (see below),
+                    # and there an outer iteration costs no more than a check
+                    # while it also screens (an ill-conditioned 45 x 30
+                    # problem at tol 1e-12 took 1,390 epochs in all in 17
+                    # outer iterations, and 56,000 in one inner solve aiming
+                    # at tol).
                     tol_in = inner_ratio * gap
                     if ws_prev > 0 and out_max <= l1_reg and inner_final > 0 \
                             and ws_size < n_active:
                         tol_in = min(tol_in, inner_final * tol_abs)
+                        n_inner_final += 1
                     ws_prev = ws_size
                 elif l1_reg_prev > l1_reg:
                     # Sequential strong rule (glmnet's way, without working sets):
@@ -1194,10 +1199,10 @@ def enet_solve(
             # need a few epochs: its first gap check comes after
             # ws_first_check epochs. Without working sets (a strong set along
             # a path, warm-started near its solution, or every active
-            # feature), after strong_first_check: a check reads about what an
-            # epoch does, and along the benchmark's paths most steps take
-            # two epochs or more.
-            check_at = ws_first_check if use_ws else strong_first_check
+            # feature), after cd_first_check: a check reads about what an
+            # epoch does, and along the benchmark's paths most strong sets
+            # take two epochs or more.
+            check_at = ws_first_check if use_ws else cd_first_check
             # The work is counted (in stored entries, the support's cost taken
             # when the support is rebuilt) only against a budget: a working
             # set of every active feature sees them all.
@@ -1282,8 +1287,9 @@ def enet_solve(
 
                 if gap_met and dw_max <= dw_tol * w_max:
                     break
-                # Gap checks after 1, 2, 4, ... epochs (2, 4, 8, ... for a working
-                # set), then every few epochs.
+                # Gap checks after check_at epochs (ws_first_check or
+                # cd_first_check), then twice as many, and so on, then every
+                # few epochs.
                 # (a solve over its work budget checks now, then stops)
                 if epochs_in < check_at and inner_work < inner_budget:
                     continue
@@ -1356,6 +1362,7 @@ def enet_solve(
         path.push(seq_scale, offset, n_supp_path)
     stats = {"n_outer": n_outer, "n_screened": n_screened + n_pool, "n_seq_screened": n_seq,
              "n_full": n_full, "ws_size": ws_size, "n_unpooled": n_unpooled,
+             "n_inner_final": n_inner_final,
              "start_gradients_given": xy0_used,
              "path_strong_set": seq_in and l1_reg_prev > l1_reg,
              "entries_gradient": read_grad, "entries_cd": read_cd,
