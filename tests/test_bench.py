@@ -75,6 +75,14 @@ def test_budget_cut_gives_a_lower_bound(small):
     # the slowest finished rung of a stalled ladder bounds it from below
     assert table[4].endswith("| 0.01 | > 1 | > 0.7 | > 70.00x |")
     assert table[5].endswith("| 0.01 | 0.5 | n/a | n/a |")
+    # speed-ups over scikit-learn: two decimals below 10x (4.98x is not 5.0x)
+    rows = [{"problem": p, "workload": "w",
+             "runs": {"sparsefuse": {"time": 0.01}, "scikit-learn": {"time": t},
+                      "celer": measured, "skglm": measured}}
+            for p, t in (("e", 0.0498), ("f", 0.555))]
+    table = bench.markdown_table(rows).splitlines()
+    assert table[2].endswith("| 4.98x | 50.00x |")
+    assert table[3].endswith("| 55.5x | 50.00x |")
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])

@@ -654,6 +654,11 @@ def format_row(row):
     return f"{row['problem']:<24} {row['workload']:<14} " + "; ".join(parts)
 
 
+def ratio_cell(ratio):
+    """A speed-up for the table: two decimals below 10x, one above."""
+    return f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.1f}x"
+
+
 def markdown_table(results, ablation=False):
     names = list(results[0]["runs"]) if results else []
     head = "| problem | workload | " + " | ".join(f"{n} (s)" for n in names)
@@ -673,7 +678,9 @@ def markdown_table(results, ablation=False):
             peers = [runs[n] for n in ("celer", "skglm") if n in runs]
             times = [p.get("time") or lower_bound(p) for p in peers]
             if with_sklearn:
-                cells.append(f"{sk / ours:.1f}x" if ours and sk else "n/a")
+                # (two decimals below 10x, where the 5x goal is judged: 4.98x
+                # must not print as 5.0x)
+                cells.append(ratio_cell(sk / ours) if ours and sk else "n/a")
             if ours and times and all(times):
                 best = min(times)
                 # a lower bound when the fastest known peer time is a budget cut
