@@ -1040,14 +1040,15 @@ def enet_solve(
                     screened = active + n_active
                 # (every feature of the last working set was evaluated, hence is
                 # a candidate, unless screened, which clears its bits)
-                # (and the largest violation among the features evaluated
-                # outside the last working set: none above l1_reg means that
-                # no evaluated feature outside it violates its constraint;
-                # the others are within their bounds at this scale)
+                # (and, for the working set's inner_final rule, the largest
+                # violation among the features evaluated outside the last
+                # working set: none above l1_reg means that no evaluated
+                # feature outside it violates its constraint; the others are
+                # within their bounds at this scale)
                 out_max = 0.0
                 for k in range(n_cand):
                     j = cand[k]
-                    if not state[j] & (IN_WS | SCREENED):
+                    if use_ws and not state[j] & (IN_WS | SCREENED):
                         out_max = max_d(out_max, violation(gb[j], positive))
                     state[j] &= ~(EVALUATED | IN_WS)
 
