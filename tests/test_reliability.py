@@ -444,6 +444,8 @@ def test_single_column_target_follows_sklearn_conventions():
     # a column claiming entries beyond the last (found by a review: read out
     # of bounds)
     lambda X: setattr(X, "indptr", np.r_[0, 2**30, X.indptr[2:]].astype(X.indptr.dtype)),
+    # unsorted first (indices are sorted, then checked again), out of range later
+    lambda X: X.indices.__setitem__(slice(0, 3), [5, 3, 10**6]),
 ])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("fit_intercept", [False, True])

@@ -164,9 +164,10 @@ def column_stats(
     pass of its own: a NaN or infinite entry makes its column's norm
     non-finite (the caller checks the norms), and for sparse X ``status`` is
     ``MALFORMED`` (a row index outside [0, n_samples) or decreasing index
-    pointers: the norms are then meaningless), ``NOT_CANONICAL`` (row indices
-    unsorted or repeated within a column: sum the duplicates, then compute
-    again) or ``CANONICAL``.
+    pointers), ``NOT_CANONICAL`` (row indices unsorted or repeated within a
+    column: sum the duplicates, then compute again) or ``CANONICAL``. The
+    pass stops at the first column that is not canonical: the statistics
+    are then meaningless.
     """
     cdef int n = n_samples, n_features
     cdef const floating *Xp
@@ -191,50 +192,54 @@ def column_stats(
     cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
     cdef double[::1] xy_buf = np.zeros(n_features if with_y else 0)
     cdef double const_rtol = constant_column_rtol(n)
-    cdef int i, j, unsorted, status = CANONICAL
-    cdef index_t p, start, end, lo, hi
+    cdef int i, j, status = CANONICAL
+    cdef index_t p, start, end, row, prev
     with nogil:
         if implicit:
             for i in range(n):
                 vv += <double> vp[i] * vp[i]
                 if with_y:
                     yv += yd[i] * vp[i]
-        for j in range(n_features):
-            acc = 0.0
-            if is_sparse:
-                # (before anything reads v at these indices)
-                start = indptr[j]
-                end = indptr[j + 1]
-                if end < start or start < 0 or end > indptr[n_features]:
+        if is_sparse:
+            # the index pointers first: sorting the indices (NOT_CANONICAL
+            # below) needs them consistent
+            for j in range(n_features):
+                if indptr[j + 1] < indptr[j] or indptr[j] < 0 \
+                        or indptr[j + 1] > indptr[n_features]:
                     status = MALFORMED
                     break
-                if end > start:
-                    # sorted and unique: then the ends alone must be in range
-                    unsorted = 0
-                    for p in range(start + 1, end):
-                        unsorted |= indices[p] <= indices[p - 1]
-                    lo = indices[start]
-                    hi = indices[end - 1]
-                    if unsorted:
-                        status = NOT_CANONICAL
-                        for p in range(start, end):
-                            lo = min(lo, indices[p])
-                            hi = max(hi, indices[p])
-                    if lo < 0 or hi >= n:
-                        status = MALFORMED
-                        break
+        for j in range(n_features if status == CANONICAL else 0):
+            acc = 0.0
             axy = 0.0
             if not is_sparse:
                 acc = sum_squares(Xp + <size_t> j * n, n)
                 if with_y:
                     axy = dot_acc(n, Xp + <size_t> j * n, yd)
-            elif implicit and vv > 0:
-                raw = 0.0
-                for p in range(indptr[j], indptr[j + 1]):
-                    acc += <double> data[p] * vp[indices[p]]
-                    raw += <double> data[p] * data[p]
+                norms[j] = sqrt(acc)
                 if with_y:
-                    for p in range(indptr[j], indptr[j + 1]):
+                    xy_buf[j] = axy
+                continue
+            start = indptr[j]
+            end = indptr[j + 1]
+            # The first loop over a column checks each row index before
+            # anything reads v or y there: below n_samples (else MALFORMED),
+            # above the previous one (else NOT_CANONICAL: the caller sums
+            # duplicates, which sorts the indices, then computes again).
+            prev = -1
+            if implicit and vv > 0:
+                raw = 0.0
+                for p in range(start, end):
+                    row = indices[p]
+                    if (<size_t> row >= <size_t> n) | (row <= prev):
+                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                        break
+                    prev = row
+                    acc += <double> data[p] * vp[row]
+                    raw += <double> data[p] * data[p]
+                if status != CANONICAL:
+                    break
+                if with_y:
+                    for p in range(start, end):
                         axy += data[p] * yd[indices[p]]
                 if not unit:
                     xv[j] = acc
@@ -245,7 +250,7 @@ def column_stats(
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
                 acc = 0.0
                 nnz_v2 = 0.0
-                for p in range(indptr[j], indptr[j + 1]):
+                for p in range(start, end):
                     i = indices[p]
                     acc += (data[p] - mean * vp[i]) ** 2
                     nnz_v2 += <double> vp[i] * vp[i]
@@ -253,12 +258,24 @@ def column_stats(
                 if acc <= const_rtol * const_rtol * raw:
                     acc = 0.0  # a constant column: what is left is rounding
             elif with_y:
-                for p in range(indptr[j], indptr[j + 1]):
+                for p in range(start, end):
+                    row = indices[p]
+                    if (<size_t> row >= <size_t> n) | (row <= prev):
+                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                        break
+                    prev = row
                     acc += <double> data[p] * data[p]
-                    axy += data[p] * yd[indices[p]]
+                    axy += data[p] * yd[row]
             else:
-                for p in range(indptr[j], indptr[j + 1]):
+                for p in range(start, end):
+                    row = indices[p]
+                    if (<size_t> row >= <size_t> n) | (row <= prev):
+                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                        break
+                    prev = row
                     acc += <double> data[p] * data[p]
+            if status != CANONICAL:
+                break
             norms[j] = sqrt(acc)
             if with_y:
                 xy_buf[j] = axy

@@ -221,7 +221,8 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None):
             X.sum_duplicates()  # (sorts the indices too)
             design = _Design(X, None, sqrt_sw, design.v, fit_intercept, target=design.target)
             stats = design._stats(y_prep)
-        if stats[3] == _cd.IndexStatus.MALFORMED:
+        # (sorted and unique after sum_duplicates: what is left is out of range)
+        if stats[3] != _cd.IndexStatus.CANONICAL:
             raise ValueError(_MALFORMED)
         return _finish_design(design, stats, X_in)
 
