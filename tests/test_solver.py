@@ -254,3 +254,27 @@ def test_alpha_zero_warns():
         warnings.simplefilter("always")
         sf.Lasso(alpha=0.0, tol=1e-8, max_iter=10_000).fit(X, y)
     assert any("alpha=0" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("n", [1, 7, 4096, 5000, 60_000])
+def test_working_set_selection_takes_the_smallest_scores(n):
+    # (the kernels' selection: from a sample's threshold when k <= n / 8 and
+    # n >= 4096, else over all; ties, infinities and runs of equal scores)
+    rng = np.random.default_rng(n)
+    score = np.round(rng.standard_normal(n), 1)
+    score[rng.random(n) < 0.1] = -np.inf
+    score[rng.random(n) < 0.05] = np.inf
+    for k in sorted({k for k in (0, 1, 5, n // 8, n // 8 + 1, n // 2, n - 1, n) if 0 <= k <= n}):
+        expected = np.sort(np.lexsort((np.arange(n), score))[:k])
+        np.testing.assert_array_equal(sf._cd._select_smallest(score, k), expected)
+
+
+def test_working_set_selection_survives_an_unlucky_sample():
+    # the smallest scores sit exactly where the sample reads: its threshold
+    # passes fewer than k entries, and the selection must run over all of them
+    n, k = 8192, 1000
+    score = np.full(n, 1e6) + np.arange(n)
+    step = n // 512
+    score[::step] = np.arange(score[::step].size)
+    expected = np.sort(np.argsort(score, kind="stable")[:k])
+    np.testing.assert_array_equal(sf._cd._select_smallest(score, k), expected)

@@ -282,6 +282,18 @@ def column_stats(
     return np.asarray(norms), np.asarray(xv_buf), np.asarray(xy_buf), status
 
 
+def _select_smallest(const double[::1] score, int k):
+    """The indices of the ``k`` smallest scores, ties broken by index, as the
+    working-set selection (``select_smallest``) picks them (for tests)."""
+    cdef int n = score.shape[0]
+    cdef int[::1] idx = np.arange(n, dtype=np.intc)
+    if not 0 <= k <= n:
+        raise ValueError(f"k must be in [0, {n}]; got {k}.")
+    if n:
+        select_smallest(&idx[0], n, k, &score[0])
+    return np.sort(np.asarray(idx[:k]))
+
+
 def constant_column_rtol(int n_samples):
     """Centred column norms at most this share of the uncentred ones are
     rounding residue: the column is constant (its centred norm is taken as 0,
