@@ -584,7 +584,7 @@ def enet_solve(
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
     cdef bint gap_met, settle
-    cdef double z, w_old, w_new, g, scale, dist, dist_ref, worst
+    cdef double z, w_old, w_new, g, scale, inv_scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
     cdef double c = 0.0, c_alt, acc, p_cur, p_alt, inv_vv = 0.0, xr_norm2 = 0.0
@@ -1036,18 +1036,19 @@ def enet_solve(
                         r_norm2 + l1_reg * w_l1 + fabs(r_dot_y)))) / l1_reg
                     t = 0
                     n_new = 0
+                    inv_scale = 1.0 / scale
                     for k in range(n_active):
                         j = active[k]
                         # kept features move to the front in their order; the
                         # newly screened ones end up in active[t:n_active]
                         if state[j] & EVALUATED:
-                            ub = violation(gb[j], positive) / scale
+                            ub = violation(gb[j], positive) * inv_scale
                         else:
                             ub = gb[j] + col_norm[j] * dist_ref
                         if ub + radius * aug_norm[j] < 1.0:
                             if state[j] & EVALUATED:
                                 # x_j . r / scale before w_j is zeroed
-                                gb[j] = (violation(gb[j] + l2_reg * w[j], positive) / scale
+                                gb[j] = (violation(gb[j] + l2_reg * w[j], positive) * inv_scale
                                          + col_norm[j] * dist_ref)
                             max_bound = max_d(max_bound, gb[j])
                             max_norm = max_d(max_norm, col_norm[j])
