@@ -584,10 +584,10 @@ def test_sequential_screening_keeps_certificates(kind, fmt, fit_intercept, posit
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 def test_path_pool_is_read_only_where_it_must_be(fmt):
-    """A Lasso step reads only the features the last step screened whose
-    slack is within its screening radius; the others (the pool) are checked
-    by their slack against how far the dual point moved. On this path the
-    dual point of one step moves far enough for pool features to be read
+    """A Lasso step reads only the last step's support and the features at
+    zero whose slack is within its screening radius; the others (the pool) are
+    checked by their slack against how far the dual point moved. On this path
+    the dual point of one step moves far enough for pool features to be read
     (``n_unpooled``): every gap stays a certificate over all features, and
     the path matches one without screening."""
     X, y = random_problem(9, 120, 1500, 0.05, correlated=True)
@@ -603,8 +603,10 @@ def test_path_pool_is_read_only_where_it_must_be(fmt):
     ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=1.0, tol=1e-12,
                            max_iter=100_000, screening=False)
     assert sum(s["n_unpooled"] for s in stats) > 0
-    # (most screened features are never read again)
-    assert all(s["n_unpooled"] < 0.1 * s["n_seq_screened"] for s in stats[2:])
+    # (most features left in the pool are never read again: no step reads
+    # a third of them, and over the path fewer than a tenth)
+    assert all(s["n_unpooled"] < s["n_seq_screened"] / 3 for s in stats[2:])
+    assert sum(s["n_unpooled"] for s in stats) < 0.1 * sum(s["n_seq_screened"] for s in stats)
     yy = y_prep @ y_prep / len(y)
     for k, alpha in enumerate(alphas):
         primal, _, gap = enet_certificate(X, y, coefs[:, k], alpha, 1.0, False)

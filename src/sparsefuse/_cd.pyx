@@ -332,14 +332,15 @@ cdef class PathState:
     whose gradient of feature j is stored. ``n_valid`` counts the steps
     stored (0 to 2); a step that cannot store its state resets it.
 
-    The screened features form a pool that a Lasso step only reads where it
+    The features at zero form a pool that a Lasso step only reads where it
     must: ``slack[j] - offset`` is the distance from theta within which
     feature j is provably feasible (its constraint |x_j . theta'| <= 1 holds
-    for every theta' closer to theta, by Cauchy-Schwarz), -inf for the
-    features evaluated exactly. A step whose screening radius (or whose dual
-    point's distance to theta) stays below a feature's slack never touches
-    it; moving theta lowers every slack by the same distance, which goes to
-    ``offset`` instead. ``support`` lists the nonzero coefficients.
+    for every theta' closer to theta, by Cauchy-Schwarz; from its exact
+    product if the step evaluated it, else from its bound), -inf for the
+    support. A step whose screening radius (or whose dual point's distance
+    to theta) stays below a feature's slack never touches it; moving theta
+    lowers every slack by the same distance, which goes to ``offset``
+    instead. ``support`` lists the nonzero coefficients.
     """
     cdef readonly double[::1] theta, grad, grad_prev, slack
     cdef readonly unsigned char[::1] streak
@@ -638,6 +639,7 @@ def enet_solve(
     cdef double *slack = NULL
     cdef int *supp_path = NULL
     cdef double offset = 0.0, pool_min = INFINITY, pool_d0 = 0.0, pool_thr = -INFINITY, s_j
+    cdef bint listed
     if path is not None:
         if path.theta.shape[0] != n or path.grad.shape[0] != n_features:
             raise ValueError("the path state does not match the design")
@@ -741,9 +743,9 @@ def enet_solve(
                     0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty)
                     + 0.5 * l1_reg * l1_reg * tt)
                 radius = sqrt(2.0 * gap) / l1_reg
-                # Only the features exactly evaluated by the last step and the
-                # pool's features with slack <= radius can fail the rule: the
-                # others stay in the pool, unread until the certificate.
+                # Only the last step's support and the pool's features with
+                # slack <= radius can fail the rule: the others stay in the
+                # pool, unread until the certificate.
                 pool_thr = radius + offset
                 pool_min = INFINITY
                 t = 0
@@ -751,7 +753,11 @@ def enet_solve(
                     # (without branches: which features stay is unpredictable)
                     s_j = slack[j]
                     active[t] = j
-                    t += s_j <= pool_thr
+                    listed = s_j <= pool_thr
+                    t += listed
+                    # a gradient stored for a feature left in the pool is
+                    # stale from the next step on
+                    streak[j] *= listed
                     s_j = s_j if s_j > pool_thr else INFINITY
                     pool_min = s_j if s_j < pool_min else pool_min
                 pool_min -= offset
@@ -1016,10 +1022,17 @@ def enet_solve(
                             j = active[k]
                             seqg_prev[j] = gb[j] / scale
                             streak[j] = 2 if seq_in and streak[j] else 1
-                            slack[j] = -INFINITY
+                            # (a feature at zero goes to the pool with the
+                            # slack of its exact product: the next step lists
+                            # it only if its radius passes that slack, as
+                            # its sequential rule would screen it otherwise)
                             if w[j] != 0:
+                                slack[j] = -INFINITY
                                 supp_path[n_supp_path] = j
                                 n_supp_path += 1
+                            else:
+                                slack[j] = ((1.0 - violation(gb[j], positive) / scale) / col_norm[j]
+                                            + offset if col_norm[j] > 0 else INFINITY)
                         for k in range(n_screened):
                             j = screened[k]
                             streak[j] = 0
