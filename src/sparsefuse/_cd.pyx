@@ -1018,9 +1018,11 @@ def enet_solve(
                         for i in range(n):
                             seqt[i] = theta_ref[i]
                         n_supp_path = 0
+                        inv_scale = 1.0 / scale
                         for k in range(n_active):
                             j = active[k]
-                            seqg_prev[j] = gb[j] / scale
+                            g = gb[j] * inv_scale
+                            seqg_prev[j] = g
                             streak[j] = 2 if seq_in and streak[j] else 1
                             # (a feature at zero goes to the pool with the
                             # slack of its exact product: the next step lists
@@ -1031,8 +1033,8 @@ def enet_solve(
                                 supp_path[n_supp_path] = j
                                 n_supp_path += 1
                             else:
-                                slack[j] = ((1.0 - violation(gb[j], positive) / scale) / col_norm[j]
-                                            + offset if col_norm[j] > 0 else INFINITY)
+                                slack[j] = ((1.0 - violation(g, positive)) / col_norm[j] + offset
+                                            if col_norm[j] > 0 else INFINITY)
                         for k in range(n_screened):
                             j = screened[k]
                             streak[j] = 0
