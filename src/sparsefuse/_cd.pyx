@@ -139,6 +139,17 @@ cpdef enum IndexStatus:
     MALFORMED = 2
 
 
+cdef inline bint row_in_order(index_t row, index_t prev, int n) noexcept nogil:
+    """A row index read after ``prev`` in a column of ``n`` rows is in
+    [0, n) and above ``prev`` (one test, without a branch between them)."""
+    return (<size_t> row < <size_t> n) & (row > prev)
+
+
+cdef inline int index_fault(index_t row, int n) noexcept nogil:
+    """What a row index failing row_in_order shows about the matrix."""
+    return MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+
+
 def column_stats(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -230,8 +241,8 @@ def column_stats(
                 raw = 0.0
                 for p in range(start, end):
                     row = indices[p]
-                    if (<size_t> row >= <size_t> n) | (row <= prev):
-                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                    if not row_in_order(row, prev, n):
+                        status = index_fault(row, n)
                         break
                     prev = row
                     acc += <double> data[p] * vp[row]
@@ -260,8 +271,8 @@ def column_stats(
             elif with_y:
                 for p in range(start, end):
                     row = indices[p]
-                    if (<size_t> row >= <size_t> n) | (row <= prev):
-                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                    if not row_in_order(row, prev, n):
+                        status = index_fault(row, n)
                         break
                     prev = row
                     acc += <double> data[p] * data[p]
@@ -269,8 +280,8 @@ def column_stats(
             else:
                 for p in range(start, end):
                     row = indices[p]
-                    if (<size_t> row >= <size_t> n) | (row <= prev):
-                        status = MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
+                    if not row_in_order(row, prev, n):
+                        status = index_fault(row, n)
                         break
                     prev = row
                     acc += <double> data[p] * data[p]
