@@ -620,8 +620,9 @@ def test_path_pool_is_read_only_where_it_must_be(fmt):
 @pytest.mark.parametrize("strong_rules", [True, False])
 def test_path_pool_certificates_hold_for_any_valid_slacks(monkeypatch, seed, tol,
                                                           strong_rules):
-    """A slack is a lower bound on the distance within which a screened
-    feature stays feasible, so any smaller slack is valid too. Shrinking the
+    """A slack is a lower bound on the distance within which a feature of the
+    pool (screened, or at zero with its exact product) stays feasible, so any
+    smaller slack is valid too. Shrinking the
     pool's slacks at random before every step makes the steps read other pool
     features than they would: every gap must stay a certificate over all
     features, and the solutions must not change."""

@@ -469,7 +469,8 @@ def enet_solve(
         ``stats`` has ``n_outer`` (gap evaluations on the full problem),
         ``n_screened`` (features discarded by Gap Safe, ``n_seq_screened``
         of them before the first pass), ``n_unpooled`` (features the last
-        step screened that were read only to check the certificate),
+        step left at zero, in its pool, that were read only to check the
+        certificate),
         ``start_gradients_given`` (whether ``xy0`` spared the first pass),
         ``n_full`` (outer iterations after the first that evaluated every
         feature), ``n_inner_final`` (working-set inner solves that aimed at
@@ -641,7 +642,7 @@ def enet_solve(
     cdef double *seqg_prev = NULL
     cdef unsigned char *streak = NULL
     cdef double seq_scale = 0.0, seq_scale_prev = 0.0, ty, tt
-    # The pool of features screened by the previous step (see PathState): a
+    # The pool of features the previous step left at zero (see PathState): a
     # Lasso step reads only those within its screening radius, and checks the
     # others (by their slack against the distance of the dual point to theta)
     # where the screened ones are checked.
