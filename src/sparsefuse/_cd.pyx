@@ -755,9 +755,11 @@ def enet_solve(
                     0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty)
                     + 0.5 * l1_reg * l1_reg * tt)
                 radius = sqrt(2.0 * gap) / l1_reg
-                # Only the last step's support and the pool's features with
-                # slack <= radius can fail the rule: the others stay in the
-                # pool, unread until the certificate.
+                # The rule screens feature j iff its slack exceeds the radius
+                # (every feature at zero has its slack from the last step,
+                # from its exact product or its bound; the support has -inf):
+                # those stay in the pool, unread until the certificate, and
+                # the others are listed, none of which the rule would screen.
                 pool_thr = radius + offset
                 pool_min = INFINITY
                 t = 0
@@ -775,37 +777,9 @@ def enet_solve(
                 pool_min -= offset
                 n_pool = n_features - t
                 n_active = t
-                t = 0
-                n_new = 0
-                zeroed = False
-                for k in range(n_active):
-                    j = active[k]
-                    ub = (violation(seqg[j], positive) if streak[j]
-                          else 1.0 - col_norm[j] * (slack[j] - offset))
-                    if ub + radius * col_norm[j] < 1.0:
-                        gb[j] = ub
-                        max_bound = max_d(max_bound, gb[j])
-                        max_norm = max_d(max_norm, col_norm[j])
-                        state[j] = SCREENED
-                        n_new += 1
-                        if w[j] != 0:
-                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                            if implicit:
-                                c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
-                            w_l1 -= fabs(w[j])
-                            w[j] = 0
-                            zeroed = True
-                    else:
-                        active[k] = active[t]
-                        active[t] = j
-                        t += 1
-                n_active = t
-                n_screened = n_new
-                n_seq = n_new + n_pool
+                n_screened = 0
+                n_seq = n_pool
                 screened = active + n_active
-                if zeroed:
-                    residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
-                    coef = c - inv_vv * r_dot_v
                 for i in range(n):
                     theta_ref[i] = seqt[i]
                 has_ref = True
@@ -816,7 +790,7 @@ def enet_solve(
                 # the same solution); the screened ones are checked only
                 # before stopping, and theta stays their reference.
                 pool_d0 = 0.0
-                check_deferred = n_new > 0 or n_pool > 0
+                check_deferred = n_pool > 0
 
             if skip_first:
                 # ---- first strong set from the previous step's gradients ----
