@@ -634,7 +634,7 @@ def enet_solve(
     cdef bint xy0_first = False, xy0_used = False
     cdef bint has_xy0 = xy0 is not None
     cdef bint seq_screen = seq and l2_reg == 0
-    cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False, zeroed
+    cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False
     cdef bint skip_first = False
     cdef int n_seq = 0
     cdef double *seqt = NULL
