@@ -132,6 +132,13 @@ cdef void release_pool(
     n_unpooled[0] += m
 
 
+cdef inline double pool_slack(double bound, double norm, double offset) noexcept nogil:
+    """The slack a feature enters the path's pool with: the distance from
+    theta within which its product, at most ``bound`` at theta, stays below 1
+    (see PathState), plus the pool's ``offset``; +inf for a zero column."""
+    return (1.0 - bound) / norm + offset if norm > 0 else INFINITY
+
+
 # column_stats' verdict on sparse indices
 cpdef enum IndexStatus:
     CANONICAL = 0
@@ -1019,13 +1026,12 @@ def enet_solve(
                                 supp_path[n_supp_path] = j
                                 n_supp_path += 1
                             else:
-                                slack[j] = ((1.0 - violation(g, positive)) / col_norm[j] + offset
-                                            if col_norm[j] > 0 else INFINITY)
+                                slack[j] = pool_slack(violation(g, positive), col_norm[j],
+                                                      offset)
                         for k in range(n_screened):
                             j = screened[k]
                             streak[j] = 0
-                            slack[j] = ((1.0 - gb[j]) / col_norm[j] + offset if col_norm[j] > 0
-                                        else INFINITY)
+                            slack[j] = pool_slack(gb[j], col_norm[j], offset)
                         seq_scale = scale
                     break
 
