@@ -256,6 +256,26 @@ def test_alpha_zero_warns():
     assert any("alpha=0" in str(w.message) for w in caught)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csr", "gram"])
+def test_alpha_zero_stops_on_the_gradient(fmt):
+    """Least squares has no dual bound: the fit stops on ||X^T r||^2 (as
+    scikit-learn), reports it, and ends at the least-squares solution."""
+    X, y = problem(n_samples=60, n_features=10, seed=14)
+    Xf = sparse.csr_matrix(X) if fmt == "csr" else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message="With alpha=0")
+        model = sf.Lasso(alpha=0.0, tol=1e-10, max_iter=10_000,
+                         precompute=fmt == "gram").fit(Xf, y)
+    assert model.n_iter_ < 10_000
+    Xc = X - X.mean(axis=0)
+    gradient = Xc.T @ (y - y.mean() - Xc @ model.coef_)
+    assert model.dual_gap_ == pytest.approx(gradient @ gradient / len(y), rel=1e-6, abs=1e-20)
+    assert model.dual_gap_ <= 1e-10 * np.sum((y - y.mean()) ** 2) / len(y)
+    exact = np.linalg.lstsq(Xc, y - y.mean(), rcond=None)[0]
+    np.testing.assert_allclose(model.coef_, exact, rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("n", [1, 7, 4096, 5000, 60_000])
 def test_working_set_selection_takes_the_smallest_scores(n):
     # (the kernels' selection: from a sample's threshold when k <= n / 8 and

@@ -61,9 +61,15 @@ cdef inline double enet_gap(
     the non-augmented problem, D(theta) = theta . y - ||theta||^2 / 2 -
     ||X^T theta||^2 / (2 l2_reg), is used at theta = r instead
     (``xr_norm2 = ||X^T r||^2``).
+
+    Without any penalty (least squares) there is no dual bound on the
+    objective: the stopping quantity is then ``||X^T r||^2``, the squared
+    gradient, as scikit-learn takes it (it is 0 exactly at a minimiser).
     """
     cdef double gap, scale
-    if l1_reg == 0.0 and l2_reg > 0.0:
+    if l1_reg == 0.0 and l2_reg == 0.0:
+        gap = xr_norm2
+    elif l1_reg == 0.0:
         gap = (0.5 * r_norm2 + 0.5 * l2_reg * w_l2
                - (r_dot_y - 0.5 * r_norm2 - 0.5 * xr_norm2 / l2_reg))
     else:

@@ -549,7 +549,9 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     coefs : ndarray of shape (n_features, n_alphas)
         Coefficients along the path.
     dual_gaps : ndarray of shape (n_alphas,)
-        Duality gap of the normalised objective at the end of each solve.
+        Duality gap of the normalised objective at the end of each solve
+        (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
+        no dual bound).
     n_iters : list of int
         Epochs per alpha, only if ``return_n_iter``.
     """
@@ -655,7 +657,9 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     coefs : ndarray of shape (n_features, n_alphas)
         Coefficients along the path.
     dual_gaps : ndarray of shape (n_alphas,)
-        Duality gap of the normalised objective at the end of each solve.
+        Duality gap of the normalised objective at the end of each solve
+        (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
+        no dual bound).
     n_iters : list of int
         Epochs per alpha, only if ``return_n_iter``.
     """

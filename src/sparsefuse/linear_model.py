@@ -92,6 +92,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap of the (normalised) objective at the solution: a
         certificate that the objective is within ``dual_gap_`` of optimal.
+        With ``alpha=0`` (least squares, which has no such bound) it is
+        ``||X^T r||^2 / n_samples`` for the residual r, as in scikit-learn.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -290,7 +292,8 @@ class Lasso(ElasticNet):
     n_iter_ : int or list of int
         Epochs run for each target.
     dual_gap_ : float or ndarray of shape (n_targets,)
-        Duality gap of the (normalised) objective at the solution.
+        Duality gap of the (normalised) objective at the solution (with
+        ``alpha=0``, ``||X^T r||^2 / n_samples``, see :class:`ElasticNet`).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
