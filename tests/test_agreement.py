@@ -181,15 +181,18 @@ def test_path_explicit_alphas_and_n_iter():
         np.testing.assert_allclose(coefs[:, k], single.coef_, atol=1e-6)
 
 
-def test_path_refuses_a_2d_target():
+def test_path_takes_one_target_column_and_refuses_more():
     """scikit-learn's path functions solve a multi-task problem for a 2-D y;
     sparsefuse does not implement it and says so rather than differ silently."""
     X, y = make_problem(seed=7, offset=False)
     with pytest.raises(ValueError, match="multi-task"):
         sf.lasso_path(X, np.column_stack([y, -y]), alphas=5)
-    # a single column is a 1-D target
-    np.testing.assert_allclose(sf.lasso_path(X, y[:, None], alphas=5)[1],
-                               sf.lasso_path(X, y, alphas=5)[1])
+    # a single column is the one-task problem, the Lasso, in scikit-learn's shape
+    coefs = sf.lasso_path(X, y[:, None], alphas=5, tol=1e-10)[1]
+    expected = sk.lasso_path(X, y[:, None], alphas=5, tol=1e-10)[1]
+    assert coefs.shape == expected.shape == (1, X.shape[1], 5)
+    np.testing.assert_allclose(coefs, sf.lasso_path(X, y, alphas=5, tol=1e-10)[1][None])
+    np.testing.assert_allclose(coefs, expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
@@ -279,3 +282,15 @@ def test_float32_sparse_weighted_gap_certifies_the_held_problem(seed):
         for k, alpha in enumerate(alphas):
             held = kernel_gap(X_held, y_held, coefs[:, k], alpha, l1_ratio, positive)
             assert gaps[k] == pytest.approx(held, rel=1e-9, abs=1e-14 * yy)
+
+
+def test_cv_given_alphas_are_one_grid_for_every_l1_ratio():
+    """Found by a review: with given alphas and several l1_ratio, alphas_ was
+    one row per l1_ratio; scikit-learn keeps the one grid."""
+    X, y = make_problem(seed=3)
+    params = dict(l1_ratio=[0.2, 0.8], alphas=[1.0, 0.1, 0.01], cv=3)
+    ours = sf.ElasticNetCV(**params).fit(X, y)
+    theirs = sk.ElasticNetCV(**params).fit(X, y)
+    assert ours.alphas_.shape == theirs.alphas_.shape == (3,)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_)
+    assert ours.mse_path_.shape == theirs.mse_path_.shape

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse as sf
@@ -640,3 +641,48 @@ def test_constant_columns_take_no_part_with_an_intercept(fmt):
     b = np.average(y - X @ coefs[:, -1], weights=sw)
     np.testing.assert_allclose(X @ coefs[:, -1] + b, y, rtol=1e-10)
     assert np.all(np.isfinite(gaps))
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda v: sf.Lasso(alpha=0.1, positive=v).fit(X_OK, Y_OK), "positive"),
+    (lambda v: sf.Lasso(alpha=0.1, fit_intercept=v).fit(X_OK, Y_OK), "fit_intercept"),
+    (lambda v: sf.ElasticNet(alpha=0.1, warm_start=v).fit(X_OK, Y_OK), "warm_start"),
+    (lambda v: sf.ElasticNet(alpha=0.1, copy_X=v).fit(X_OK, Y_OK), "copy_X"),
+    (lambda v: sf.LassoCV(alphas=3, cv=2, fit_intercept=v).fit(X_OK, Y_OK), "fit_intercept"),
+    (lambda v: sf.lasso_path(X_OK, Y_OK, alphas=3, positive=v), "positive"),
+    (lambda v: sf.enet_path(X_OK, Y_OK, alphas=3, fit_intercept=v), "fit_intercept"),
+    (lambda v: sf.lasso_path(X_OK, Y_OK, alphas=3, screening=v), "screening"),
+])
+@pytest.mark.parametrize("value", ["False", None, 1])
+def test_flags_must_be_booleans(call, name, value):
+    """Found by a review: positive="False" (a true string) fitted a positive
+    model. As in scikit-learn, a flag is a bool, and a bad parameter is an
+    InvalidParameterError, both a ValueError and a TypeError."""
+    with pytest.raises(InvalidParameterError, match=f"{name} must be True or False"):
+        call(value)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sf.Lasso(alpha="0.1").fit(X_OK, Y_OK),
+    lambda: sf.Lasso(alpha=0.1, selection="greedy").fit(X_OK, Y_OK),
+    lambda: sf.lasso_path(X_OK, Y_OK, eps=2.0),
+    lambda: sf.LassoCV(alphas=0).fit(X_OK, Y_OK),
+])
+def test_bad_parameters_are_type_errors_too(call):
+    with pytest.raises(TypeError):
+        call()
+
+
+def test_alphas_none_is_the_default_grid_and_a_float_is_refused():
+    """alphas=None, scikit-learn's default before 1.9, means 100 alphas; a
+    float (a typo for the number of alphas, or one alpha) is refused as in
+    scikit-learn, where it once gave a grid of that one alpha."""
+    alphas, coefs, _ = sf.lasso_path(X_OK, Y_OK, alphas=None)
+    np.testing.assert_allclose(alphas, sf.lasso_path(X_OK, Y_OK)[0])
+    assert coefs.shape == (X_OK.shape[1], 100)
+    assert sf.LassoCV(alphas=None, cv=2).fit(X_OK, Y_OK).alphas_.shape == (100,)
+    for call in (lambda: sf.lasso_path(X_OK, Y_OK, alphas=0.5),
+                 lambda: sf.LassoCV(alphas=100.0).fit(X_OK, Y_OK),
+                 lambda: sf.GroupLassoCV(2, alphas=0.1).fit(X_OK, Y_OK)):
+        with pytest.raises(InvalidParameterError, match="alphas must be an int"):
+            call()

@@ -22,6 +22,12 @@ from sklearn.utils import assert_all_finite, check_array, check_random_state
 
 from sparsefuse import _cd
 
+try:  # scikit-learn's type for a bad parameter: a ValueError and a TypeError
+    from sklearn.utils._param_validation import InvalidParameterError
+except ImportError:  # pragma: no cover (private module of scikit-learn)
+    class InvalidParameterError(ValueError, TypeError):
+        """A parameter of the wrong type or out of its range."""
+
 __all__ = ["lasso_path", "enet_path"]
 
 
@@ -319,7 +325,7 @@ def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positiv
 
 def check_grid_l1_ratio(l1_ratio):
     if l1_ratio == 0:
-        raise ValueError(
+        raise InvalidParameterError(
             "Automatic alpha grid generation is not supported for l1_ratio=0. "
             "Please supply a grid by providing your estimator with the "
             "appropriate `alphas=` argument."
@@ -497,16 +503,18 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data. Fortran-ordered float arrays are used without a copy;
         CSR input is converted to CSC once for the whole path.
-    y : array-like of shape (n_samples,)
-        Target values (a 2-D y, which scikit-learn treats as a multi-task
-        problem, is refused).
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+        Target values. A y of one column gives ``coefs`` of shape
+        (1, n_features, n_alphas), as in scikit-learn; more columns, which
+        scikit-learn treats as a multi-task problem, are refused.
     l1_ratio : float, default=0.5
         Mix of the L1 and L2 penalties, in [0, 1]; 1 is the Lasso.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int or array-like, default=100
-        Number of alphas of the automatic grid, or the alphas themselves
-        (sorted in decreasing order before use).
+    alphas : int, array-like or None, default=100
+        Number of alphas of the automatic grid (None, as older scikit-learn
+        wrote its default, means 100), or the alphas themselves (sorted in
+        decreasing order before use).
     precompute : 'auto', bool or array-like, default='auto'
         Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
         True computes it, an array is used as it is (after a consistency
@@ -546,8 +554,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     -------
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
-    coefs : ndarray of shape (n_features, n_alphas)
-        Coefficients along the path.
+    coefs : ndarray of shape (n_features, n_alphas) or (1, n_features, n_alphas)
+        Coefficients along the path (the second shape for a 2-D y).
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve
         (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
@@ -566,10 +574,17 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
                                                    "strong_rules", "path_extrapolation")
                if name in params}
     if params:
-        raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
+        raise InvalidParameterError(f"Unexpected parameters in params: {sorted(params)}")
+    check_bools(copy_X=copy_X, return_n_iter=return_n_iter, positive=positive,
+                check_input=check_input, fit_intercept=fit_intercept,
+                **{name: devices[name] for name in ("screening", "strong_rules",
+                                                    "path_extrapolation") if name in devices})
 
     X, y = check_Xy(X, y, copy=False)
-    if y.ndim == 2 and y.shape[1] == 1:
+    # (scikit-learn's coefs for a target of shape (n, 1) are (1, n_features,
+    # n_alphas): the multi-task path, here of one task, is the Lasso's)
+    one_task = y.ndim == 2 and y.shape[1] == 1
+    if one_task:
         y = y[:, 0]
     if y.ndim != 1:
         raise ValueError(
@@ -578,6 +593,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
             "function once per column of y.")
     if n_alphas is not None:
         alphas = n_alphas
+    alphas = resolve_alphas(alphas)
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
                         selection=selection, positive=positive, y=y,
                         anderson=devices.get("anderson", 5),
@@ -586,14 +602,10 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     # (every parameter is checked before make_design, which may centre X in
     # place with copy_X=False)
-    grid = isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool)
+    grid = isinstance(alphas, int)
     if grid:
-        if alphas < 1:
-            raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
         check_eps(eps)
         check_grid_l1_ratio(l1_ratio)
-    else:
-        alphas = np.sort(check_alphas(alphas))[::-1]
     coef_init = check_coef_init(coef_init, X.shape[1], X.dtype)
     design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X, y=y)
     y_prep, _ = design.target
@@ -607,6 +619,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     if verbose:
         for k, alpha in enumerate(alphas):
             print(f"alpha {k + 1:3d}/{len(alphas)}: {alpha:.4g}, gap {gaps[k]:.3e}")
+    if one_task:
+        coefs = coefs[None]
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
@@ -626,12 +640,13 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Training data.
-    y : array-like of shape (n_samples,)
-        Target values.
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+        Target values (see :func:`enet_path`).
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int or array-like, default=100
-        Number of alphas of the automatic grid, or the alphas themselves.
+    alphas : int, array-like or None, default=100
+        Number of alphas of the automatic grid (None means 100), or the
+        alphas themselves.
     precompute : 'auto', bool or array-like, default='auto'
         Use the Gram matrix, see :func:`enet_path`.
     Xy : array-like of shape (n_features,), default=None
@@ -654,8 +669,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     -------
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
-    coefs : ndarray of shape (n_features, n_alphas)
-        Coefficients along the path.
+    coefs : ndarray of shape (n_features, n_alphas) or (1, n_features, n_alphas)
+        Coefficients along the path (the second shape for a 2-D y).
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve
         (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
@@ -688,13 +703,32 @@ def check_Xy(X, y, copy=False):
 
 def check_eps(eps):
     if not (isinstance(eps, numbers.Real) and np.isfinite(eps) and 0 < eps <= 1):
-        raise ValueError(f"eps must be a number in (0, 1]; got {eps!r}.")
+        raise InvalidParameterError(f"eps must be a number in (0, 1]; got {eps!r}.")
 
 
-def check_n_alphas(alphas):
-    """An int number of alphas must be at least 1."""
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool) and alphas < 1:
-        raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
+def check_bools(**flags):
+    """Each flag must be a bool: a string such as "False" is truthy."""
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
+
+
+def resolve_alphas(alphas):
+    """The ``alphas`` parameter: an int, the size of the automatic grid
+    (None, the default of older scikit-learn, means 100), or the alphas
+    themselves, returned as an array in decreasing order."""
+    if alphas is None:
+        return 100
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        if alphas < 1:
+            raise InvalidParameterError(
+                f"alphas must be a positive integer or an array; got {alphas}.")
+        return int(alphas)
+    if isinstance(alphas, (numbers.Number, np.bool_, str, bytes)):
+        raise InvalidParameterError(
+            f"alphas must be an int (the number of alphas of the automatic grid) "
+            f"or an array of alphas; got {alphas!r}.")
+    return np.sort(check_alphas(alphas))[::-1]
 
 
 def check_coef_init(coef_init, n_features, dtype):
@@ -713,40 +747,41 @@ def check_coef_init(coef_init, n_features, dtype):
 def check_alphas(alphas):
     alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
     if alphas.ndim != 1 or alphas.size == 0:
-        raise ValueError("alphas must be a positive integer or a non-empty 1-D array.")
+        raise InvalidParameterError("alphas must be a positive integer or a non-empty 1-D array.")
     if not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
-        raise ValueError(f"alphas must be finite and non-negative; got {alphas}.")
+        raise InvalidParameterError(f"alphas must be finite and non-negative; got {alphas}.")
     return alphas
 
 
 def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, anderson=5,
                         working_set="auto"):
     if not (isinstance(l1_ratio, numbers.Real) and 0 <= l1_ratio <= 1):
-        raise ValueError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
+        raise InvalidParameterError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
-        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}.")
+        raise InvalidParameterError(f"tol must be a finite number >= 0; got {tol!r}.")
     if not (isinstance(max_iter, numbers.Integral) and 1 <= max_iter < 2**31):
-        raise ValueError(f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
+        raise InvalidParameterError(f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
-        raise ValueError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
+        raise InvalidParameterError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
     if not (isinstance(anderson, numbers.Integral) and 0 <= anderson <= _cd.MAX_ANDERSON):
-        raise ValueError(
+        raise InvalidParameterError(
             f"anderson must be an integer in [0, {_cd.MAX_ANDERSON}]; got {anderson!r}."
         )
+    check_bools(positive=positive)
     if working_set not in (True, False, "auto"):
-        raise ValueError(f"working_set must be True, False or 'auto'; got {working_set!r}.")
+        raise InvalidParameterError(f"working_set must be True, False or 'auto'; got {working_set!r}.")
 
 
 def check_precompute(precompute, n_features):
     if isinstance(precompute, str):
         if precompute != "auto":
-            raise ValueError(
+            raise InvalidParameterError(
                 f"precompute must be True, False, 'auto' or an array; got {precompute!r}."
             )
     elif not isinstance(precompute, (bool, np.bool_)):
         gram = np.asarray(precompute)
         if gram.shape != (n_features, n_features):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"precompute must be a Gram matrix of shape ({n_features}, "
                 f"{n_features}); got shape {gram.shape}."
             )

@@ -21,15 +21,14 @@ from sparsefuse import _group_cd
 from sparsefuse._base import LinearPredictMixin
 from sparsefuse._cv import best_alpha, path_mse
 from sparsefuse._path import (
-    check_alphas,
     check_coef_init,
     check_eps,
-    check_n_alphas,
     check_sample_weight,
     check_solver_params,
     check_sparse_structure,
     check_Xy,
     make_design,
+    resolve_alphas,
     warn_not_converged,
 )
 
@@ -559,21 +558,18 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     """
     X, y = check_Xy(X, y)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
-    check_n_alphas(alphas)
+    alphas = resolve_alphas(alphas)
     check_eps(eps)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     _check_ungrouped(ungrouped, positive)
     problem = _GroupProblem(X, groups, weights, fit_intercept, sample_weight,
                             ungrouped=ungrouped)
     y_prep, _ = problem.design.prepare_target(y)
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, bool):
-        if alphas < 1:
-            raise ValueError(f"alphas must be a positive integer or an array; got {alphas}.")
+    if isinstance(alphas, int):
         top = group_alpha_max(problem, y_prep, l1_ratio)
         top = top if top > 0 else np.finfo(np.float64).resolution
         alphas = np.geomspace(top, top * eps, alphas)
     else:
-        alphas = np.sort(check_alphas(alphas))[::-1]
         if np.any(alphas == 0):
             raise ValueError(_ALPHA_ZERO)
     coefs, gaps, n_iters = solve_group_path(
@@ -938,7 +934,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             check_sparse_structure(X)  # (before the folds slice it)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        check_n_alphas(self.alphas)
+        alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
         # Resolve the groups once, so that folds and refit need no column names.
         _check_ungrouped(self.ungrouped, self.positive)
@@ -946,15 +942,14 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                                             getattr(self, "feature_names_in_", None),
                                             self.ungrouped)
         groups = dict(zip(group_names, indices)) if isinstance(self.groups, dict) else indices
-        if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
+        if isinstance(alphas, int):
             problem = _GroupProblem(X, groups, self.weights, self.fit_intercept,
                                     sample_weight, ungrouped=self.ungrouped)
             y_prep, _ = problem.design.prepare_target(y)
             top = group_alpha_max(problem, y_prep, self.l1_ratio)
             top = top if top > 0 else np.finfo(np.float64).resolution
-            alphas = np.geomspace(top, top * self.eps, self.alphas)
+            alphas = np.geomspace(top, top * self.eps, alphas)
         else:
-            alphas = np.sort(check_alphas(self.alphas))[::-1]
             if np.any(alphas == 0):
                 raise ValueError(_ALPHA_ZERO)
 

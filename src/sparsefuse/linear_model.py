@@ -12,10 +12,10 @@ from sklearn.utils.validation import validate_data
 from sparsefuse._base import LinearPredictMixin
 from sparsefuse._cv import path_mse
 from sparsefuse._path import (
+    InvalidParameterError,
     alpha_grid,
-    check_alphas,
+    check_bools,
     check_eps,
-    check_n_alphas,
     check_precompute,
     resolve_gram,
     check_sample_weight,
@@ -23,6 +23,7 @@ from sparsefuse._path import (
     enet_path,
     lasso_path,
     make_design,
+    resolve_alphas,
     solve_path,
 )
 
@@ -158,7 +159,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         """
         alpha = self.alpha
         if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}.")
+            raise InvalidParameterError(f"alpha must be a finite number >= 0; got {alpha!r}.")
         if alpha == 0:
             warnings.warn(
                 "With alpha=0 the problem is ordinary least squares, on which "
@@ -177,6 +178,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
                             max_iter=self.max_iter, selection=self.selection,
                             positive=self.positive, y=y, anderson=self.anderson,
                             working_set=self.working_set)
+        check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X,
+                    warm_start=self.warm_start, screening=self.screening)
         check_precompute(self.precompute, X.shape[1])
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
@@ -342,8 +345,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Mix of the L1 and L2 penalties, in (0, 1]; a list is searched too.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int or array-like, default=100
-        Number of alphas of the automatic grid, or the alphas themselves.
+    alphas : int, array-like or None, default=100
+        Number of alphas of the automatic grid (None means 100), or the
+        alphas themselves.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
@@ -374,7 +378,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     l1_ratio_ : float
         The chosen l1_ratio.
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
-        The alpha grid(s).
+        The alpha grid(s): one per l1_ratio when several share the automatic
+        grid, which depends on l1_ratio; given alphas are one grid for all.
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
         Held-out mean squared error.
     coef_ : ndarray of shape (n_features,)
@@ -449,8 +454,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
         l1_ratios = self._l1_ratios()
-        check_n_alphas(self.alphas)
+        alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
+        check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X)
         for l1_ratio in l1_ratios:
             check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
                                 max_iter=self.max_iter, selection=self.selection,
@@ -458,11 +464,11 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y)
         y_prep, _ = design.target
-        if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
-            grids = [alpha_grid(design, y_prep, l1, self.eps, self.alphas, self.positive)
+        if isinstance(alphas, int):
+            grids = [alpha_grid(design, y_prep, l1, self.eps, alphas, self.positive)
                      for l1 in l1_ratios]
         else:
-            grids = [np.sort(check_alphas(self.alphas))[::-1]] * len(l1_ratios)
+            grids = [alphas] * len(l1_ratios)
         # one seed per fold, drawn up front: the same folds give the same paths
         # whatever the order in which threads run them
         seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=1000)
@@ -491,7 +497,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             self.l1_ratio_ = l1_ratio
         self.alpha_ = float(grids[best[0]][best[1]])
         self.mse_path_ = mse[0] if single else mse
-        self.alphas_ = grids[0] if single else np.stack(grids)
+        # (one grid for every l1_ratio when the alphas are given, as scikit-learn)
+        self.alphas_ = grids[0] if single or not isinstance(alphas, int) else np.stack(grids)
         model = ElasticNet(alpha=self.alpha_, l1_ratio=l1_ratio,
                            fit_intercept=self.fit_intercept, precompute=self.precompute,
                            max_iter=self.max_iter, copy_X=self.copy_X, tol=self.tol,
@@ -514,8 +521,9 @@ class LassoCV(ElasticNetCV):
     ----------
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int or array-like, default=100
-        Number of alphas of the automatic grid, or the alphas themselves.
+    alphas : int, array-like or None, default=100
+        Number of alphas of the automatic grid (None means 100), or the
+        alphas themselves.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
