@@ -294,3 +294,26 @@ def test_cv_given_alphas_are_one_grid_for_every_l1_ratio():
     assert ours.alphas_.shape == theirs.alphas_.shape == (3,)
     np.testing.assert_allclose(ours.alphas_, theirs.alphas_)
     assert ours.mse_path_.shape == theirs.mse_path_.shape
+
+
+def test_cv_routes_groups_to_the_splitter():
+    """Found by a review: LassoCV.fit took no groups, so GroupKFold could not
+    be used. As in scikit-learn, they are routed once routing is enabled."""
+    import sklearn
+    from sklearn.model_selection import GroupKFold, cross_validate
+
+    X, y = make_problem(seed=5)
+    groups = np.repeat(np.arange(10), 6)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        sf.LassoCV(cv=GroupKFold(5)).fit(X, y, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        ours = sf.LassoCV(cv=GroupKFold(5), tol=1e-8).fit(X, y, groups=groups)
+        theirs = sk.LassoCV(cv=GroupKFold(5), tol=1e-8).fit(X, y, groups=groups)
+        assert ours.alpha_ == pytest.approx(theirs.alpha_)
+        np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-5)
+        # nested: the outer splitter and the estimator's both take the groups
+        scores = cross_validate(sf.ElasticNetCV(cv=GroupKFold(3)), X, y, cv=GroupKFold(2),
+                                params={"groups": groups})["test_score"]
+        assert np.all(np.isfinite(scores))
+        with pytest.raises(TypeError, match="not routed"):
+            sf.LassoCV(cv=GroupKFold(5)).fit(X, y, group=groups)

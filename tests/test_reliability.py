@@ -686,3 +686,15 @@ def test_alphas_none_is_the_default_grid_and_a_float_is_refused():
                  lambda: sf.GroupLassoCV(2, alphas=0.1).fit(X_OK, Y_OK)):
         with pytest.raises(InvalidParameterError, match="alphas must be an int"):
             call()
+
+
+@pytest.mark.parametrize("part,weights", [("test", np.r_[np.zeros(6), np.ones(24)]),
+                                          ("training", np.r_[np.ones(15), np.zeros(15)])])
+def test_cv_fold_of_zero_weights_is_a_clear_error(part, weights):
+    """Found by a review: a fold whose test (or training) samples all have zero
+    weight failed with ZeroDivisionError (or LinAlgError) deep in the fit."""
+    from sklearn.model_selection import KFold
+
+    cv = KFold(5) if part == "test" else KFold(2)
+    with pytest.raises(ValueError, match=f"fold .*{part} part has zero weight"):
+        sf.LassoCV(cv=cv, alphas=3).fit(X_OK, Y_OK, sample_weight=weights)

@@ -4,6 +4,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.model_selection import check_cv
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 
 
 # Called after each fold when set (the command line sets it to advance its
@@ -11,7 +17,8 @@ from sklearn.model_selection import check_cv
 progress_hook = None
 
 
-def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None):
+def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None,
+             split_params=None):
     """Held-out mean squared error of every alpha on every fold.
 
     Parameters
@@ -35,6 +42,9 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
         Called with no argument after each fold (``progress_hook`` when None).
+    split_params : dict, default=None
+        Passed to the splitter's ``split`` (``groups``; see
+        :func:`split_params_of`).
 
     Returns
     -------
@@ -43,7 +53,15 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     """
     if sparse.issparse(X):
         X = X.tocsr()
-    folds = list(check_cv(cv).split(X, y))
+    folds = list(check_cv(cv).split(X, y, **(split_params or {})))
+    if sample_weight is not None:
+        # (an all-zero part would fail deep inside the fit or the average)
+        for k, (train, test) in enumerate(folds):
+            for part, index in (("training", train), ("test", test)):
+                if not np.any(sample_weight[index] > 0):
+                    raise ValueError(
+                        f"cross-validation fold {k}: every sample of its {part} part has "
+                        "zero weight; shuffle the samples or choose other folds.")
     if progress is None:
         progress = progress_hook
 
@@ -65,3 +83,27 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
 def best_alpha(alphas, mse_path):
     """The alpha of lowest mean held-out error (the largest one on ties)."""
     return float(alphas[int(np.argmin(mse_path.mean(axis=1)))])
+
+
+def split_params_of(estimator, sample_weight, params):
+    """The parameters of ``estimator.cv``'s ``split`` among those given to a
+    CV estimator's ``fit`` (scikit-learn's metadata routing: ``groups`` reaches
+    the splitter only when routing is enabled, as in scikit-learn)."""
+    if not _routing_enabled():
+        if params:
+            raise ValueError(
+                f"{type(estimator).__name__}.fit got unexpected parameters "
+                f"{sorted(params)}; passing them to the cross-validation splitter (e.g. "
+                "groups) needs sklearn.set_config(enable_metadata_routing=True).")
+        return {}
+    routed = process_routing(estimator, "fit", sample_weight=sample_weight, **params)
+    return routed.splitter.split
+
+
+def cv_routing(estimator):
+    """The metadata routing of a CV estimator: its own ``fit`` takes
+    ``sample_weight``; ``fit``'s other parameters go to the splitter's ``split``."""
+    return (MetadataRouter(owner=estimator)
+            .add_self_request(estimator)
+            .add(splitter=check_cv(estimator.cv),
+                 method_mapping=MethodMapping().add(caller="fit", callee="split")))

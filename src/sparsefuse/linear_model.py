@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import path_mse
+from sparsefuse._cv import cv_routing, path_mse, split_params_of
 from sparsefuse._path import (
     InvalidParameterError,
     alpha_grid,
@@ -219,11 +219,13 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         # coef_, a float gap and an int n_iter_; no intercept gives 0.0.
         if self.fit_intercept:
             intercept = y_offset - coef @ design.X_offset.astype(X.dtype)
-            intercept = float(intercept[0]) if y_prep.ndim == 1 else intercept
+            intercept = intercept[0] if y_prep.ndim == 1 else intercept
         else:
             intercept = 0.0
         if n_targets == 1:
-            self.coef_, self.dual_gap_, self.n_iter_ = coef[0], float(gaps[0]), n_iters[0]
+            # (the gap stays float64 for float32 data: rounded to float32 it
+            # could fall below the bound it certifies)
+            self.coef_, self.dual_gap_, self.n_iter_ = coef[0], gaps[0], n_iters[0]
         else:
             self.coef_, self.dual_gap_, self.n_iter_ = coef, gaps, n_iters
         self.intercept_ = intercept
@@ -429,7 +431,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             return np.array([self._fixed_l1_ratio])
         return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose the regularization by cross-validation, then refit.
 
         Parameters
@@ -440,6 +442,10 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the fits and of the fold errors.
+        **params : dict
+            Parameters of the splitter's ``split``, such as ``groups``, routed
+            to it by scikit-learn's metadata routing (which must be enabled:
+            ``sklearn.set_config(enable_metadata_routing=True)``).
 
         Returns
         -------
@@ -461,6 +467,7 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
                                 max_iter=self.max_iter, selection=self.selection,
                                 positive=self.positive, y=y)
+        split_params = split_params_of(self, sample_weight, params)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y)
         y_prep, _ = design.target
@@ -489,7 +496,8 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             return fold_path
 
         mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
-                                 self.n_jobs) for l1, grid in zip(l1_ratios, grids)])
+                                 self.n_jobs, split_params=split_params)
+                        for l1, grid in zip(l1_ratios, grids)])
         single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         l1_ratio = float(l1_ratios[best[0]])
@@ -508,6 +516,20 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
             setattr(self, attr, getattr(model, attr))
         return self
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this estimator.
+
+        ``fit`` takes ``sample_weight`` and routes ``groups`` and the other
+        parameters of ``cv``'s ``split`` to the splitter (see scikit-learn's
+        user guide on metadata routing).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return cv_routing(self)
 
 
 
