@@ -106,3 +106,14 @@ def test_ablation_switches_reach_the_solver(small, monkeypatch, fit_intercept, n
     ref = sf.Lasso(alpha=alphas[-1], fit_intercept=fit_intercept, tol=1e-12).fit(X, y)
     np.testing.assert_allclose(w, ref.coef_, atol=1e-6)
     assert b == pytest.approx(ref.intercept_, abs=1e-6)
+
+
+def test_table_shows_the_time_of_one_pass_when_measured(small):
+    X, y, _, _ = small
+    seconds = bench.one_pass(X, y, repeat=3)
+    assert 0 < seconds < 1
+    rows = [{"problem": "a", "workload": "w", "pass_seconds": 0.00113,
+             "runs": {"sparsefuse": {"time": 0.01}, "scikit-learn": {"time": 0.0498}}}]
+    table = bench.markdown_table(rows).splitlines()
+    assert table[0].startswith("| problem | workload | one X.T @ y (s) | sparsefuse (s) |")
+    assert table[2].startswith("| a | w | 0.0011 | 0.01 | 0.0498 | 4.98x |")
