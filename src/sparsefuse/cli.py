@@ -2,14 +2,19 @@
 
 Every error the user can cause (a missing or malformed file, a wrong format,
 an unknown column, a bad option value) ends with one line on standard error
-and exit code 2, never a traceback.
+and exit code 2, never a traceback. Options, output locations and optional
+imports are checked before the computation, not after it.
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
+import zipfile
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +24,17 @@ import sparsefuse
 
 FORMATS = ("libsvm", "npz", "csv")
 PENALTIES = ("l1", "elasticnet", "group", "sparse_group")
+GROUP_PENALTIES = ("group", "sparse_group")
+# dtype kinds a model can take: bool, signed and unsigned int, float
+NUMERIC_KINDS = "biuf"
+# Packages with an installed size in the shipped Debian snapshot (the demo's
+# largest --n-samples; load_debian_packages checks the same bound, but only
+# after parsing the whole snapshot).
+DEBIAN_PACKAGES = 63_540
+# Below this the demo's 20% test split and 3-fold cross-validation have a
+# handful of packages each (and under 7 packages the min_df=2 vocabularies
+# are empty: a ValueError deep in the demo).
+DEMO_MIN_SAMPLES = 100
 
 
 class UsageError(Exception):
@@ -73,62 +89,96 @@ def load_data(path, fmt, target=None):
             raise UsageError(f"{path}: not a valid libsvm file ({_one_line(exc)})") from None
         names = [f"x{j}" for j in range(X.shape[1])]
     elif fmt == "npz":
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise UsageError(f"{path}: not a valid npz file ({_one_line(exc)})") from None
-        keys = set(archive.files)
-        if "y" not in keys:
-            raise UsageError(f"{path}: the npz archive has no array 'y' (found {sorted(keys)})")
-        y = archive["y"]
-        if "X" in keys:
-            X = archive["X"]
-        elif {"data", "indices", "indptr", "shape"} <= keys:
-            fmt_name = str(archive["format"]) if "format" in keys else "csr"
-            cls = sparse.csc_matrix if fmt_name.startswith("csc") else sparse.csr_matrix
-            try:
-                X = cls((archive["data"], archive["indices"], archive["indptr"]),
-                        shape=tuple(archive["shape"]))
-            except (ValueError, TypeError) as exc:
-                raise UsageError(f"{path}: inconsistent sparse arrays ({_one_line(exc)})") from None
-        else:
-            raise UsageError(f"{path}: the npz archive needs 'X' or the arrays of a sparse "
-                             f"matrix (found {sorted(keys)})")
+        X, y = _read_npz(path)
         names = [f"x{j}" for j in range(X.shape[1])] if X.ndim == 2 else []
     else:
-        import csv
-
-        try:
-            with open(path, newline="") as f:
-                rows = list(csv.reader(f))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
-        if len(rows) < 2:
-            raise UsageError(f"{path}: a csv file needs a header row and at least one data row")
-        header, body = rows[0], rows[1:]
-        if target is None:
-            raise UsageError("--target is required with --format csv (the target column name)")
-        if target not in header:
-            raise UsageError(f"{path}: unknown target column {target!r} "
-                             f"(columns: {', '.join(header[:10])}{'...' if len(header) > 10 else ''})")
-        widths = {len(r) for r in body}
-        if widths != {len(header)}:
-            raise UsageError(f"{path}: rows have {sorted(widths)} fields but the header has "
-                             f"{len(header)}; check the separator")
-        try:
-            values = np.array(body, dtype=np.float64)
-        except ValueError as exc:
-            raise UsageError(f"{path}: non-numeric value ({_one_line(exc)})") from None
-        k = header.index(target)
-        y = values[:, k]
-        X = np.delete(values, k, axis=1)
-        names = [h for j, h in enumerate(header) if j != k]
+        X, y, names = _read_csv(path, target)
     if getattr(X, "ndim", 2) != 2 or np.ndim(y) != 1 or X.shape[0] != len(y):
         raise UsageError(f"{path}: X must be 2-D and y 1-D with one value per row "
                          f"(got X {getattr(X, 'shape', None)}, y {np.shape(y)})")
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise UsageError(f"{path}: no samples or no features")
+    for name, array in (("X", X), ("y", y)):
+        if array.dtype.kind not in NUMERIC_KINDS:
+            raise UsageError(f"{path}: {name} must be numeric; got dtype {array.dtype}")
     return X, np.asarray(y, dtype=np.float64), names
+
+
+def _read_csv(path, target):
+    """X, y and feature names of a csv file with a header row."""
+    import csv
+
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
+    if len(rows) < 2:
+        raise UsageError(f"{path}: a csv file needs a header row and at least one data row")
+    header, body = rows[0], rows[1:]
+    if target is None:
+        raise UsageError("--target is required with --format csv (the target column name)")
+    # a repeated name would merge coefficients in the model file, and a
+    # repeated target would stay among the features
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    if repeated:
+        raise UsageError(f"{path}: duplicate column names in the header: "
+                         f"{_first_ten(map(repr, repeated))}")
+    if target not in header:
+        raise UsageError(f"{path}: unknown target column {target!r} "
+                         f"(columns: {_first_ten(header)})")
+    widths = {len(r) for r in body}
+    if widths != {len(header)}:
+        raise UsageError(f"{path}: rows have {sorted(widths)} fields but the header has "
+                         f"{len(header)}; check the separator")
+    try:
+        values = np.array(body, dtype=np.float64)
+    except ValueError as exc:
+        raise UsageError(f"{path}: non-numeric value ({_one_line(exc)})") from None
+    k = header.index(target)
+    return (np.delete(values, k, axis=1), values[:, k],
+            [h for j, h in enumerate(header) if j != k])
+
+
+def _first_ten(items):
+    items = list(items)
+    return ", ".join(items[:10]) + ("..." if len(items) > 10 else "")
+
+
+def _read_npz(path):
+    """X and y of an npz archive; every unreadable array is a usage error."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise UsageError(f"{path}: not a valid npz file ({_one_line(exc)})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise UsageError(f"{path}: a single .npy array, not an npz archive of X and y")
+
+    def read(name):
+        # the arrays are decompressed only now: object arrays (refused
+        # without pickle) and corrupt members fail here, not in np.load
+        try:
+            return archive[name]
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise UsageError(f"{path}: cannot read array {name!r} ({_one_line(exc)})") from None
+
+    with archive:
+        keys = set(archive.files)
+        if "y" not in keys:
+            raise UsageError(f"{path}: the npz archive has no array 'y' (found {sorted(keys)})")
+        y = read("y")
+        if "X" in keys:
+            return read("X"), y
+        if not {"data", "indices", "indptr", "shape"} <= keys:
+            raise UsageError(f"{path}: the npz archive needs 'X' or the arrays of a sparse "
+                             f"matrix (found {sorted(keys)})")
+        fmt_name = str(read("format")) if "format" in keys else "csr"
+        cls = sparse.csc_matrix if fmt_name.startswith("csc") else sparse.csr_matrix
+        arrays = [read(name) for name in ("data", "indices", "indptr", "shape")]
+    try:
+        return cls(tuple(arrays[:3]), shape=tuple(arrays[3])), y
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: inconsistent sparse arrays ({_one_line(exc)})") from None
 
 
 def parse_groups(spec, names):
@@ -158,6 +208,10 @@ def parse_groups(spec, names):
                 if c not in position:
                     raise UsageError(f"{path}: group {key!r} names unknown column {c!r}")
                 idx.append(position[c])
+            elif isinstance(c, bool):
+                # (JSON true / false would otherwise pass as the indices 1 / 0)
+                raise UsageError(f"{path}: group {key!r} has the boolean {json.dumps(c)}; "
+                                 "a column is a name or an integer index")
             elif isinstance(c, int):
                 idx.append(c)
             else:
@@ -165,6 +219,46 @@ def parse_groups(spec, names):
                                  "nor an index")
         resolved[key] = idx
     return resolved
+
+
+def check_output(path, option, folder=False):
+    """Fail before the computation, not after it, if ``path`` cannot be written.
+
+    A file needs a writable existing folder; a folder may be created, with its
+    parents, under the nearest existing folder.
+    """
+    target = Path(path)
+    try:
+        if target.exists():
+            if folder and not target.is_dir():
+                raise UsageError(f"{option} {path}: exists and is not a folder")
+            if not folder and target.is_dir():
+                raise UsageError(f"{option} {path}: is a folder, not a file")
+            place = target
+        else:
+            place = target.parent
+            while folder and not place.exists() and place != place.parent:
+                place = place.parent
+            if not place.exists():
+                raise UsageError(f"{option} {path}: no such folder {place}")
+            if not place.is_dir():
+                raise UsageError(f"{option} {path}: {place} is not a folder")
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: {exc.strerror or exc}") from None
+    if not os.access(place, os.W_OK):
+        raise UsageError(f"{option} {path}: {place} is not writable")
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend; its absence is a usage error."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError("plots need matplotlib: pip install 'sparsefuse[plot]'") from None
+    return plt
 
 
 def write_text(path, text):
@@ -228,9 +322,18 @@ def model_document(model, args, names, n_samples):
 
 # --- commands -----------------------------------------------------------------
 
+def check_groups_option(args):
+    """``--groups`` only means something to the group penalties."""
+    if args.groups is not None and args.penalty not in GROUP_PENALTIES:
+        raise UsageError(f"--groups applies to --penalty group or sparse_group, "
+                         f"not {args.penalty}")
+
+
 def cmd_fit(args):
+    check_groups_option(args)
+    check_output(args.out, "--out")
     X, y, names = load_data(args.data, args.format, args.target)
-    groups = parse_groups(args.groups, names) if args.penalty in ("group", "sparse_group") else None
+    groups = parse_groups(args.groups, names) if args.penalty in GROUP_PENALTIES else None
     model = build_estimator(args, groups)
     start = time.perf_counter()
     from sparsefuse import _cv
@@ -260,42 +363,34 @@ def cmd_fit(args):
 
 
 def cmd_path(args):
+    check_groups_option(args)
+    if args.n_alphas < 1:
+        raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
+    if args.out:
+        check_output(args.out, "--out")
+    if args.plot:
+        check_output(args.plot, "--plot")
+        pyplot()
     X, y, names = load_data(args.data, args.format, args.target)
-    common = dict(tol=args.tol, max_iter=args.max_iter, fit_intercept=not args.no_intercept)
+    # eps goes to the library, which checks it as for fit: a number in (0, 1]
+    common = dict(eps=args.eps, tol=args.tol, max_iter=args.max_iter,
+                  fit_intercept=not args.no_intercept)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if args.penalty in ("group", "sparse_group"):
+            if args.penalty in GROUP_PENALTIES:
                 groups = parse_groups(args.groups, names)
                 tau = 0.0 if args.penalty == "group" else args.l1_ratio
-
-                def solve(alphas, coef_init):
-                    return sparsefuse.group_lasso_path(X, y, groups, l1_ratio=tau,
-                                                       alphas=alphas, coef_init=coef_init,
-                                                       **common)
+                # One call for the whole grid: the block problem (and its Gram
+                # spectra) is built once, and the coefficients and gaps are
+                # bit-identical to an alpha-by-alpha warm-started loop (the
+                # kernel's working sets ignore the previous alpha).
+                alphas, coefs, gaps = sparsefuse.group_lasso_path(
+                    X, y, groups, l1_ratio=tau, alphas=args.n_alphas, **common)
             else:
-                l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
-
-                def solve(alphas, coef_init):
-                    return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
-                                                coef_init=coef_init, **common)
-            # the grid first (alpha_max from the data), then alpha by alpha,
-            # warm-started, so that the progress bar moves
-            if args.n_alphas < 1:
-                raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
-            grid = _grid(solve, args.n_alphas, args.eps)
-            progress = Progress(len(grid), "path", args.quiet)
-            coefs, gaps, coef = [], [], None
-            for alpha in grid:
-                _, c, g = solve(np.array([alpha]), coef)
-                coef = c[:, 0]
-                coefs.append(coef)
-                gaps.append(g[0])
-                progress.update()
-            progress.close()
+                alphas, coefs, gaps = _enet_path_by_alpha(X, y, args, common)
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
-    alphas, coefs, gaps = np.asarray(grid), np.column_stack(coefs), np.asarray(gaps)
     if not args.quiet:
         print(f"{'alpha':>12} {'nonzero':>8} {'duality gap':>12}")
         for a, c, g in zip(alphas, coefs.T, gaps):
@@ -311,21 +406,32 @@ def cmd_path(args):
     return 0
 
 
-def _grid(solve, n_alphas, eps):
-    """The automatic alpha grid; a one-point path gives alpha_max (all-zero solution)."""
+def _enet_path_by_alpha(X, y, args, common):
+    """The L1 / elastic-net path alpha by alpha, warm-started, so that the progress bar moves."""
+    l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
+
+    def solve(alphas, coef_init):
+        return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
+                                    coef_init=coef_init, **common)
+
+    # a one-point path gives alpha_max (all-zero solution)
     alpha_max = solve(1, None)[0][0]
-    return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+    grid = np.geomspace(alpha_max, alpha_max * args.eps, args.n_alphas)
+    progress = Progress(len(grid), "path", args.quiet)
+    coefs, gaps, coef = [], [], None
+    for alpha in grid:
+        _, c, g = solve(np.array([alpha]), coef)
+        coef = c[:, 0]
+        coefs.append(coef)
+        gaps.append(g[0])
+        progress.update()
+    progress.close()
+    return grid, np.column_stack(coefs), np.asarray(gaps)
 
 
 def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
     """Coefficient paths against alpha (log scale), optionally coloured by block."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("plots need matplotlib: pip install 'sparsefuse[plot]'") from None
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     shown = np.flatnonzero(np.any(coefs != 0, axis=1))
     # the features with the largest coefficients, to keep the figure readable
@@ -354,13 +460,40 @@ def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
         plt.close(fig)
 
 
-def cmd_bench(args, rest):
+def cmd_bench(rest):
+    # sparsefuse.bench parses (and documents, in --help) its own options;
+    # its outputs are checked here, before the run, since it writes them last
+    outputs = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    outputs.add_argument("--json")
+    outputs.add_argument("--plots")
+    try:
+        given, _ = outputs.parse_known_args(rest)
+    except argparse.ArgumentError:
+        given = None  # (bench's own parser reports it, before any work)
+    if given is not None and given.json:
+        check_output(given.json, "--json")
+    if given is not None and given.plots:
+        check_output(given.plots, "--plots", folder=True)
+        pyplot()
     from sparsefuse import bench
 
-    return bench.main((["--quick"] if args.quick else []) + rest) or 0
+    return bench.main(rest) or 0
+
+
+def check_demo_options(args):
+    """The demo's options, checked before its minute of work."""
+    if args.n_samples is not None and not (
+            DEMO_MIN_SAMPLES <= args.n_samples <= DEBIAN_PACKAGES):
+        raise UsageError(f"--n-samples must be between {DEMO_MIN_SAMPLES} and "
+                         f"{DEBIAN_PACKAGES} (the Debian packages); got {args.n_samples}")
+    if args.n_jobs == 0:
+        raise UsageError("--n-jobs must be a number of processes (-1: all CPUs, -2: all "
+                         "but one, ...); got 0")
+    check_output(args.out_dir, "--out-dir", folder=True)
 
 
 def cmd_demo(args):
+    check_demo_options(args)
     from sparsefuse.demo import run_demo
 
     run_demo(out_dir=args.out_dir, quiet=args.quiet, n_jobs=args.n_jobs,
@@ -378,9 +511,11 @@ def build_parser():
 
     demo = sub.add_parser("demo", help="fusion of the built-in Debian package data")
     demo.add_argument("--out-dir", default="sparsefuse-demo", help="where the PNG plots go")
-    demo.add_argument("--n-jobs", type=int, default=2)
+    demo.add_argument("--n-jobs", type=int, default=2,
+                      help="cross-validation folds solved in parallel (-1: all CPUs)")
     demo.add_argument("--n-samples", type=int, default=None,
-                      help="a random subset of the packages, for a quicker run")
+                      help="a random subset of the packages, for a quicker run "
+                      f"({DEMO_MIN_SAMPLES} to {DEBIAN_PACKAGES})")
     demo.add_argument("--quiet", action="store_true")
 
     for name, text in (("fit", "fit one model and save it as JSON"),
@@ -391,8 +526,10 @@ def build_parser():
         p.add_argument("--target", help="target column (csv)")
         p.add_argument("--penalty", choices=PENALTIES, default="l1")
         p.add_argument("--l1-ratio", type=float, default=0.5)
-        p.add_argument("--groups", help="int block size, or JSON file {name: columns}")
-        p.add_argument("--eps", type=float, default=1e-3)
+        p.add_argument("--groups", help="int block size, or JSON file {name: columns} "
+                       "(group penalties only)")
+        p.add_argument("--eps", type=float, default=1e-3,
+                       help="alpha_min / alpha_max of the automatic grid, in (0, 1]")
         p.add_argument("--n-alphas", type=int, default=50)
         p.add_argument("--tol", type=float, default=1e-4)
         p.add_argument("--max-iter", type=int, default=1000)
@@ -407,9 +544,10 @@ def build_parser():
             p.add_argument("--out", help="path JSON file")
             p.add_argument("--plot", help="PNG file of the coefficient paths")
 
-    bench = sub.add_parser("bench", help="timing against scikit-learn, celer and skglm "
-                           "(other options go to sparsefuse.bench)")
-    bench.add_argument("--quick", action="store_true")
+    # every option, --help included, goes to sparsefuse.bench's own parser
+    sub.add_parser("bench", add_help=False,
+                   help="timing against scikit-learn, celer and skglm "
+                   "(options: sparsefuse bench --help)")
     return parser
 
 
@@ -436,7 +574,7 @@ def main(argv=None):
         if args.command == "path":
             return cmd_path(args)
         if args.command == "bench":
-            return cmd_bench(args, rest)
+            return cmd_bench(rest)
         return cmd_demo(args)
     except UsageError as exc:
         print(f"sparsefuse: error: {exc}", file=sys.stderr)

@@ -1,0 +1,272 @@
+"""The ``sparsefuse`` command: user errors are one line and exit code 2, found
+before the work starts (the heavy functions are replaced by ones that fail)."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+import sparsefuse
+from sparsefuse import cli
+from sparsefuse.cli import main
+
+
+def usage_error(capsys, argv, *words):
+    """Run the command, expect a one-line usage error containing ``words``."""
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("sparsefuse: error:") and len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def must_not_run(*args, **kwargs):
+    raise AssertionError("the computation ran before the options were checked")
+
+
+@pytest.fixture
+def npz_file(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 6))
+    path = tmp_path / "d.npz"
+    np.savez(path, X=X, y=X[:, 0] - X[:, 3] + 0.1 * rng.standard_normal(40))
+    return path
+
+
+@pytest.fixture
+def no_matplotlib(monkeypatch):
+    # (a None entry makes every import of the module fail)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+
+
+def write_csv(path, header):
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((30, len(header)))
+    lines = [",".join(header)] + [",".join(f"{v:.6f}" for v in row) for row in values]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# --- fit: data files ---------------------------------------------------------------
+
+@pytest.mark.parametrize("header,repeated", [
+    (["a", "a", "b", "y"], "'a'"),  # the model file would merge the two coefficients
+    (["a", "b", "y", "y"], "'y'"),  # the second target would stay among the features
+])
+def test_fit_csv_with_duplicate_column_names(tmp_path, capsys, header, repeated):
+    path = write_csv(tmp_path / "dup.csv", header)
+    out = tmp_path / "m.json"
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y",
+                         "--alpha", "0.01", "--out", str(out)], "duplicate column", repeated)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("arrays,words", [
+    (dict(X=np.array([[1, "a"]] * 5, dtype=object), y=np.ones(5)), ["array 'X'", "Object"]),
+    (dict(X=np.ones((5, 2)), y=np.array(["a"] * 5)), ["y must be numeric"]),
+    (dict(X=np.array([["1", "2"]] * 5), y=np.ones(5)), ["X must be numeric"]),
+    (dict(y=np.array([1, 2], dtype=object), X=np.ones((2, 2))), ["array 'y'", "Object"]),
+])
+def test_fit_npz_with_unreadable_or_non_numeric_arrays(tmp_path, capsys, arrays, words):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **arrays)
+    usage_error(capsys, ["fit", str(path), "--format", "npz", "--alpha", "0.1",
+                         "--out", str(tmp_path / "m.json")], *words)
+
+
+def test_fit_npz_single_array_file(tmp_path, capsys):
+    path = tmp_path / "X.npz"
+    with open(path, "wb") as f:
+        np.save(f, np.ones((3, 2)))
+    usage_error(capsys, ["fit", str(path), "--format", "npz", "--alpha", "0.1",
+                         "--out", str(tmp_path / "m.json")], "not an npz archive")
+
+
+def test_fit_unwritable_out_fails_before_reading_the_data(npz_file, tmp_path, capsys,
+                                                         monkeypatch):
+    monkeypatch.setattr(cli, "load_data", must_not_run)
+    usage_error(capsys, ["fit", str(npz_file), "--format", "npz", "--alpha", "0.1",
+                         "--out", str(tmp_path / "missing" / "m.json")], "--out", "no such folder")
+
+
+# --- groups ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["fit", "path"])
+def test_boolean_columns_in_groups_json(npz_file, tmp_path, capsys, command):
+    groups = tmp_path / "groups.json"
+    groups.write_text('{"first": [0, true], "second": [2, 3, 4, 5]}')
+    out = ["--alpha", "0.1", "--out", str(tmp_path / "m.json")] if command == "fit" else []
+    usage_error(capsys, [command, str(npz_file), "--format", "npz", "--penalty", "group",
+                         "--groups", str(groups), *out], "'first'", "boolean true")
+
+
+@pytest.mark.parametrize("command", ["fit", "path"])
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_groups_with_a_penalty_without_groups(npz_file, tmp_path, capsys, monkeypatch,
+                                             command, penalty):
+    monkeypatch.setattr(cli, "load_data", must_not_run)
+    out = ["--alpha", "0.1", "--out", str(tmp_path / "m.json")] if command == "fit" else []
+    usage_error(capsys, [command, str(npz_file), "--format", "npz", "--penalty", penalty,
+                         "--groups", "2", *out], "--groups applies to", penalty)
+
+
+# --- path --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("penalty", ["l1", "sparse_group"])
+@pytest.mark.parametrize("eps", ["0", "-1", "10", "nan"])
+def test_path_eps_outside_zero_one(npz_file, capsys, penalty, eps):
+    groups = ["--groups", "2"] if penalty != "l1" else []
+    usage_error(capsys, ["path", str(npz_file), "--format", "npz", "--n-alphas", "3",
+                         "--penalty", penalty, *groups, "--eps", eps],
+                "eps must be a number in (0, 1]")
+
+
+def test_path_eps_one_is_a_constant_grid(npz_file, tmp_path):
+    out = tmp_path / "path.json"
+    assert main(["path", str(npz_file), "--format", "npz", "--n-alphas", "3", "--eps", "1",
+                 "--out", str(out), "--quiet"]) == 0
+    alphas = json.loads(out.read_text())["alphas"]
+    assert len(alphas) == 3 and len(set(alphas)) == 1
+
+
+def test_path_plot_without_matplotlib_fails_before_the_path(npz_file, tmp_path, capsys,
+                                                            monkeypatch, no_matplotlib):
+    monkeypatch.setattr(sparsefuse, "enet_path", must_not_run)
+    usage_error(capsys, ["path", str(npz_file), "--format", "npz", "--plot",
+                         str(tmp_path / "p.png")], "matplotlib")
+
+
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_path_unwritable_outputs_fail_before_the_path(npz_file, tmp_path, capsys,
+                                                      monkeypatch, option):
+    monkeypatch.setattr(sparsefuse, "enet_path", must_not_run)
+    usage_error(capsys, ["path", str(npz_file), "--format", "npz", option,
+                         str(tmp_path / "missing" / "p.x")], option, "no such folder")
+
+
+@pytest.mark.parametrize("penalty", ["group", "sparse_group"])
+def test_group_path_is_one_call_identical_to_alpha_by_alpha(npz_file, tmp_path, monkeypatch,
+                                                           penalty):
+    calls = []
+    library = sparsefuse.group_lasso_path
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("alphas"))
+        return library(*args, **kwargs)
+
+    monkeypatch.setattr(sparsefuse, "group_lasso_path", counted)
+    out = tmp_path / "path.json"
+    assert main(["path", str(npz_file), "--format", "npz", "--penalty", penalty, "--groups",
+                 "2", "--n-alphas", "8", "--l1-ratio", "0.3", "--out", str(out),
+                 "--quiet"]) == 0
+    assert calls == [8]  # the block problem is built once, not once per alpha
+    doc = json.loads(out.read_text())
+    # Warm-started alpha by alpha, the way the command used to compute it: the
+    # one call must give the same numbers, not merely close ones.
+    archive = np.load(npz_file)
+    X, y = archive["X"], archive["y"]
+    tau = 0.0 if penalty == "group" else 0.3
+    kw = dict(l1_ratio=tau, tol=1e-4, max_iter=1000, fit_intercept=True)
+    top = library(X, y, 2, alphas=1, **kw)[0][0]
+    coef = None
+    for k, alpha in enumerate(np.geomspace(top, top * 1e-3, 8)):
+        _, c, gap = library(X, y, 2, alphas=np.array([alpha]), coef_init=coef, **kw)
+        coef = c[:, 0]
+        assert doc["alphas"][k] == alpha and doc["dual_gaps"][k] == gap[0]
+        assert doc["coefs"][k] == {f"x{j}": float(coef[j]) for j in np.flatnonzero(coef)}
+
+
+# --- demo --------------------------------------------------------------------------
+
+@pytest.fixture
+def demo_calls(monkeypatch):
+    from sparsefuse import demo
+
+    calls = []
+    monkeypatch.setattr(demo, "run_demo", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+@pytest.mark.parametrize("options,words", [
+    (["--n-samples", "0"], ["--n-samples", "got 0"]),
+    (["--n-samples", "3"], ["--n-samples", "got 3"]),
+    (["--n-samples", str(cli.DEBIAN_PACKAGES + 1)], ["--n-samples"]),
+    (["--n-jobs", "0"], ["--n-jobs", "got 0"]),
+])
+def test_demo_options_checked_before_the_demo(tmp_path, capsys, demo_calls, options, words):
+    usage_error(capsys, ["demo", "--out-dir", str(tmp_path), *options], *words)
+    assert demo_calls == []
+
+
+def test_demo_out_dir_that_is_a_file(tmp_path, capsys, demo_calls):
+    afile = tmp_path / "afile"
+    afile.touch()
+    usage_error(capsys, ["demo", "--n-samples", "500", "--out-dir", str(afile)],
+                "--out-dir", "not a folder")
+    usage_error(capsys, ["demo", "--out-dir", str(afile / "below")], "--out-dir", "not a folder")
+    assert demo_calls == []
+
+
+def test_demo_valid_options_reach_the_demo(tmp_path, demo_calls):
+    out = tmp_path / "new" / "figures"  # created by the demo, with its parents
+    assert main(["demo", "--n-samples", str(cli.DEMO_MIN_SAMPLES), "--n-jobs", "-1",
+                 "--out-dir", str(out), "--quiet"]) == 0
+    assert demo_calls == [dict(out_dir=str(out), quiet=True, n_jobs=-1,
+                               n_samples=cli.DEMO_MIN_SAMPLES)]
+
+
+def test_demo_largest_n_samples_is_the_dataset_size():
+    from sparsefuse.datasets import load_debian_packages
+
+    with pytest.raises(ValueError, match=rf"\[1, {cli.DEBIAN_PACKAGES}\]"):
+        load_debian_packages(n_samples=cli.DEBIAN_PACKAGES + 1)
+
+
+# --- bench -------------------------------------------------------------------------
+
+@pytest.fixture
+def bench_calls(monkeypatch):
+    from sparsefuse import bench
+
+    calls = []
+    monkeypatch.setattr(bench, "main", lambda argv: calls.append(argv))
+    return calls
+
+
+def test_bench_unwritable_json_fails_before_the_benchmark(tmp_path, capsys, bench_calls):
+    usage_error(capsys, ["bench", "--quick", "--json", str(tmp_path / "missing" / "r.json")],
+                "--json", "no such folder")
+    usage_error(capsys, ["bench", f"--json={tmp_path}"], "--json", "is a folder")
+    assert bench_calls == []
+
+
+def test_bench_plots_checked_before_the_benchmark(tmp_path, capsys, bench_calls):
+    afile = tmp_path / "afile"
+    afile.touch()
+    usage_error(capsys, ["bench", "--plots", str(afile)], "--plots", "not a folder")
+    assert bench_calls == []
+
+
+def test_bench_plots_without_matplotlib(tmp_path, capsys, bench_calls, no_matplotlib):
+    usage_error(capsys, ["bench", "--quick", "--plots", str(tmp_path / "plots")], "matplotlib")
+    assert bench_calls == []
+
+
+def test_bench_options_are_passed_through(tmp_path, bench_calls):
+    argv = ["--quick", "--problems", "leukemia", "--budget", "5", "--json",
+            str(tmp_path / "r.json")]
+    assert main(["bench", *argv]) == 0
+    assert bench_calls == [argv]
+
+
+def test_bench_help_lists_the_benchmark_options(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--quick", "--json", "--plots", "--problems", "--solvers", "--group"):
+        assert option in out
