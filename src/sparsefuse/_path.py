@@ -390,6 +390,11 @@ def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype):
 
 _SEED_MAX = np.iinfo(np.int32).max
 
+# Called with no argument after each alpha of solve_path when set (the command
+# line sets it to advance its progress bar; the path functions take no
+# callback of their own).
+step_hook = None
+
 
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
@@ -483,6 +488,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         n_iters.append(n_iter)
         if stats is not None:
             stats.append(dict(info, n_epochs=n_iter, alpha=alpha))
+        if step_hook is not None:
+            step_hook()
     return coefs, gaps, n_iters
 
 

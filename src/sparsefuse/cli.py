@@ -388,7 +388,7 @@ def cmd_path(args):
                 alphas, coefs, gaps = sparsefuse.group_lasso_path(
                     X, y, groups, l1_ratio=tau, alphas=args.n_alphas, **common)
             else:
-                alphas, coefs, gaps = _enet_path_by_alpha(X, y, args, common)
+                alphas, coefs, gaps = _enet_path(X, y, args, common)
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
     if not args.quiet:
@@ -406,27 +406,19 @@ def cmd_path(args):
     return 0
 
 
-def _enet_path_by_alpha(X, y, args, common):
-    """The L1 / elastic-net path alpha by alpha, warm-started, so that the progress bar moves."""
+def _enet_path(X, y, args, common):
+    """The L1 / elastic-net path in one call (screening and strong rules
+    carried from step to step), the progress bar moved after each alpha."""
+    from sparsefuse import _path
+
     l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
-
-    def solve(alphas, coef_init):
-        return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=alphas,
-                                    coef_init=coef_init, **common)
-
-    # a one-point path gives alpha_max (all-zero solution)
-    alpha_max = solve(1, None)[0][0]
-    grid = np.geomspace(alpha_max, alpha_max * args.eps, args.n_alphas)
-    progress = Progress(len(grid), "path", args.quiet)
-    coefs, gaps, coef = [], [], None
-    for alpha in grid:
-        _, c, g = solve(np.array([alpha]), coef)
-        coef = c[:, 0]
-        coefs.append(coef)
-        gaps.append(g[0])
-        progress.update()
-    progress.close()
-    return grid, np.column_stack(coefs), np.asarray(gaps)
+    progress = Progress(args.n_alphas, "path", args.quiet)
+    _path.step_hook = progress.update
+    try:
+        return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=args.n_alphas, **common)
+    finally:
+        _path.step_hook = None
+        progress.close()
 
 
 def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
