@@ -2,6 +2,7 @@
 
 import json
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from sparsefuse._path import InvalidParameterError
 from sparsefuse.cli import main
 from sparsefuse.datasets import load_debian_packages, load_leukemia
 from sparsefuse.fusion import BlockStacker, Blocks, FusionRegressor
@@ -120,6 +122,9 @@ def test_bad_fusion_parameters():
         FusionRegressor(group_size=0).fit(data, y)
     with pytest.raises(ValueError, match="one value per sample"):
         FusionRegressor().fit(data, y[:10])
+    for bad in (dict(penalty="ridge"), dict(group_size=True), dict(alpha=-1.0)):
+        with pytest.raises(InvalidParameterError):
+            FusionRegressor(**bad).fit(data, y)
 
 
 def test_debian_loader():
@@ -318,3 +323,63 @@ def test_unpenalized_modality_always_stays(group_size):
         FusionRegressor(unpenalized=["audio"]).fit(data, y)
     with pytest.raises(ValueError, match="need penalty='group'"):
         FusionRegressor("l1", unpenalized=["noise"]).fit(data, y)
+
+
+def test_predict_checks_column_names_as_scikit_learn():
+    """Found by review: predict ignored DataFrame column names, so reordered
+    or renamed columns gave silently wrong predictions."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.standard_normal((60, 3)), columns=["age", "bmi", "bp"])
+    other = rng.standard_normal((60, 4))
+    y = 2 * frame["age"].to_numpy() + 0.1 * rng.standard_normal(60)
+    model = FusionRegressor(alpha=0.05).fit({"clin": frame, "other": other}, y)
+    expected = model.predict({"clin": frame, "other": other})
+    with pytest.raises(ValueError, match=r"block 'clin'.*same order; same names in another "
+                                         r"order: fit saw \['age', 'bmi', 'bp'\]"):
+        model.predict({"clin": frame[["bmi", "age", "bp"]], "other": other})
+    with pytest.raises(ValueError, match=r"unseen at fit: \['zzz'\]; seen at fit but "
+                                         r"missing: \['age'\]"):
+        model.predict({"clin": frame.rename(columns={"age": "zzz"}), "other": other})
+    stacker = BlockStacker().fit({"clin": frame})
+    with pytest.raises(ValueError, match="block 'clin'.*another order"):
+        stacker.transform({"clin": frame[["bp", "bmi", "age"]]})
+    # the same names given as feature_names, and row subsets, pass silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        named = Blocks({"clin": frame.to_numpy(), "other": other},
+                       feature_names={"clin": ["age", "bmi", "bp"]})
+        np.testing.assert_allclose(model.predict(named), expected)
+        np.testing.assert_allclose(
+            model.predict(Blocks({"clin": frame, "other": other})[10:20]), expected[10:20])
+        # integer column labels are not feature names (scikit-learn's rule)
+        model.predict({"clin": frame, "other": pd.DataFrame(other)})
+    # names on one side only: scikit-learn warns
+    with pytest.warns(UserWarning, match="block 'clin' does not have valid feature names"):
+        np.testing.assert_allclose(
+            model.predict({"clin": frame.to_numpy(), "other": other}), expected)
+    unnamed = FusionRegressor(alpha=0.05).fit({"clin": frame.to_numpy(), "other": other}, y)
+    with pytest.warns(UserWarning, match="block 'clin' has feature names, but it was fitted "
+                                         "without"):
+        unnamed.predict({"clin": frame, "other": other})
+
+
+def test_fusion_edge_cases_are_clear_errors():
+    """Found by review: each of these failed far from the cause, or not at all."""
+    rng = np.random.default_rng(0)
+    A, B = rng.standard_normal((60, 4)), rng.standard_normal((60, 6))
+    y = A[:, 0]
+    with pytest.raises(ValueError, match=r"block 'empty' has 0 features \(shape \(60, 0\)\)"):
+        FusionRegressor(alpha=0.05).fit({"a": A, "empty": np.zeros((60, 0)), "b": B}, y)
+    with pytest.raises(ValueError, match="block names 1 and '1' are both named '1'"):
+        Blocks({1: A, "1": B})
+    with pytest.raises(ValueError, match=r"unpenalized lists every modality \(\['a', 'b'\]\)"):
+        FusionRegressor("group", alpha=0.05, unpenalized=["a", "b"]).fit({"a": A, "b": B}, y)
+    blocks = Blocks({"a": A, "b": B})
+    with pytest.raises(IndexError, match="size of axis is 60 but size of the boolean index is 5"):
+        blocks[np.ones(5, bool)]
+    with pytest.raises(IndexError, match="1-D array of rows"):
+        blocks[np.zeros((2, 2), int)]
+    mask = np.arange(60) % 3 == 0
+    np.testing.assert_array_equal(blocks[mask]["a"], A[mask])

@@ -600,3 +600,100 @@ def test_float32_gaps_certify_the_float32_problem(tau):
             gap = sgl_certificate(X32.astype(float), y32.astype(float), coefs[:, k].astype(float),
                                   alpha, tau, indices, np.sqrt(sizes), False)
             assert gap - gaps[k] <= 1e-12 * yy
+
+
+def test_whole_float_sizes_are_sizes_and_booleans_are_refused():
+    """Found by review: np.array([2., 4.]) was read as the index lists [2], [4]
+    (silently, with ungrouped="unpenalized"), and True as feature 1."""
+    X, y, _, _ = problem(seed=13, sizes=(2, 4))
+    model = sf.SparseGroupLasso(np.array([2.0, 4.0]), 0.05,
+                                ungrouped="unpenalized").fit(X, y)
+    assert [list(g) for g in model.groups_] == [[0, 1], [2, 3, 4, 5]]
+    assert model.ungrouped_.size == 0
+    ref = sf.SparseGroupLasso([3, 3], 0.05, tol=1e-10).fit(X, y)
+    for groups in ([3.0, 3.0], 3.0, np.float64(3)):
+        other = sf.SparseGroupLasso(groups, 0.05, tol=1e-10).fit(X, y)
+        np.testing.assert_array_equal(other.coef_, ref.coef_)
+    for groups, message in [
+            ([2.5, 3.5], "sizes must be whole numbers"),
+            ([3.0, np.nan], "sizes must be whole numbers"),
+            (2.5, "positive whole number"),
+            ([True, 5], "not booleans"),
+            (np.array([True, False]), "not booleans"),
+            ([[0, True, 2], [3, 4, 5]], "group 0 holds booleans"),
+            ({"a": [0, 1, np.True_], "b": [3, 4, 5]}, "group 'a' holds booleans")]:
+        with pytest.raises(ValueError, match=message):
+            sf.SparseGroupLasso(groups, 0.05, ungrouped="unpenalized").fit(X, y)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5, 1.0])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_positive_alpha_grid_starts_where_the_solution_leaves_zero(tau, fit_intercept):
+    """Found by review: with positive=True the grid ignored the constraint and
+    started far above the smallest all-zero alpha (the target correlates
+    negatively with the first groups). With w >= 0 only the positive parts of
+    the correlations count: at alphas[0] the solution is zero, just below it
+    is not."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 6))
+    y = -X[:, 0] - X[:, 1] + 0.2 * X[:, 4] + 0.1 * rng.standard_normal(50)
+    kw = dict(l1_ratio=tau, positive=True, fit_intercept=fit_intercept, tol=1e-10)
+    alphas, coefs, _ = sf.group_lasso_path(X, y, 2, alphas=3, **kw)
+    assert np.all(coefs[:, 0] == 0)
+    _, below, _ = sf.group_lasso_path(X, y, 2, alphas=[0.99 * alphas[0]], **kw)
+    assert np.any(below > 0) and np.all(below >= 0)
+    if tau == 0:
+        Xc, yc = (X - X.mean(0), y - y.mean()) if fit_intercept else (X, y)
+        corr = np.maximum(Xc.T @ yc / len(y), 0)
+        expected = max(np.linalg.norm(corr[k:k + 2]) / np.sqrt(2) for k in (0, 2, 4))
+        assert alphas[0] == pytest.approx(expected, rel=1e-12)
+    cv = sf.GroupLassoCV(2, l1_ratio=tau, positive=True, fit_intercept=fit_intercept,
+                         alphas=3, cv=2).fit(X, y)
+    assert cv.alphas_[0] == pytest.approx(alphas[0], rel=1e-12)
+
+
+FLAG_ESTIMATORS = {
+    "GroupLasso": lambda **kw: sf.GroupLasso(3, 0.1, **kw),
+    "SparseGroupLasso": lambda **kw: sf.SparseGroupLasso(3, 0.1, **kw),
+    "GroupLassoCV": lambda **kw: sf.GroupLassoCV(3, alphas=3, cv=2, **kw),
+}
+
+
+@pytest.mark.parametrize("name,flag", [
+    (name, flag) for name in ("GroupLasso", "SparseGroupLasso")
+    for flag in ("fit_intercept", "warm_start", "positive", "screening", "working_set")
+] + [("GroupLassoCV", "fit_intercept"), ("GroupLassoCV", "positive")])
+def test_estimator_flags_must_be_bools(name, flag):
+    """Found by review: fit_intercept="False" was read by truthiness."""
+    from sparsefuse._path import InvalidParameterError
+
+    X, y, _, _ = problem(seed=14, sizes=(3, 3))
+    with pytest.raises(InvalidParameterError, match=f"{flag} must be True or False"):
+        FLAG_ESTIMATORS[name](**{flag: "False"}).fit(X, y)
+
+
+@pytest.mark.parametrize("flag", ["fit_intercept", "positive", "return_n_iter", "screening",
+                                  "working_set", "strong_rules"])
+def test_path_flags_must_be_bools(flag):
+    from sparsefuse._path import InvalidParameterError
+
+    X, y, _, _ = problem(seed=14, sizes=(3, 3))
+    with pytest.raises(InvalidParameterError, match=f"{flag} must be True or False"):
+        sf.group_lasso_path(X, y, 3, alphas=3, **{flag: "False"})
+
+
+def test_group_cv_routes_sample_groups_to_the_splitter():
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((60, 12))
+    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(60)
+    folds = np.repeat(np.arange(6), 10)
+    with pytest.raises(ValueError, match="enable_metadata_routing"):
+        sf.GroupLassoCV(3, cv=GroupKFold(3), alphas=4).fit(X, y, groups=folds)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = sf.GroupLassoCV(3, cv=GroupKFold(3), alphas=4).fit(X, y, groups=folds)
+    # the same folds by hand: the splitter saw the sample groups
+    manual = sf.GroupLassoCV(3, cv=list(GroupKFold(3).split(X, y, folds)), alphas=4).fit(X, y)
+    np.testing.assert_allclose(model.mse_path_, manual.mse_path_)

@@ -8,6 +8,7 @@ which modalities and which of their features were selected.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
@@ -15,7 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from sparsefuse._path import check_sparse_structure
+from sparsefuse._path import InvalidParameterError, check_sparse_structure
 
 __all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
@@ -48,19 +49,26 @@ class Blocks:
         The blocks (sparse ones as CSR), in order.
     feature_names : dict of {str: ndarray of str}
         Column names per block: DataFrame columns, else ``name[j]``.
+    has_feature_names : dict of {str: bool}
+        Whether a block's column names came with it (``feature_names``, or
+        DataFrame columns that are all strings, as scikit-learn requires)
+        rather than being made up: only those are checked at predict time.
     shape : tuple of int
         ``(n_samples, total number of features)``.
 
     Raises
     ------
     ValueError
-        If blocks have different numbers of rows, are not 2-D, or names do
-        not match the blocks.
+        If blocks have different numbers of rows, are not 2-D, have no
+        columns, or names do not match the blocks (or are equal once read as
+        strings, as ``1`` and ``"1"``).
     """
 
     def __init__(self, blocks, names=None, feature_names=None):
         if isinstance(blocks, Blocks):
-            feature_names = {**blocks.feature_names, **(feature_names or {})}
+            feature_names = {**{name: labels for name, labels in blocks.feature_names.items()
+                                if blocks.has_feature_names[name]},
+                             **(feature_names or {})}
             names, blocks = blocks.names, blocks.data
         elif isinstance(blocks, dict):
             if names is not None and list(names) != list(blocks):
@@ -79,11 +87,19 @@ class Blocks:
         if len(set(names)) != len(names):
             raise ValueError(f"block names must be unique; got {names}.")
         self.names = [str(n) for n in names]
+        if len(set(self.names)) != len(self.names):
+            first = {}
+            for name, label in zip(names, self.names):
+                if label in first:
+                    raise ValueError(
+                        f"block names {first[label]!r} and {name!r} are both named "
+                        f"{label!r} as strings; block names must be unique as strings.")
+                first[label] = name
         given = dict(feature_names or {})
         unknown = set(given) - set(self.names)
         if unknown:
             raise ValueError(f"feature_names for unknown block(s) {sorted(unknown)}.")
-        self.data, self.feature_names = [], {}
+        self.data, self.feature_names, self.has_feature_names = [], {}, {}
         for name, block in zip(self.names, blocks):
             columns = getattr(block, "columns", None)
             if sparse.issparse(block):
@@ -95,7 +111,12 @@ class Blocks:
                 block = np.asarray(block)
             if block.ndim != 2:
                 raise ValueError(f"block {name!r} must be 2-D; got shape {block.shape}.")
+            if block.shape[1] == 0:
+                raise ValueError(f"block {name!r} has 0 features (shape {block.shape}); "
+                                 "every block needs at least one.")
             self.data.append(block)
+            self.has_feature_names[name] = name in given or (
+                columns is not None and all(isinstance(c, str) for c in columns))
             if name in given:
                 labels = np.asarray(given[name]).astype(str)
             elif columns is not None:
@@ -124,11 +145,19 @@ class Blocks:
         if isinstance(key, slice):
             key = np.arange(self.shape[0])[key]
         rows = np.atleast_1d(np.asarray(key))
+        if rows.ndim != 1:
+            raise IndexError(
+                f"Blocks are indexed by a 1-D array of rows; got shape {rows.shape}.")
         if rows.dtype == bool:
+            if rows.size != self.shape[0]:
+                raise IndexError(
+                    "boolean index did not match the blocks along axis 0; size of axis "
+                    f"is {self.shape[0]} but size of the boolean index is {rows.size}.")
             rows = np.flatnonzero(rows)
         subset = Blocks.__new__(Blocks)
         subset.names = self.names
         subset.feature_names = self.feature_names
+        subset.has_feature_names = self.has_feature_names
         subset.data = [block[rows] for block in self.data]
         subset.shape = (len(rows), self.shape[1])
         return subset
@@ -151,7 +180,8 @@ class BlockStacker(TransformerMixin, BaseEstimator):
     absolute value, which keeps them sparse. The output is sparse (CSR) if
     any block is sparse. The scaling learnt in ``fit`` is applied by
     ``transform``, which checks that the blocks have the same names and
-    widths.
+    widths, and the same column names in the same order where the blocks
+    carry column names (as scikit-learn checks ``feature_names_in_``).
 
     Parameters
     ----------
@@ -166,6 +196,9 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         Columns of each block in the stacked output.
     feature_names_ : dict of {str: ndarray of str}
         Column names of each block.
+    input_feature_names_ : dict of {str: ndarray of str or None}
+        Column names each block came with in fit (see
+        ``Blocks.has_feature_names``), None for blocks that came without.
     scalers_ : list of transformers
         The fitted scaler of each block.
     """
@@ -209,6 +242,9 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         blocks = as_blocks(X, self.modality_names)
         self.modality_names_ = blocks.names
         self.feature_names_ = blocks.feature_names
+        self.input_feature_names_ = {
+            name: blocks.feature_names[name] if blocks.has_feature_names[name] else None
+            for name in blocks.names}
         self.modality_slices_, start = {}, 0
         for name, block in zip(blocks.names, blocks.data):
             self.modality_slices_[name] = slice(start, start + block.shape[1])
@@ -218,7 +254,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         return self._stack(blocks, fit=True)
 
     def transform(self, X):
-        """Scale and stack blocks with the names and widths seen in fit.
+        """Scale and stack blocks with the names, widths and column names seen in fit.
 
         Parameters
         ----------
@@ -229,6 +265,11 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         -------
         Z : {ndarray, sparse matrix} of shape (n_samples, n_features)
             The stacked design.
+
+        Raises
+        ------
+        ValueError
+            If the blocks, their widths or their column names differ from fit.
         """
         check_is_fitted(self)
         blocks = as_blocks(X, self.modality_names)
@@ -241,7 +282,38 @@ class BlockStacker(TransformerMixin, BaseEstimator):
             if block.shape[1] != sl.stop - sl.start:
                 raise ValueError(f"block {name!r} has {block.shape[1]} features; fit saw "
                                  f"{sl.stop - sl.start}.")
+            self._check_feature_names(name, blocks)
         return self._stack(blocks, fit=False)
+
+    def _check_feature_names(self, name, blocks):
+        """scikit-learn's rule, per block: column names given both in fit and
+        now must be equal and in the same order; given only once, a warning."""
+        seen = self.input_feature_names_[name]
+        given = blocks.feature_names[name] if blocks.has_feature_names[name] else None
+        if seen is None and given is None:
+            return
+        if given is None:
+            warnings.warn(f"block {name!r} does not have valid feature names, but it was "
+                          "fitted with feature names.", UserWarning)
+            return
+        if seen is None:
+            warnings.warn(f"block {name!r} has feature names, but it was fitted without "
+                          "feature names.", UserWarning)
+            return
+        if np.array_equal(seen, given):
+            return
+        seen, given = [str(f) for f in seen], [str(f) for f in given]
+        seen_set, given_set = set(seen), set(given)
+        unseen = [f for f in given if f not in seen_set]
+        missing = [f for f in seen if f not in given_set]
+        if unseen or missing:
+            problem = (f"unseen at fit: {unseen[:5]}{' ...' if len(unseen) > 5 else ''}; "
+                       f"seen at fit but missing: "
+                       f"{missing[:5]}{' ...' if len(missing) > 5 else ''}")
+        else:
+            problem = f"same names in another order: fit saw {seen}, got {given}"
+        raise ValueError(f"the feature names of block {name!r} must match those seen in "
+                         f"fit, in the same order; {problem}.")
 
     def _stack(self, blocks, fit):
         scaled = []
@@ -381,14 +453,18 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         self.unpenalized = unpenalized
 
     def _check_params(self):
-        if self.penalty not in PENALTIES:
-            raise ValueError(f"penalty must be one of {PENALTIES}; got {self.penalty!r}.")
+        if not isinstance(self.penalty, str) or self.penalty not in PENALTIES:
+            raise InvalidParameterError(
+                f"penalty must be one of {PENALTIES}; got {self.penalty!r}.")
         if self.group_size is not None and not (
-                isinstance(self.group_size, numbers.Integral) and self.group_size >= 1):
-            raise ValueError(f"group_size must be None or a positive int; got {self.group_size!r}.")
+                isinstance(self.group_size, numbers.Integral)
+                and not isinstance(self.group_size, bool) and self.group_size >= 1):
+            raise InvalidParameterError(
+                f"group_size must be None or a positive int; got {self.group_size!r}.")
         if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
                                            and np.isfinite(self.alpha) and self.alpha >= 0):
-            raise ValueError(f"alpha must be None or a finite number >= 0; got {self.alpha!r}.")
+            raise InvalidParameterError(
+                f"alpha must be None or a finite number >= 0; got {self.alpha!r}.")
 
     def fit(self, X, y, sample_weight=None):
         """Scale, stack and fit; choose alpha by cross-validation if not given.
@@ -440,6 +516,11 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             for name in free:
                 kept[self.modality_slices_[name]] = False
             groups = {key: idx for key, idx in groups.items() if kept[idx[0]]}
+            if not groups:
+                raise ValueError(
+                    f"unpenalized lists every modality ({self.modality_names_}): at least "
+                    "one modality must stay penalised (with none, the model is plain least "
+                    "squares: use sklearn.linear_model.LinearRegression).")
             common["ungrouped"] = "unpenalized"
         tau = 0.0 if self.penalty == "group" else self.l1_ratio
         if self.penalty == "l1":
@@ -472,12 +553,19 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : Blocks, dict or list
-            The modality blocks.
+            The modality blocks: the same modalities and widths as in fit,
+            and the same column names in the same order where both carry
+            column names (see :meth:`BlockStacker.transform`).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
             Predicted values.
+
+        Raises
+        ------
+        ValueError
+            If the blocks, their widths or their column names differ from fit.
         """
         check_is_fitted(self)
         Z = self.stacker_.transform(as_blocks(X, self.modality_names))

@@ -19,8 +19,10 @@ from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import best_alpha, path_mse
+from sparsefuse._cv import best_alpha, cv_routing, path_mse, split_params_of
 from sparsefuse._path import (
+    InvalidParameterError,
+    check_bools,
     check_coef_init,
     check_eps,
     check_sample_weight,
@@ -49,7 +51,9 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     groups : int, list of int, list of array-like of int, or dict
         An int ``k``: contiguous blocks of ``k`` features (``n_features`` must
         be a multiple of ``k``). A list of ints: the sizes of contiguous
-        blocks, in order. A list of index lists: the features of each group.
+        blocks, in order (whole floats such as ``2.0`` are read as ints;
+        booleans are refused). A list of index lists: the features of each
+        group.
         A dict ``{name: indices}``: named groups (modalities); indices may be
         feature names when ``feature_names`` is given.
     n_features : int
@@ -71,28 +75,31 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     ------
     ValueError
         If a group is empty, an index is out of range or not an integer, a
+        size is not a positive whole number, a group holds booleans, a
         feature is in two groups, or a feature is in no group (unless
         ``ungrouped="unpenalized"``).
     """
     _check_ungrouped(ungrouped, False)
     names = None
-    if isinstance(groups, numbers.Integral) and not isinstance(groups, bool):
-        if groups < 1 or n_features % groups:
+    if isinstance(groups, numbers.Real) and not isinstance(groups, (bool, np.bool_)):
+        # (a whole float such as 3.0 is read as the int 3)
+        if not (np.isfinite(groups) and groups == np.round(groups) and groups >= 1
+                ) or n_features % int(groups):
             raise ValueError(
-                f"groups={groups}: an int is the size of contiguous equal blocks and "
-                f"must divide n_features={n_features}."
+                f"groups={groups}: an int is the size of contiguous equal blocks; it must "
+                f"be a positive whole number and must divide n_features={n_features}."
             )
-        indices = [np.arange(k, k + groups) for k in range(0, n_features, groups)]
+        size = int(groups)
+        indices = [np.arange(k, k + size) for k in range(0, n_features, size)]
     elif isinstance(groups, dict):
         names = list(groups)
         indices = [_resolve(groups[name], name, feature_names) for name in names]
     elif isinstance(groups, (list, tuple, np.ndarray)):
         if len(groups) == 0:
             raise ValueError("groups is empty.")
-        if all(isinstance(g, numbers.Integral) and not isinstance(g, bool) for g in groups):
-            sizes = np.asarray(groups, dtype=np.int64)
-            if np.any(sizes < 1):
-                raise ValueError(f"group sizes must be positive; got {list(sizes)}.")
+        if all(np.ndim(g) == 0 and not isinstance(g, str) for g in groups):
+            # a flat list of numbers: block sizes (never feature indices)
+            sizes = _check_sizes(groups)
             if sizes.sum() > n_features or (
                     sizes.sum() < n_features and ungrouped == "error"):
                 raise ValueError(
@@ -149,7 +156,32 @@ def _explain_bad_groups(indices, names, n_features):
     raise AssertionError("groups found invalid but no group is")  # pragma: no cover
 
 
+def _check_sizes(sizes):
+    """Block sizes as int64: whole positive numbers (``2.0`` is 2), never booleans."""
+    sizes = [s.item() if isinstance(s, np.generic) else s for s in sizes]
+    if any(isinstance(s, bool) for s in sizes):
+        raise InvalidParameterError(
+            f"group sizes must be positive integers, not booleans; got {sizes}.")
+    if not all(isinstance(s, numbers.Real) for s in sizes):
+        raise InvalidParameterError(
+            f"group sizes must be positive integers; got {sizes}.")
+    values = np.asarray(sizes, dtype=np.float64)
+    if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+        raise InvalidParameterError(
+            f"group sizes must be whole numbers; got {sizes}.")
+    if np.any(values < 1):
+        raise InvalidParameterError(f"group sizes must be positive; got {sizes}.")
+    return values.astype(np.int64)
+
+
 def _resolve(group, label, feature_names):
+    if not isinstance(group, np.ndarray) and any(
+            isinstance(v, (bool, np.bool_))
+            for v in np.asarray(group, dtype=object).ravel()):
+        # (numpy reads [True, 2] as [1, 2])
+        raise InvalidParameterError(
+            f"group {label!r} holds booleans; give feature indices or names, not "
+            "True/False.")
     values = np.atleast_1d(np.asarray(group))
     if values.size and values.dtype.kind in "US":
         if feature_names is None:
@@ -417,11 +449,18 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
     return out
 
 
-def group_alpha_max(problem, y_prepared, l1_ratio=0.0):
+def group_alpha_max(problem, y_prepared, l1_ratio=0.0, positive=False):
     """Smallest alpha at which every penalised coefficient is zero."""
     residual = problem.free_residual(y_prepared)
     corr = problem.design.correlation(residual) / problem.design.n_samples
     corr = corr[:problem.group_ptr[-1]]
+    if positive:
+        # w = 0 is optimal under w >= 0 iff corr lies in the subdifferential
+        # of the penalty at 0 plus the normal cone {v <= 0} of the constraint:
+        # negative correlations are absorbed by the cone, and the unit balls
+        # of the penalty are sign-symmetric and monotone in |v|, so the
+        # condition is the unconstrained one on max(corr, 0).
+        corr = np.maximum(corr, 0.0)
     scales = _group_cd.group_dual_scales(
         np.ascontiguousarray(corr, dtype=np.float64), problem.group_ptr, float(l1_ratio),
         (1.0 - l1_ratio) * problem.weights)
@@ -556,6 +595,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     n_iters : list of int
         Epochs per alpha, only if ``return_n_iter``.
     """
+    check_bools(fit_intercept=fit_intercept, positive=positive, return_n_iter=return_n_iter,
+                screening=screening, working_set=working_set, strong_rules=strong_rules)
     X, y = check_Xy(X, y)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
     alphas = resolve_alphas(alphas)
@@ -566,7 +607,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
                             ungrouped=ungrouped)
     y_prep, _ = problem.design.prepare_target(y)
     if isinstance(alphas, int):
-        top = group_alpha_max(problem, y_prep, l1_ratio)
+        top = group_alpha_max(problem, y_prep, l1_ratio, positive)
         top = top if top > 0 else np.finfo(np.float64).resolution
         alphas = np.geomspace(top, top * eps, alphas)
     else:
@@ -688,6 +729,9 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.ungrouped = ungrouped
 
     def _prepare(self, X, y, sample_weight):
+        check_bools(fit_intercept=self.fit_intercept, warm_start=self.warm_start,
+                    positive=self.positive, screening=self.screening,
+                    working_set=self.working_set)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
@@ -722,7 +766,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         """
         alpha = self.alpha
         if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0; got {alpha!r}.")
+            raise InvalidParameterError(f"alpha must be a finite number >= 0; got {alpha!r}.")
         if alpha == 0:
             raise ValueError(_ALPHA_ZERO)
         X, y, problem = self._prepare(X, y, sample_weight)
@@ -908,7 +952,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         self.positive = positive
         self.ungrouped = ungrouped
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose alpha by cross-validation, then refit on all the data.
 
         Parameters
@@ -919,12 +963,17 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights (used in the fits and in the fold MSEs).
+        **params : dict
+            Parameters of the splitter's ``split``, such as ``groups`` (of
+            samples, not of features), routed to it by scikit-learn's metadata
+            routing (``sklearn.set_config(enable_metadata_routing=True)``).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        check_bools(fit_intercept=self.fit_intercept, positive=self.positive)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
@@ -933,6 +982,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if sparse.issparse(X):
             check_sparse_structure(X)  # (before the folds slice it)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
+        split_params = split_params_of(self, sample_weight, params)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
@@ -946,7 +996,7 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             problem = _GroupProblem(X, groups, self.weights, self.fit_intercept,
                                     sample_weight, ungrouped=self.ungrouped)
             y_prep, _ = problem.design.prepare_target(y)
-            top = group_alpha_max(problem, y_prep, self.l1_ratio)
+            top = group_alpha_max(problem, y_prep, self.l1_ratio, self.positive)
             top = top if top > 0 else np.finfo(np.float64).resolution
             alphas = np.geomspace(top, top * self.eps, alphas)
         else:
@@ -963,7 +1013,8 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
             offset = problem.unpermute(problem.design.X_offset)
             return coefs, (y_offset - offset @ coefs if self.fit_intercept else 0.0)
 
-        self.mse_path_ = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs)
+        self.mse_path_ = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
+                                  split_params=split_params)
         self.alphas_ = alphas
         self.alpha_ = best_alpha(alphas, self.mse_path_)
         model = SparseGroupLasso(groups, self.alpha_, l1_ratio=self.l1_ratio,
@@ -975,4 +1026,18 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                      "group_names_", "groups_", "ungrouped_"):
             setattr(self, attr, getattr(model, attr))
         return self
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this estimator.
+
+        ``fit`` takes ``sample_weight`` and routes ``groups`` and the other
+        parameters of ``cv``'s ``split`` to the splitter (see scikit-learn's
+        user guide on metadata routing).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return cv_routing(self)
 
