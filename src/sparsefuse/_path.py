@@ -767,7 +767,8 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
         raise InvalidParameterError(f"tol must be a finite number >= 0; got {tol!r}.")
     if not (isinstance(max_iter, numbers.Integral) and 1 <= max_iter < 2**31):
-        raise InvalidParameterError(f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
+        raise InvalidParameterError(
+            f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise InvalidParameterError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
     if not (isinstance(anderson, numbers.Integral) and 0 <= anderson <= _cd.MAX_ANDERSON):
@@ -776,7 +777,8 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
         )
     check_bools(positive=positive)
     if working_set not in (True, False, "auto"):
-        raise InvalidParameterError(f"working_set must be True, False or 'auto'; got {working_set!r}.")
+        raise InvalidParameterError(
+            f"working_set must be True, False or 'auto'; got {working_set!r}.")
 
 
 def check_precompute(precompute, n_features):

@@ -380,8 +380,9 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
     l1_ratio_ : float
         The chosen l1_ratio.
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
-        The alpha grid(s): one per l1_ratio when several share the automatic
-        grid, which depends on l1_ratio; given alphas are one grid for all.
+        The alpha grid: one row per l1_ratio when several l1_ratio use the
+        automatic grid (which depends on l1_ratio); given alphas are one grid
+        for all, as in scikit-learn.
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
         Held-out mean squared error.
     coef_ : ndarray of shape (n_features,)
