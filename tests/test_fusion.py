@@ -383,3 +383,7 @@ def test_fusion_edge_cases_are_clear_errors():
         blocks[np.zeros((2, 2), int)]
     mask = np.arange(60) % 3 == 0
     np.testing.assert_array_equal(blocks[mask]["a"], A[mask])
+    # names given with a Blocks were ignored
+    with pytest.raises(ValueError, match="differ from the names of the given Blocks"):
+        Blocks(blocks, names=["b", "a"])
+    assert Blocks(blocks, names=["a", "b"]).names == ["a", "b"]

@@ -37,7 +37,8 @@ class Blocks:
         ``{name: 2-D array, sparse matrix or DataFrame}``, or a list of them.
     names : list of str, default=None
         Names of the blocks when ``blocks`` is a list (default ``block0``,
-        ``block1``, ...).
+        ``block1``, ...); for a dict or a Blocks, if given, they must be the
+        names it already has.
     feature_names : dict of {str: array-like of str}, default=None
         Column names of (some of) the blocks; DataFrame blocks bring their own.
 
@@ -66,6 +67,9 @@ class Blocks:
 
     def __init__(self, blocks, names=None, feature_names=None):
         if isinstance(blocks, Blocks):
+            if names is not None and [str(n) for n in names] != blocks.names:
+                raise ValueError(f"names {list(names)} differ from the names of the given "
+                                 f"Blocks {blocks.names}.")
             feature_names = {**{name: labels for name, labels in blocks.feature_names.items()
                                 if blocks.has_feature_names[name]},
                              **(feature_names or {})}
