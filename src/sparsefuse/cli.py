@@ -412,13 +412,22 @@ def _enet_path(X, y, args, common):
     from sparsefuse import _path
 
     l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
-    progress = Progress(args.n_alphas, "path", args.quiet)
-    _path.step_hook = progress.update
+    bar = []
+
+    def step():
+        # (the bar starts with the first solved alpha: an option the library
+        # rejects ends in one error line, without a bar before it)
+        if not bar:
+            bar.append(Progress(args.n_alphas, "path", args.quiet))
+        bar[0].update()
+
+    _path.step_hook = step
     try:
         return sparsefuse.enet_path(X, y, l1_ratio=l1_ratio, alphas=args.n_alphas, **common)
     finally:
         _path.step_hook = None
-        progress.close()
+        for progress in bar:
+            progress.close()
 
 
 def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
