@@ -117,3 +117,31 @@ def test_table_shows_the_time_of_one_pass_when_measured(small):
     table = bench.markdown_table(rows).splitlines()
     assert table[0].startswith("| problem | workload | one X.T @ y (s) | sparsefuse (s) |")
     assert table[2].startswith("| a | w | 0.0011 | 0.01 | 0.0498 | 4.98x |")
+
+
+def test_skglm_path_function_joins_the_peers_on_paths_without_intercept(small):
+    """skglm's Lasso.path is timed beside its warm-started fits (found by a
+    review: faster on dense paths), on the workloads it applies to."""
+    pytest.importorskip("skglm")
+    X, y, alpha, _ = small
+    alphas = [4 * alpha, 2 * alpha, alpha]
+    ref = sf.lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100_000)[1]
+    out = bench.run_skglm_path(X, y, alphas, False, 1e-10)
+    np.testing.assert_allclose(np.column_stack([w for w, _ in out]), ref, atol=1e-6)
+    assert bench.applies("skglm-path", "path-20", False)
+    assert not bench.applies("skglm-path", "path-20", True)
+    assert not bench.applies("skglm-path", "alpha_max/10", False)
+    skipped = {"time": None, "tol": None, "skipped": True}
+    rows = [{"problem": "a", "workload": "w",
+             "runs": {"sparsefuse": {"time": 0.01}, "scikit-learn": {"time": 0.1},
+                      "celer": {"time": 0.05}, "skglm": {"time": 0.04},
+                      "skglm-path": p}} for p in (skipped, {"time": 0.02})]
+    table = bench.markdown_table(rows).splitlines()
+    assert table[2].endswith("| 0.04 | - | 10.0x | 4.00x |")
+    assert table[3].endswith("| 0.04 | 0.02 | 10.0x | 2.00x |")
+
+
+def test_a_solver_below_the_reference_is_reported():
+    runs = {"sparsefuse": {"subopt_min": 0.0}, "celer": {"subopt_min": -1e-7},
+            "skglm": {"subopt_min": -1e-16}, "cut": {"time": None}}
+    assert bench.below_reference(runs) == {"celer": -1e-7}
