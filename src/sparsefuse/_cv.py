@@ -100,10 +100,22 @@ def split_params_of(estimator, sample_weight, params):
     return routed.splitter.split
 
 
-def cv_routing(estimator):
-    """The metadata routing of a CV estimator: its own ``fit`` takes
-    ``sample_weight``; ``fit``'s other parameters go to the splitter's ``split``."""
-    return (MetadataRouter(owner=estimator)
-            .add_self_request(estimator)
-            .add(splitter=check_cv(estimator.cv),
-                 method_mapping=MethodMapping().add(caller="fit", callee="split")))
+class CVRoutingMixin:
+    """The metadata routing of the CV estimators (listed before BaseEstimator)."""
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this estimator.
+
+        ``fit`` takes ``sample_weight`` and routes ``groups`` and the other
+        parameters of ``cv``'s ``split`` to the splitter (see scikit-learn's
+        user guide on metadata routing).
+
+        Returns
+        -------
+        routing : MetadataRouter
+            The routing information.
+        """
+        return (MetadataRouter(owner=self)
+                .add_self_request(self)
+                .add(splitter=check_cv(self.cv),
+                     method_mapping=MethodMapping().add(caller="fit", callee="split")))

@@ -19,7 +19,7 @@ from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import best_alpha, cv_routing, path_mse, split_params_of
+from sparsefuse._cv import CVRoutingMixin, best_alpha, path_mse, split_params_of
 from sparsefuse._path import (
     InvalidParameterError,
     check_bools,
@@ -873,7 +873,7 @@ class GroupLasso(SparseGroupLasso):
                          working_set=working_set, anderson=anderson, ungrouped=ungrouped)
 
 
-class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
+class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Group / sparse-group lasso with alpha chosen by cross-validation.
 
     Each fold solves a warm-started path over a common alpha grid (folds run
@@ -1026,18 +1026,4 @@ class GroupLassoCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
                      "group_names_", "groups_", "ungrouped_"):
             setattr(self, attr, getattr(model, attr))
         return self
-
-    def get_metadata_routing(self):
-        """Get the metadata routing of this estimator.
-
-        ``fit`` takes ``sample_weight`` and routes ``groups`` and the other
-        parameters of ``cv``'s ``split`` to the splitter (see scikit-learn's
-        user guide on metadata routing).
-
-        Returns
-        -------
-        routing : MetadataRouter
-            The routing information.
-        """
-        return cv_routing(self)
 

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import cv_routing, path_mse, split_params_of
+from sparsefuse._cv import CVRoutingMixin, path_mse, split_params_of
 from sparsefuse._path import (
     InvalidParameterError,
     alpha_grid,
@@ -333,7 +333,7 @@ class Lasso(ElasticNet):
         )
 
 
-class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
+class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstimator):
     """Elastic net with alpha (and l1_ratio) chosen by cross-validation.
 
     A drop-in for :class:`sklearn.linear_model.ElasticNetCV`: every fold
@@ -517,20 +517,6 @@ class ElasticNetCV(LinearPredictMixin, RegressorMixin, BaseEstimator):
         for attr in ("coef_", "intercept_", "dual_gap_", "n_iter_"):
             setattr(self, attr, getattr(model, attr))
         return self
-
-    def get_metadata_routing(self):
-        """Get the metadata routing of this estimator.
-
-        ``fit`` takes ``sample_weight`` and routes ``groups`` and the other
-        parameters of ``cv``'s ``split`` to the splitter (see scikit-learn's
-        user guide on metadata routing).
-
-        Returns
-        -------
-        routing : MetadataRouter
-            The routing information.
-        """
-        return cv_routing(self)
 
 
 
