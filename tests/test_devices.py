@@ -713,7 +713,9 @@ def test_gradients_at_zero_keep_the_rounding_of_y_dot_v():
     X = sparse.csr_matrix((np.array([-0.66989416, -0.66989416], np.float32),
                            ([0, 1], [2, 2])), shape=(2, 5))
     y = np.array([1.4292947, 1.7007201], np.float32)
-    kw = dict(l1_ratio=0.5, alphas=2, eps=0.01, positive=True, fit_intercept=True,
+    # (the grid the fuzz found it on; the automatic grid now starts where the
+    # kernel's own gradients at zero put alpha_max, and its gap there is 0)
+    kw = dict(l1_ratio=0.5, alphas=[1e-15, 1e-15], positive=True, fit_intercept=True,
               sample_weight=np.array([1.40842386, 2.29136033]), tol=1e-4, max_iter=50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -845,3 +847,16 @@ def test_enet_path_takes_strong_sets_from_previous_gradients(fmt, fit_intercept,
         p_ref, _, _ = enet_certificate(X, y, ref[:, k], alpha, l1_ratio, fit_intercept,
                                        positive=positive)
         assert primal - p_ref <= tol * yy * (1 + 1e-9) + 1e-13 * yy
+
+
+def test_automatic_grid_starts_where_the_kernel_certifies_zero():
+    """The grid's alpha_max comes from the gradients at zero of the
+    statistics pass, the kernels' own (y . v rounding included): at the first
+    alpha the zero solution is certified with a gap of 0."""
+    rng = np.random.default_rng(11)
+    X = sparse.random(40, 30, density=0.2, format="csr", random_state=11, dtype=np.float32)
+    y = rng.standard_normal(40).astype(np.float32)
+    for kw in (dict(fit_intercept=True, sample_weight=rng.random(40) + 0.5),
+               dict(fit_intercept=False), dict(fit_intercept=True, positive=True)):
+        _, coefs, gaps = sf.lasso_path(X, y, alphas=3, **kw)
+        assert not coefs[:, 0].any() and gaps[0] == 0.0

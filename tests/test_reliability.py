@@ -245,9 +245,13 @@ def test_non_convergence_warns_with_gap_and_tol_and_is_usable():
     from sparsefuse.datasets import load_leukemia
 
     X, y = load_leukemia()
-    with pytest.warns(ConvergenceWarning, match=r"duality gap \S+ > tolerance \S+ after 3 epochs"):
+    with pytest.warns(ConvergenceWarning, match=r"duality gap \S+ > tolerance \S+ after 3 epochs") \
+            as caught:
         model = sf.Lasso(alpha=0.005, tol=1e-12, max_iter=3).fit(X, y)
     assert model.score(X, y) > 0.5
+    # in the units of dual_gap_ (found by a review: it was n_samples times that)
+    gap = float(str(caught[0].message).split("duality gap ")[1].split()[0])
+    assert gap == pytest.approx(model.dual_gap_, rel=1e-3)
 
 
 def test_float32_below_its_certifiable_tol_says_so():
@@ -698,3 +702,42 @@ def test_cv_fold_of_zero_weights_is_a_clear_error(part, weights):
     cv = KFold(5) if part == "test" else KFold(2)
     with pytest.raises(ValueError, match=f"fold .*{part} part has zero weight"):
         sf.LassoCV(cv=cv, alphas=3).fit(X_OK, Y_OK, sample_weight=weights)
+
+
+def test_cv_scores_folds_without_copying_the_path():
+    """Found by a review: scoring a fold multiplied X_test by the whole
+    Fortran-ordered (n_features, n_alphas) path (a C-ordered copy) and its
+    float32 coefficients by float64 offsets (a float64 copy): 2-3x the path's
+    memory. Only the features nonzero at some alpha take part now."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    n, p, nnz = 2000, 50_000, 40_000
+    X = sparse.csr_matrix((rng.random(nnz).astype(np.float32),
+                           (rng.integers(0, n, nnz), rng.integers(0, p, nnz))), shape=(n, p))
+    y = (X[:, :20] @ rng.standard_normal(20)).astype(np.float32) + 0.1
+    path_bytes = p * 100 * 4  # one fold's path: float32, 100 alphas
+    tracemalloc.start()
+    model = sf.LassoCV(cv=3).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1.5 * path_bytes, peak / path_bytes
+    assert model.mse_path_.shape == (100, 3)
+
+
+def test_alpha_grid_reuses_the_statistics_pass(monkeypatch):
+    """Found by a review: the grid looked X^T y up by identity on a column
+    view of the target, missed it, and read X once more."""
+    from sparsefuse import _path
+
+    recomputed = []
+    correlation = _path._Design.correlation
+
+    def spy(self, y):
+        recomputed.append(self.gradients_at_zero(y) is None)
+        return correlation(self, y)
+
+    monkeypatch.setattr(_path._Design, "correlation", spy)
+    sf.lasso_path(X_OK, Y_OK, alphas=5)
+    sf.LassoCV(cv=2, alphas=5).fit(sparse.csr_matrix(X_OK), Y_OK)
+    assert recomputed and not any(recomputed)

@@ -35,9 +35,11 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         Folds, as in scikit-learn.
     fold_path : callable
         ``fold_path(X_train, y_train, sw_train, alphas, fold)`` returns
-        ``(coefs, intercepts)`` of shapes (n_features, n_alphas) and
-        (n_alphas,): a warm-started path fitted on the training part, without
-        convergence warnings (``warnings`` filters are not thread-safe).
+        ``(coefs, y_offset, X_offset)``: the coefficients (n_features,
+        n_alphas) of a warm-started path fitted on the training part, without
+        convergence warnings (``warnings`` filters are not thread-safe), and
+        the offsets of the intercept ``y_offset - X_offset . coef`` (``X_offset``
+        None without an intercept, ``y_offset`` then 0).
     n_jobs : int, default=None
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
@@ -67,8 +69,17 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
 
     def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]
-        coefs, intercepts = fold_path(X[train], y[train], sw_train, alphas, fold)
-        residuals = y[test][:, None] - np.asarray(X[test] @ coefs) - intercepts
+        coefs, y_offset, X_offset = fold_path(X[train], y[train], sw_train, alphas, fold)
+        # Only the features nonzero at some alpha enter the predictions: the
+        # product with the whole (n_features, n_alphas) array would copy it
+        # (Fortran-ordered, and upcast for float32 against float64 offsets).
+        support = np.unique(np.concatenate(
+            [np.flatnonzero(coefs[:, k]) for k in range(coefs.shape[1])]))
+        active = coefs[support]
+        predictions = np.asarray(X[test][:, support] @ active)
+        intercepts = (y_offset - X_offset[support] @ active.astype(np.float64)
+                      if X_offset is not None else 0.0)
+        residuals = y[test][:, None] - predictions - intercepts
         sw_test = None if sample_weight is None else sample_weight[test]
         mse = np.average(residuals**2, axis=0, weights=sw_test)
         if progress is not None:

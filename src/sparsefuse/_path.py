@@ -316,8 +316,10 @@ def alpha_max(design, y_prepared, l1_ratio=1.0, positive=False):
 def alpha_grid(design, y_prepared, l1_ratio=1.0, eps=1e-3, n_alphas=100, positive=False):
     """Geometric grid of ``n_alphas`` values from alpha_max down to ``eps * alpha_max``."""
     check_grid_l1_ratio(l1_ratio)
-    y2 = y_prepared if y_prepared.ndim == 2 else y_prepared[:, None]
-    top = max(alpha_max(design, y2[:, k], l1_ratio, positive) for k in range(y2.shape[1]))
+    # (a 1-D target itself, not a column view of it: the statistics pass
+    # computed its X^T y, found by identity, and the grid needs no pass)
+    targets = [y_prepared] if y_prepared.ndim == 1 else list(y_prepared.T)
+    top = max(alpha_max(design, y, l1_ratio, positive) for y in targets)
     if top <= np.finfo(np.float64).resolution:
         return np.full(n_alphas, np.finfo(np.float64).resolution)
     return np.geomspace(top, top * eps, num=n_alphas)
@@ -374,14 +376,17 @@ def resolve_gram(design, precompute):
 FLOAT32_CERTIFIABLE_TOL = 1e-6
 
 
-def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype):
-    """The ConvergenceWarning of a solve whose gap stayed above ``tol_abs``."""
+def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype, n_samples):
+    """The ConvergenceWarning of a solve whose gap stayed above ``tol_abs``
+    (both in the kernels' units, reported divided by ``n_samples``: the units
+    of ``dual_gap_``)."""
     advice = "Increase max_iter, loosen tol, or scale the features."
     if dtype == np.float32 and tol < FLOAT32_CERTIFIABLE_TOL:
         advice = (f"float32 data cannot certify a tol much below {FLOAT32_CERTIFIABLE_TOL:g}: "
                   "use float64 data or a larger tol.")
     warnings.warn(
-        f"Objective did not converge: duality gap {gap:.3e} > tolerance {tol_abs:.3e} "
+        f"Objective did not converge: duality gap {gap / n_samples:.3e} > tolerance "
+        f"{tol_abs / n_samples:.3e} "
         f"after {n_iter} epochs (alpha={alpha:.4g}). {advice}",
         ConvergenceWarning,
         stacklevel=4,
@@ -483,7 +488,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
         if warn and gap > tol_abs:
-            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype)
+            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
         if stats is not None:

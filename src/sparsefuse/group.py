@@ -499,7 +499,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
             eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2])
         if warn and gap > tol_abs:
-            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, design.X.dtype)
+            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, design.X.dtype, n_samples)
         coefs[:, k] = w
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
@@ -1010,8 +1010,9 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             coefs, _, _ = solve_group_path(problem, y_prep, alphas, l1_ratio=self.l1_ratio,
                                            tol=self.tol, max_iter=self.max_iter,
                                            positive=self.positive, warn=False)
-            offset = problem.unpermute(problem.design.X_offset)
-            return coefs, (y_offset - offset @ coefs if self.fit_intercept else 0.0)
+            if self.fit_intercept:
+                return coefs, y_offset, problem.unpermute(problem.design.X_offset)
+            return coefs, 0.0, None
 
         self.mse_path_ = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
                                   split_params=split_params)

@@ -491,9 +491,9 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                     selection=self.selection,
                     positive=self.positive, gram=resolve_gram(fold_design, self.precompute),
                     warn=False)
-                intercepts = (y_offset - fold_design.X_offset @ coefs
-                              if self.fit_intercept else 0.0)
-                return coefs, intercepts
+                if self.fit_intercept:
+                    return coefs, y_offset, fold_design.X_offset
+                return coefs, 0.0, None
             return fold_path
 
         mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
