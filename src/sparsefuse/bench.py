@@ -741,7 +741,8 @@ def fmt_time(run):
 
 
 def format_row(row):
-    parts = [f"{k}: {fmt_time(v)}s (tol {v.get('tol')})" for k, v in row["runs"].items()]
+    parts = [f"{k}: {fmt_time(v)}s (tol {v.get('tol')})" for k, v in row["runs"].items()
+             if not v.get("skipped")]
     return f"{row['problem']:<24} {row['workload']:<14} " + "; ".join(parts)
 
 
