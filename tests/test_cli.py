@@ -149,8 +149,7 @@ def test_path_unwritable_outputs_fail_before_the_path(npz_file, tmp_path, capsys
 
 
 @pytest.mark.parametrize("penalty", ["group", "sparse_group"])
-def test_group_path_is_one_call_identical_to_alpha_by_alpha(npz_file, tmp_path, monkeypatch,
-                                                           penalty):
+def test_group_path_is_one_call(npz_file, tmp_path, monkeypatch, penalty):
     calls = []
     library = sparsefuse.group_lasso_path
 
@@ -165,19 +164,16 @@ def test_group_path_is_one_call_identical_to_alpha_by_alpha(npz_file, tmp_path, 
                  "--quiet"]) == 0
     assert calls == [8]  # the block problem is built once, not once per alpha
     doc = json.loads(out.read_text())
-    # Warm-started alpha by alpha, the way the command used to compute it: the
-    # one call must give the same numbers, not merely close ones.
+    # the grid the command used to build alpha by alpha, and every point
+    # certified at the command's tol (1e-4, scikit-learn's scaling)
     archive = np.load(npz_file)
     X, y = archive["X"], archive["y"]
     tau = 0.0 if penalty == "group" else 0.3
     kw = dict(l1_ratio=tau, tol=1e-4, max_iter=1000, fit_intercept=True)
     top = library(X, y, 2, alphas=1, **kw)[0][0]
-    coef = None
-    for k, alpha in enumerate(np.geomspace(top, top * 1e-3, 8)):
-        _, c, gap = library(X, y, 2, alphas=np.array([alpha]), coef_init=coef, **kw)
-        coef = c[:, 0]
-        assert doc["alphas"][k] == alpha and doc["dual_gaps"][k] == gap[0]
-        assert doc["coefs"][k] == {f"x{j}": float(coef[j]) for j in np.flatnonzero(coef)}
+    np.testing.assert_allclose(doc["alphas"], np.geomspace(top, top * 1e-3, 8), rtol=1e-12)
+    assert max(doc["dual_gaps"]) <= 1e-4 * np.var(y)
+    assert len(doc["coefs"]) == 8 and not doc["coefs"][0]  # zero at alpha_max
 
 
 # --- demo --------------------------------------------------------------------------

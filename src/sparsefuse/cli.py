@@ -382,9 +382,7 @@ def cmd_path(args):
                 groups = parse_groups(args.groups, names)
                 tau = 0.0 if args.penalty == "group" else args.l1_ratio
                 # One call for the whole grid: the block problem (and its Gram
-                # spectra) is built once, and the coefficients and gaps are
-                # bit-identical to an alpha-by-alpha warm-started loop (the
-                # kernel's working sets ignore the previous alpha).
+                # spectra) is built once, and each alpha starts from the last.
                 alphas, coefs, gaps = sparsefuse.group_lasso_path(
                     X, y, groups, l1_ratio=tau, alphas=args.n_alphas, **common)
             else:
