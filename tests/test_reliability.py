@@ -741,3 +741,35 @@ def test_alpha_grid_reuses_the_statistics_pass(monkeypatch):
     sf.lasso_path(X_OK, Y_OK, alphas=5)
     sf.LassoCV(cv=2, alphas=5).fit(sparse.csr_matrix(X_OK), Y_OK)
     assert recomputed and not any(recomputed)
+
+
+@pytest.mark.parametrize("working_set", [True, False])
+def test_ctrl_c_stops_a_long_fit_inside_the_kernel(working_set):
+    """Found by a review: Ctrl-C could not stop a single long fit (the
+    KeyboardInterrupt came once the fit was over). The kernel now checks for
+    signals at each gap check, and the interrupt leaves from inside it."""
+    import _thread
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 600))
+    y = X[:, :10].sum(axis=1) + rng.standard_normal(300)
+    previous = signal.signal(signal.SIGINT, handler)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt) as caught:
+            # (tol=0: it would run all its epochs, many seconds)
+            sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, working_set=working_set).fit(X, y)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    # raised inside the kernel's call, not once it had returned
+    names, tb = [], caught.value.__traceback__
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    assert any(name.endswith("enet_solve") for name in names), names

@@ -49,6 +49,27 @@ from sparsefuse._utils cimport (
 )
 
 
+# --- interruption -------------------------------------------------------------
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals()
+
+
+cdef inline bint interrupted() noexcept nogil:
+    """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt). The
+    exception stays set while the solver frees what it holds; ``reraise``
+    then propagates it."""
+    cdef int status
+    with gil:
+        status = PyErr_CheckSignals()
+    return status != 0
+
+
+cdef int reraise() except -1:
+    """Propagate the exception a signal handler left set (see ``interrupted``)."""
+    return -1
+
+
 # --- certificate --------------------------------------------------------------
 
 cdef inline double enet_gap(
@@ -609,7 +630,7 @@ def enet_solve(
     # loop's certificates and KKT checks), by coordinate updates (their
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
-    cdef bint gap_met, settle
+    cdef bint gap_met, settle, stop = False
     cdef double z, w_old, w_new, g, scale, inv_scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
@@ -714,6 +735,11 @@ def enet_solve(
 
         while True:
             # ---- outer: exact residual ---------------------------------------
+            # (Ctrl-C: checked here, where the solver holds no buffer of its
+            # own, and at each gap check of the inner loop, which stops there)
+            if stop or interrupted():
+                with gil:
+                    reraise()
             for i in range(n):
                 q[i] = y[i]
             c = 0.0
@@ -1338,6 +1364,9 @@ def enet_solve(
                 if epochs_in < check_at and inner_work < inner_budget:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
+                if interrupted():
+                    stop = True
+                    break
                 # Gap of the working-set subproblem. A feature at zero whose
                 # bound (its product at the last check plus ||x_j|| times the
                 # distance the residual moved since) stays below l1_reg
