@@ -743,8 +743,13 @@ def test_alpha_grid_reuses_the_statistics_pass(monkeypatch):
     assert recomputed and not any(recomputed)
 
 
-@pytest.mark.parametrize("working_set", [True, False])
-def test_ctrl_c_stops_a_long_fit_inside_the_kernel(working_set):
+@pytest.mark.parametrize("model,kernel", [
+    (sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000), "enet_solve"),
+    (sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, working_set=False), "enet_solve"),
+    (sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, precompute=True), "enet_gram_solve"),
+    (sf.GroupLasso(3, alpha=0.01, tol=0.0, max_iter=300_000), "group_solve"),
+])
+def test_ctrl_c_stops_a_long_fit_inside_the_kernel(model, kernel):
     """Found by a review: Ctrl-C could not stop a single long fit (the
     KeyboardInterrupt came once the fit was over). The kernel now checks for
     signals at each gap check, and the interrupt leaves from inside it."""
@@ -762,8 +767,7 @@ def test_ctrl_c_stops_a_long_fit_inside_the_kernel(working_set):
     try:
         timer.start()
         with pytest.raises(KeyboardInterrupt) as caught:
-            # (tol=0: it would run all its epochs, many seconds)
-            sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, working_set=working_set).fit(X, y)
+            model.fit(X, y)  # (tol=0: it would run all its epochs, many seconds)
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
@@ -772,4 +776,4 @@ def test_ctrl_c_stops_a_long_fit_inside_the_kernel(working_set):
     while tb is not None:
         names.append(tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
-    assert any(name.endswith("enet_solve") for name in names), names
+    assert any(name.endswith("." + kernel) for name in names), names

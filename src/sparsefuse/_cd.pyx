@@ -45,29 +45,8 @@ from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
-    design_pointers, sum_squares, dot_acc, INNER_PASSES,
+    design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
 )
-
-
-# --- interruption -------------------------------------------------------------
-
-cdef extern from "Python.h":
-    int PyErr_CheckSignals()
-
-
-cdef inline bint interrupted() noexcept nogil:
-    """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt). The
-    exception stays set while the solver frees what it holds; ``reraise``
-    then propagates it."""
-    cdef int status
-    with gil:
-        status = PyErr_CheckSignals()
-    return status != 0
-
-
-cdef int reraise() except -1:
-    """Propagate the exception a signal handler left set (see ``interrupted``)."""
-    return -1
 
 
 # --- certificate --------------------------------------------------------------
@@ -1477,6 +1456,10 @@ def enet_gram_solve(
             if Q[j, j] == 0.0:
                 w[j] = 0  # a zero column cannot move: drop a warm start on it
         while True:
+            # (Ctrl-C, at each gap evaluation: nothing to free here)
+            if interrupted():
+                with gil:
+                    reraise()
             for j in range(n_features):
                 h[j] = q[j]
             for k in range(n_features):

@@ -44,7 +44,8 @@ from libc.string cimport memcpy
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
-    soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES,
+    soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
+    reraise,
 )
 
 
@@ -501,6 +502,11 @@ def group_solve(
             inv_vv = 1.0 / acc if acc > 0 else 0.0
 
         while True:
+            # (Ctrl-C, at each outer iteration: the working set's buffers are
+            # freed by then)
+            if interrupted():
+                with gil:
+                    reraise()
             # ---- outer: exact residual, every group's dual scale, the gap ---
             for i in range(n):
                 q[i] = y[i]

@@ -2,7 +2,8 @@
 # Shared low-level helpers for the coordinate-descent kernels.
 #
 # Every helper is inline, ``noexcept nogil`` and generic over
-# ``cython.floating`` so that one kernel source serves float32 and float64.
+# ``cython.floating`` so that one kernel source serves float32 and float64
+# (but the pair that lets Ctrl-C stop a kernel: interrupted, reraise).
 # Scalars that steer the algorithm (penalties, tolerances) are ``double``.
 
 from cython cimport floating
@@ -15,6 +16,25 @@ from scipy.linalg.cython_blas cimport ddot, daxpy
 ctypedef fused index_t:
     int
     long long
+
+
+cdef extern from "Python.h":
+    int PyErr_CheckSignals()
+
+
+cdef inline bint interrupted() noexcept nogil:
+    """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt). The
+    exception stays set while a kernel frees what it holds; ``reraise`` then
+    propagates it (with the GIL)."""
+    cdef int status
+    with gil:
+        status = PyErr_CheckSignals()
+    return status != 0
+
+
+cdef inline int reraise() except -1:
+    """Propagate the exception a signal handler left set (see ``interrupted``)."""
+    return -1
 
 
 cdef inline double dot_acc(int n, const floating *x, const double *y) noexcept nogil:
