@@ -23,6 +23,19 @@ def usage_error(capsys, argv, *words):
     return err
 
 
+def count_alphas(monkeypatch, name):
+    """Replace ``sparsefuse.<name>`` by a wrapper listing the ``alphas`` of each call."""
+    calls = []
+    library = getattr(sparsefuse, name)
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("alphas"))
+        return library(*args, **kwargs)
+
+    monkeypatch.setattr(sparsefuse, name, counted)
+    return calls
+
+
 def must_not_run(*args, **kwargs):
     raise AssertionError("the computation ran before the options were checked")
 
@@ -150,14 +163,8 @@ def test_path_unwritable_outputs_fail_before_the_path(npz_file, tmp_path, capsys
 
 @pytest.mark.parametrize("penalty", ["group", "sparse_group"])
 def test_group_path_is_one_call(npz_file, tmp_path, monkeypatch, penalty):
-    calls = []
     library = sparsefuse.group_lasso_path
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("alphas"))
-        return library(*args, **kwargs)
-
-    monkeypatch.setattr(sparsefuse, "group_lasso_path", counted)
+    calls = count_alphas(monkeypatch, "group_lasso_path")
     out = tmp_path / "path.json"
     assert main(["path", str(npz_file), "--format", "npz", "--penalty", penalty, "--groups",
                  "2", "--n-alphas", "8", "--l1-ratio", "0.3", "--out", str(out),
@@ -286,15 +293,8 @@ def test_path_is_one_library_path_and_advances_a_bar_per_alpha(npz_file, tmp_pat
         def close(self):
             pass
 
-    calls = []
-    enet_path = sparsefuse.enet_path
-
-    def counted(*args, **kwargs):
-        calls.append(kwargs.get("alphas"))
-        return enet_path(*args, **kwargs)
-
     monkeypatch.setattr(cli, "Progress", Recorder)
-    monkeypatch.setattr(sparsefuse, "enet_path", counted)
+    calls = count_alphas(monkeypatch, "enet_path")
     out = tmp_path / "path.json"
     assert main(["path", str(npz_file), "--format", "npz", "--n-alphas", "6",
                  "--out", str(out), "--quiet"]) == 0
