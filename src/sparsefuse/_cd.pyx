@@ -163,6 +163,64 @@ cdef inline int index_fault(index_t row, int n) noexcept nogil:
     return MALFORMED if <size_t> row >= <size_t> n else NOT_CANONICAL
 
 
+cdef int sparse_column_xy(
+    const floating *data, const index_t *indices, index_t start, index_t end, int n,
+    const double *y, double *sq, double *xy,
+) noexcept nogil:
+    """The squared norm and the product with ``y`` of one CSC column, its row
+    indices checked as they are read (the status, as in column_stats)."""
+    cdef double acc = 0.0, axy = 0.0
+    cdef index_t p, row, prev = -1
+    for p in range(start, end):
+        row = indices[p]
+        if not row_in_order(row, prev, n):
+            return index_fault(row, n)
+        prev = row
+        acc += <double> data[p] * data[p]
+        axy += data[p] * y[row]
+    sq[0] = acc
+    xy[0] = axy
+    return CANONICAL
+
+
+cdef int sparse_column_xvy(
+    const floating *data, const index_t *indices, index_t start, index_t end, int n,
+    const floating *v, const double *y, double *xv, double *sq, double *xy,
+) noexcept nogil:
+    """x_j . v, ||x_j||^2 and (unless ``y`` is NULL) x_j . y of one CSC
+    column, its row indices checked as in :func:`sparse_column_xy`."""
+    cdef double a = 0.0, b = 0.0, c = 0.0
+    cdef index_t p, row, prev = -1
+    for p in range(start, end):
+        row = indices[p]
+        if not row_in_order(row, prev, n):
+            return index_fault(row, n)
+        prev = row
+        a += <double> data[p] * v[row]
+        b += <double> data[p] * data[p]
+    if y != NULL:
+        for p in range(start, end):
+            c += data[p] * y[indices[p]]
+    xv[0] = a
+    sq[0] = b
+    xy[0] = c
+    return CANONICAL
+
+
+cdef double centred_sum_squares(
+    const floating *data, const index_t *indices, index_t start, index_t end,
+    const floating *v, double mean, double vv,
+) noexcept nogil:
+    """||x_j - mean v||^2 of a CSC column (checked indices), ``vv = ||v||^2``:
+    a second pass once the mean is known, free of cancellation."""
+    cdef double acc = 0.0, nnz_v2 = 0.0
+    cdef index_t p
+    for p in range(start, end):
+        acc += (data[p] - mean * v[indices[p]]) ** 2
+        nnz_v2 += <double> v[indices[p]] * v[indices[p]]
+    return acc + mean * mean * fmax(vv - nnz_v2, 0.0)
+
+
 def column_stats(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -251,20 +309,10 @@ def column_stats(
             # duplicates, which sorts the indices, then computes again).
             prev = -1
             if implicit and vv > 0:
-                raw = 0.0
-                for p in range(start, end):
-                    row = indices[p]
-                    if not row_in_order(row, prev, n):
-                        status = index_fault(row, n)
-                        break
-                    prev = row
-                    acc += <double> data[p] * vp[row]
-                    raw += <double> data[p] * data[p]
+                status = sparse_column_xvy(data, indices, start, end, n, vp, yd, &acc, &raw,
+                                           &axy)
                 if status != CANONICAL:
                     break
-                if with_y:
-                    for p in range(start, end):
-                        axy += data[p] * yd[indices[p]]
                 if not unit:
                     xv[j] = acc
                 mean = acc / vv
@@ -272,24 +320,11 @@ def column_stats(
                 # rounding (as the kernels take it, for exact certificates)
                 axy -= mean * yv
                 # ||x_j - m_j v||^2 in two passes, free of cancellation.
-                acc = 0.0
-                nnz_v2 = 0.0
-                for p in range(start, end):
-                    i = indices[p]
-                    acc += (data[p] - mean * vp[i]) ** 2
-                    nnz_v2 += <double> vp[i] * vp[i]
-                acc += mean * mean * fmax(vv - nnz_v2, 0.0)
+                acc = centred_sum_squares(data, indices, start, end, vp, mean, vv)
                 if acc <= const_rtol * const_rtol * raw:
                     acc = 0.0  # a constant column: what is left is rounding
             elif with_y:
-                for p in range(start, end):
-                    row = indices[p]
-                    if not row_in_order(row, prev, n):
-                        status = index_fault(row, n)
-                        break
-                    prev = row
-                    acc += <double> data[p] * data[p]
-                    axy += data[p] * yd[row]
+                status = sparse_column_xy(data, indices, start, end, n, yd, &acc, &axy)
             else:
                 for p in range(start, end):
                     row = indices[p]
