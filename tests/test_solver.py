@@ -204,11 +204,75 @@ def test_inputs_are_not_modified():
 
 def test_copy_X_false_may_centre_in_place():
     X, y = problem(seed=9)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=X.shape[0])
     Xf = np.asfortranarray(X.copy())
-    ref = sf.Lasso(alpha=0.05).fit(X, y)
-    model = sf.Lasso(alpha=0.05, copy_X=False).fit(Xf, y)
+    ref = sf.Lasso(alpha=0.05).fit(X, y, sample_weight=sw)
+    model = sf.Lasso(alpha=0.05, copy_X=False).fit(Xf, y, sample_weight=sw)
     np.testing.assert_allclose(model.coef_, ref.coef_)
-    np.testing.assert_allclose(Xf.mean(axis=0), 0, atol=1e-12)  # documented overwrite
+    assert not np.allclose(Xf, X)  # documented overwrite: reweighted, centred
+    # without weights the intercept is handled implicitly: X is not touched
+    Xf = np.asfortranarray(X.copy())
+    model = sf.Lasso(alpha=0.05, copy_X=False).fit(Xf, y)
+    np.testing.assert_array_equal(Xf, X)
+
+
+def test_dense_intercept_centred_implicitly_or_in_memory():
+    """Dense X with an intercept is centred inside the kernels (no copy of X),
+    unless a column's mean dwarfs its spread: then in memory. Both give
+    scikit-learn's solution with a certified gap."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    from sparsefuse._path import IMPLICIT_CENTRING_MAX_RATIO, make_design
+
+    X, y = problem(n_samples=60, n_features=40, seed=12)
+    for shift, implicit in [(3.0, True), (30 * IMPLICIT_CENTRING_MAX_RATIO, False)]:
+        Xs = np.asfortranarray(X + shift * np.arange(1, X.shape[1] + 1) / X.shape[1])
+        design = make_design(Xs, True, y=y, implicit_dense=True)
+        assert (design.X is Xs) == implicit
+        for dtype in (np.float64, np.float32):
+            Xd = Xs.astype(dtype)
+            alpha = 0.05 * np.abs((Xd - Xd.mean(0)).T @ (y - y.mean())).max() / len(y)
+            tol = 1e-10 if dtype == np.float64 else 1e-5  # (certifiable in float32)
+            model = sf.Lasso(alpha=alpha, tol=tol, max_iter=10_000).fit(Xd, y)
+            ref = SkLasso(alpha=alpha, tol=tol, max_iter=100_000).fit(Xd, y)
+            assert model.dual_gap_ <= tol * np.var(y)
+
+            def objective(coef, intercept):
+                resid = y - Xd.astype(np.float64) @ coef - intercept
+                return 0.5 * np.mean(resid ** 2) + alpha * np.abs(coef).sum()
+
+            assert objective(model.coef_, model.intercept_) <= (
+                objective(ref.coef_, ref.intercept_) + 2 * tol * np.var(y))
+    # Large means (below the ratio) certify tight gaps as centred X does:
+    # the residual is kept centred, not as q + c v with a large constant in q.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 300))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = X[:, :10] @ rng.standard_normal(10) + 0.3 * rng.standard_normal(200) + 5
+    Xs = np.asfortranarray(X + 0.8 * IMPLICIT_CENTRING_MAX_RATIO)
+    assert make_design(Xs, True, y=y, implicit_dense=True).X is Xs
+    alpha = 0.02 * np.abs(X.T @ (y - y.mean())).max() / len(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.Lasso(alpha=alpha, tol=1e-13, max_iter=1000).fit(Xs, y)
+    assert model.dual_gap_ <= 1e-13 * np.var(y)
+
+
+def test_dense_intercept_fit_copies_no_X():
+    """Lasso, ElasticNet and lasso_path with an intercept on dense X allocate
+    far less than X: it is centred implicitly, never copied."""
+    rng = np.random.default_rng(3)
+    X = np.asfortranarray(rng.standard_normal((400, 1000)) + 2.0)
+    y = X[:, :5] @ np.ones(5) + rng.standard_normal(400)
+    alpha = 0.1 * np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / len(y)
+    for fit in (lambda: sf.Lasso(alpha=alpha).fit(X, y),
+                lambda: sf.ElasticNet(alpha=alpha, l1_ratio=0.7).fit(X, y),
+                lambda: sf.lasso_path(X, y, alphas=[alpha], fit_intercept=True)):
+        tracemalloc.start()
+        fit()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 0.1 * X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.1f} MB X"
 
 
 def test_sample_weights_equal_repeated_rows():

@@ -46,6 +46,7 @@ from sparsefuse._utils cimport (
     xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
+    move_residual, fold_intercept,
 )
 
 
@@ -234,11 +235,15 @@ def column_stats(
 ):
     """Per-column quantities the solver needs, computed once per design.
 
+    With ``fit_intercept`` and an intercept column ``v`` (always for sparse
+    X; for dense X, ``v`` of length n_samples asks for it, an empty ``v``
+    means X comes centred) the intercept is implicit: the columns are
+    centred against ``v`` in the statistics, never in memory.
+
     Returns ``norms`` (Euclidean norms of the columns, centred implicitly for
-    a sparse design with an intercept), ``xv`` (x_j . v, for the implicit
-    intercept of sparse X with ``fit_intercept``; empty otherwise, and
-    also empty for very sparse columns without sample weights, where v is all
-    ones and the kernels sum the column instead), ``xy`` (x_j . y for a
+    an implicit intercept), ``xv`` (x_j . v, for the implicit intercept; empty
+    otherwise, and also empty for very sparse columns without sample weights,
+    where v is all ones and the kernels sum the column instead), ``xy`` (x_j . y for a
     prepared target ``y``, in the same pass: the gradients at w = 0, which
     an alpha grid and a cold start need; empty without ``y``) and ``status``.
 
@@ -258,12 +263,18 @@ def column_stats(
     cdef const index_t *indptr
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     n_features = X_indptr.shape[0] - 1 if is_sparse else X.shape[1]
-    cdef bint implicit = fit_intercept and is_sparse
+    if fit_intercept and is_sparse and v.shape[0] != n:
+        raise ValueError("sparse X with an intercept needs v of length n_samples")
+    cdef bint implicit = fit_intercept and v.shape[0] == n and n > 0
     cdef const floating *vp = &v[0] if implicit else NULL
+    # (dense columns take x_j . v from BLAS, which wants v in double)
+    cdef double[::1] vd_buf = (np.asarray(v, dtype=np.float64) if implicit and not is_sparse
+                               else np.zeros(0))
+    cdef const double *vd = &vd_buf[0] if implicit and not is_sparse else NULL
     # Without sample weights (v all ones) x_j . v is the column sum; on very
     # sparse columns summing them again costs little and saves n_features
     # doubles, a large share of memory when columns hold few nonzeros.
-    cdef bint unit = implicit and is_unit(v) and (
+    cdef bint unit = implicit and is_sparse and is_unit(v) and (
         X_indptr[n_features] < SUM_XV_BELOW_NNZ_PER_COLUMN * n_features)
     cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
@@ -297,6 +308,19 @@ def column_stats(
                 acc = sum_squares(Xp + <size_t> j * n, n)
                 if with_y:
                     axy = dot_acc(n, Xp + <size_t> j * n, yd)
+                if implicit and vv > 0:
+                    # ||x_j - m_j v||^2 = ||x_j||^2 - (x_j . v)^2 / ||v||^2:
+                    # one pass, exact enough while the mean does not dwarf the
+                    # spread (the caller centres X in memory otherwise)
+                    raw = acc
+                    xv[j] = dot_acc(n, Xp + <size_t> j * n, vd)
+                    mean = xv[j] / vv
+                    axy -= mean * yv
+                    acc = raw - mean * xv[j]
+                    if acc < 0.0:
+                        acc = 0.0  # (rounding; a NaN stays, for the caller's check)
+                    if acc <= const_rtol * const_rtol * raw:
+                        acc = 0.0  # a constant column: what is left is rounding
                 norms[j] = sqrt(acc)
                 if with_y:
                     xy_buf[j] = axy
@@ -467,11 +491,12 @@ def enet_solve(
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
-    ``X`` is the dense design (Fortran-ordered, centred by the caller) or
-    empty when ``is_sparse``; then ``X_data``, ``X_indices`` and ``X_indptr``
-    hold the CSC design. With ``fit_intercept`` on sparse X the intercept
-    column ``v`` (ones, or sqrt(sample_weight) once rows are rescaled) is
-    projected out implicitly, and ``y`` must already be orthogonal to ``v``.
+    ``X`` is the dense design (Fortran-ordered) or empty when ``is_sparse``;
+    then ``X_data``, ``X_indices`` and ``X_indptr`` hold the CSC design. With
+    ``fit_intercept`` the intercept column ``v`` (ones, or sqrt(sample_weight)
+    once rows are rescaled) is projected out implicitly, and ``y`` must
+    already be orthogonal to ``v``: always for sparse X, for dense X when
+    ``v`` is given (an empty ``v``: the caller centred X).
     ``norms`` and ``xv`` come from :func:`column_stats`.
 
     The devices can be switched off one by one for ablation: ``screening``
@@ -566,8 +591,12 @@ def enet_solve(
             raise ValueError("inconsistent CSC buffers for the number of features")
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
-    if norms.shape[0] != n_features or (fit_intercept and is_sparse and (
-            v.shape[0] != n or not xv_matches(xv, v, n_features))):
+    # The intercept is implicit for sparse X, and for dense X given its
+    # intercept column v (an empty v: dense X comes centred).
+    cdef bint implicit = fit_intercept and (is_sparse or v.shape[0] == n)
+    if norms.shape[0] != n_features or (implicit and (
+            v.shape[0] != n or not xv_matches(xv, v, n_features)
+            or (not is_sparse and xv.shape[0] != n_features))):
         raise ValueError("column statistics do not match the design")
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
     if anderson > MAX_ANDERSON:
@@ -582,10 +611,11 @@ def enet_solve(
         raise ValueError(f"cd_first_check must be at least 1; got {cd_first_check}.")
     if not inner_final >= 0:
         raise ValueError(f"inner_final must be at least 0; got {inner_final}.")
-    # Only sparse X carries the intercept implicitly; dense X comes centred.
-    cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
     cdef const double *xvp = &xv[0] if implicit and xv.shape[0] else NULL
+    # Dense X with an implicit intercept folds c into q after each epoch (see
+    # fold_intercept); sparse X keeps q's zeros untouched.
+    cdef bint fold = implicit and not is_sparse
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
@@ -777,11 +807,12 @@ def enet_solve(
                         w_new = w[j] + extrapolation * (w[j] - wpp[j])
                         w[j] = <floating> (w_new if w_new * w[j] > 0 else 0.0)
                 if w[j] != 0:
-                    col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                    if implicit:
-                        c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                    move_residual(j, -w[j], n, is_sparse, Xp, data, indices, indptr,
+                                  implicit, xvp, inv_vv, q, &c)
                     w_l1 += fabs(w[j])
                     w_l2 += <double> w[j] * w[j]
+            if fold:
+                fold_intercept(n, q, &c, vp)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             # (x_j - m_j v) . r = x_j . q + coef (x_j . v); r . v vanishes up
             # to rounding and is kept so that the certificate is exact.
@@ -1114,9 +1145,8 @@ def enet_solve(
                     for k in range(t, n_active):
                         j = active[k]
                         if w[j] != 0:
-                            col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                            if implicit:
-                                c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                            move_residual(j, w[j], n, is_sparse, Xp, data, indices, indptr,
+                                          implicit, xvp, inv_vv, q, &c)
                             w[j] = 0
                     n_active = t
                     n_screened += n_new
@@ -1318,10 +1348,11 @@ def enet_solve(
                     if w_new != w_old:
                         dw_max = max_d(dw_max, fabs(w_new - w_old))
                         read_update += col_entries(j, is_sparse, indptr, n)
-                        col_axpy(j, w_old - w_new, n, is_sparse, Xp, data, indices, indptr, q)
-                        if implicit:
-                            c += (w_new - w_old) * col_xv(j, xvp, data, indptr) * inv_vv
+                        move_residual(j, w_old - w_new, n, is_sparse, Xp, data, indices,
+                                      indptr, implicit, xvp, inv_vv, q, &c)
                         w[j] = <floating> w_new
+                if fold:
+                    fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
                 if full_pass:
                     n_supp = 0

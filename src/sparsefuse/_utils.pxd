@@ -197,6 +197,33 @@ cdef inline void col_axpy(
         axpy_acc(n, a, X + <size_t> j * n, r)
 
 
+cdef inline void move_residual(
+    int j, double a, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, bint implicit, const double *xv,
+    double inv_vv, double *q, double *c,
+) noexcept nogil:
+    """r += a (x_j - m_j v) for the residual r = q + c v (m_j = x_j . v / ||v||^2):
+    q += a x_j, and with an implicit intercept c -= a m_j."""
+    col_axpy(j, a, n, is_sparse, X, data, indices, indptr, q)
+    if implicit:
+        c[0] -= a * col_xv(j, xv, data, indptr) * inv_vv
+
+
+cdef inline void fold_intercept(int n, double *q, double *c, const floating *v) noexcept nogil:
+    """Move c v into q (r = q + c v unchanged; c = 0).
+
+    For dense X with an implicit intercept, c sums the means of every step
+    since the last fold, and q carries -c v: a large constant when columns
+    have large means, whose products with the columns lose digits. Folded
+    after each epoch, c only holds an epoch's steps, which vanish as the
+    solver converges: products then round as with centred columns.
+    """
+    cdef int i
+    for i in range(n):
+        q[i] += c[0] * v[i]
+    c[0] = 0.0
+
+
 cdef inline double violation(double g, bint positive) noexcept nogil:
     """|g| (g under a sign constraint): compared with l1_reg by the KKT conditions."""
     return g if positive else fabs(g)
@@ -457,18 +484,16 @@ cdef inline double anderson_candidate(
             # zeroed) or below zero under positive=True: the candidate takes 0.
             # The combined residual holds acc for it: move it back.
             if combine_q:
-                col_axpy(j, acc, n, is_sparse, X, data, indices, indptr, q_alt)
-                if implicit:
-                    c_alt -= acc * col_xv(j, xv, data, indptr) * inv_vv
+                move_residual(j, acc, n, is_sparse, X, data, indices, indptr, implicit, xv,
+                              inv_vv, q_alt, &c_alt)
             acc = 0.0
         w_acc[k] = <floating> acc
         if combine_q:
             continue
         d = w_acc[k] - w[j]
         if d != 0:
-            col_axpy(j, -d, n, is_sparse, X, data, indices, indptr, q_alt)
-            if implicit:
-                c_alt += d * col_xv(j, xv, data, indptr) * inv_vv
+            move_residual(j, -d, n, is_sparse, X, data, indices, indptr, implicit, xv,
+                          inv_vv, q_alt, &c_alt)
     return c_alt
 
 

@@ -184,7 +184,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
 
         n_features = X.shape[1]
-        design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X, y=y)
+        design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X, y=y,
+                             implicit_dense=True)
         y_prep, y_offset = design.target
         gram = resolve_gram(design, self.precompute)
         Y = y_prep if y_prep.ndim == 2 else y_prep[:, None]
@@ -470,7 +471,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                                 positive=self.positive, y=y)
         split_params = split_params_of(self, sample_weight, params)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y)
+        design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y,
+                             implicit_dense=True)
         y_prep, _ = design.target
         if isinstance(alphas, int):
             grids = [alpha_grid(design, y_prep, l1, self.eps, alphas, self.positive)
@@ -483,7 +485,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
 
         def fold_path_for(l1_ratio):
             def fold_path(X_train, y_train, sw_train, alphas, fold=0):
-                fold_design = make_design(X_train, self.fit_intercept, sw_train, y=y_train)
+                fold_design = make_design(X_train, self.fit_intercept, sw_train, y=y_train,
+                                          implicit_dense=True)
                 y_fold, y_offset = fold_design.target
                 coefs, _, _ = solve_path(
                     fold_design, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
