@@ -45,7 +45,7 @@ from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
-    reraise,
+    reraise, fold_intercept,
 )
 
 
@@ -421,7 +421,11 @@ def group_solve(
     cdef const double *inv = &free_inv[0, 0] if n_free else NULL
     cdef double[::1] free_g = np.zeros(max(n_free, 1))
     cdef double[::1] free_d = np.zeros(max(n_free, 1))
-    if fit_intercept and is_sparse and (v.shape[0] != n or not xv_matches(xv, v, n_features)):
+    # The intercept is implicit for sparse X, and for dense X given its
+    # intercept column v (an empty v: dense X comes centred).
+    cdef bint implicit = fit_intercept and (is_sparse or v.shape[0] == n)
+    if implicit and (v.shape[0] != n or not xv_matches(xv, v, n_features)
+                     or (not is_sparse and xv.shape[0] != n_features)):
         raise ValueError("column statistics do not match the design")
     if anderson > 16:
         raise ValueError("anderson must be at most 16")
@@ -430,9 +434,10 @@ def group_solve(
     cdef const index_t *indices
     cdef const index_t *indptr
     design_pointers(X, X_data, X_indices, X_indptr, is_sparse, &Xp, &data, &indices, &indptr)
-    cdef bint implicit = fit_intercept and is_sparse
     cdef const floating *vp = &v[0] if implicit else NULL
     cdef const double *xvp = &xv[0] if implicit and xv.shape[0] else NULL
+    # dense X with an implicit intercept: c folded into q after each epoch
+    cdef bint fold = implicit and not is_sparse
 
     cdef double[::1] q_buf = np.empty(n)
     cdef double[::1] q_alt_buf = np.empty(n)
@@ -519,6 +524,8 @@ def group_solve(
             if n_free:
                 c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                               data, indices, indptr, q, implicit, xvp, inv_vv, c)
+            if fold:
+                fold_intercept(n, q, &c, vp)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             coef = c - inv_vv * r_dot_v
             penalty = 0.0
@@ -591,6 +598,11 @@ def group_solve(
                 select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
                 tol_in = inner_ratio * gap
+                if ws_size == n_active:
+                    # the working set is the whole (unscreened) problem, whose
+                    # inner gap need not go below tol: close to the precision
+                    # of the products, inner_ratio * gap may not be reachable
+                    tol_in = max_d(tol_in, tol_abs)
             elif strong_ratio > 1.0:
                 # Sequential strong rule along a path: group g stays inactive
                 # at this alpha if its activation alpha, alpha * s_g, is below
@@ -745,6 +757,8 @@ def group_solve(
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                                   data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                if fold:
+                    fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
                 if full_pass:
                     n_supp = 0

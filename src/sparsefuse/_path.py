@@ -78,6 +78,12 @@ class _Design:
         return xv / (v @ v)
 
     @property
+    def implicit(self):
+        """Whether the kernels centre X (sparse X, or dense X left uncentred
+        by make_design) rather than X being centred in memory."""
+        return self.fit_intercept and self.dense_offset is None
+
+    @property
     def is_sparse(self):
         return sparse.issparse(self.X)
 
@@ -387,8 +393,7 @@ def resolve_gram(design, precompute):
     X = design.X
     n_samples, n_features = X.shape
     # (X centred implicitly: X_c^T X_c = X^T X - n m m^T, v being all ones)
-    offset = (design.X_offset if design.fit_intercept and design.dense_offset is None
-              else None)
+    offset = design.X_offset if design.implicit else None
 
     def centred_gram():
         gram = X.T @ X

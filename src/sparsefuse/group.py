@@ -240,7 +240,8 @@ class _GroupProblem:
         if not contiguous:
             X = X[:, self.perm] if sparse.issparse(X) else np.asfortranarray(X[:, self.perm])
             copy_X = False  # already a copy of ours
-        self.design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X)
+        self.design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X,
+                                  implicit_dense=True)
         self.spectra = block_spectra(self.design, self.group_ptr)
         self.lipschitz = block_lipschitz(self.design, self.group_ptr, self.spectra[3])
         self.free_inv = None
@@ -256,7 +257,7 @@ class _GroupProblem:
         block = design.X[:, a:]
         beta = self.free_inv @ np.asarray(block.T @ y_prepared, dtype=np.float64)
         fit = np.asarray(block @ beta, dtype=np.float64)
-        if design.is_sparse and design.fit_intercept:
+        if design.implicit:
             fit -= design.v * (design.X_offset[a:] @ beta)
         return y_prepared - fit
 
@@ -269,15 +270,24 @@ class _GroupProblem:
 def centred_gram(design, a, b, c=None, d=None):
     """Gram matrix of the design's columns [a, b), centred like the kernels see them.
 
-    For sparse X with an intercept, (X_g - v m^T)^T (X_g - v m^T) with
-    m = X_g^T v / ||v||^2, without forming the centred block. With ``c, d``,
-    the cross product of the columns [a, b) with the columns [c, d).
+    With an implicit intercept (sparse X, or dense X not centred in memory),
+    (X_g - v m^T)^T (X_g - v m^T) with m = X_g^T v / ||v||^2, without forming
+    the centred block. With ``c, d``, the cross product of the columns [a, b)
+    with the columns [c, d).
     """
     block = design.X[:, a:b]
     other = block if c is None else design.X[:, c:d]
+    if design.implicit and not design.is_sparse:
+        # dense blocks are centred explicitly (a copy of the block only): the
+        # subtraction below would lose digits to columns of large mean, and
+        # exact block steps solve with these matrices
+        offsets = design.X_offset
+        block = block - offsets[a:b].astype(block.dtype)
+        other = block if c is None else other - offsets[c:d].astype(other.dtype)
+        return np.asarray(block.T @ other, dtype=np.float64)
     gram = block.T @ other
     gram = np.asarray(gram.toarray() if sparse.issparse(gram) else gram, dtype=np.float64)
-    if design.is_sparse and design.fit_intercept:
+    if design.implicit:
         v = design.v.astype(np.float64)
         gram -= np.outer(design.X_offset[a:b], design.X_offset[a:b] if c is None
                          else design.X_offset[c:d]) * (v @ v)
@@ -329,8 +339,16 @@ def _stacked_grams(design, starts, m, other=None):
         block = np.asarray(X[:, (first[:, None] + np.arange(m)).ravel()], dtype=np.float64)
         return np.ascontiguousarray(block.T).reshape(first.size, m, -1)
 
-    a = stack(starts)
-    b = a if other is None else stack(other)
+    def centred(first):
+        # (X centred implicitly: the stacked blocks are centred here, a copy
+        # of at most GRAM_CHUNK entries; see centred_gram)
+        block = stack(first)
+        if not design.implicit:
+            return block
+        return block - design.X_offset[first[:, None] + np.arange(m)][:, :, None]
+
+    a = centred(starts)
+    b = a if other is None else centred(other)
     return a @ b.transpose(0, 2, 1)
 
 
@@ -360,7 +378,10 @@ def block_spectra(design, group_ptr):
     vecs = {}
     for m in np.unique(sizes[(sizes >= 2) & (sizes <= EXACT_LIPSCHITZ_MAX_SIZE)]):
         members = np.flatnonzero(sizes == m)
-        step = max(1, GRAM_CHUNK // (m * max(n_samples, 1)))
+        # (implicitly centred dense blocks are centred in a copy: smaller chunks)
+        chunk_entries = GRAM_CHUNK // 16 if design.implicit and not design.is_sparse \
+            else GRAM_CHUNK
+        step = max(1, chunk_entries // (m * max(n_samples, 1)))
         for chunk in (members[i:i + step] for i in range(0, members.size, step)):
             starts = group_ptr[chunk]
             grams = _stacked_grams(design, starts, m)
@@ -408,7 +429,7 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
     norms, _ = design.column_stats
     X = design.X
     rng = np.random.default_rng(seed)
-    implicit = design.is_sparse and design.fit_intercept
+    implicit = design.implicit
     if implicit:
         v = design.v.astype(np.float64)
         offsets = design.X_offset
