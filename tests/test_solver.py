@@ -275,6 +275,45 @@ def test_dense_intercept_fit_copies_no_X():
         assert peak < 0.1 * X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.1f} MB X"
 
 
+def test_implicit_centring_edge_cases():
+    """Regressions of the implicit centring of dense X (found in review): a
+    column whose mean dwarfs its spread 1e9 times (its norm computed as
+    ||x||^2 - n m^2 vanished: it was dropped as constant), float32 data with
+    y far from 0 (y . v, zero but for rounding, biased every update) and the
+    Gram solver (X^T y of uncentred X)."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((100, 3))
+    X[:, 0] += 1e9
+    y = 2 * (X[:, 0] - 1e9) + X[:, 1] + 0.01 * rng.standard_normal(100)
+    model = sf.Lasso(alpha=0.01, tol=1e-8).fit(X, y)
+    ref = SkLasso(alpha=0.01, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
+
+    X = (rng.standard_normal((1000, 20)) + 5).astype(np.float32)
+    y = (X[:, :3].sum(axis=1) - 15 + 0.1 * rng.standard_normal(1000) + 1e4).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.Lasso(alpha=0.01, tol=1e-5).fit(X, y)
+    model64 = sf.Lasso(alpha=0.01, tol=1e-10).fit(X.astype(np.float64), y.astype(np.float64))
+    np.testing.assert_allclose(model.coef_, model64.coef_, atol=1e-5)
+
+    Z = rng.standard_normal((300, 40))
+    Z = (Z - Z.mean(axis=0)) / Z.std(axis=0)
+    X, y = Z + 3.0, Z[:, :4] @ [1.0, -1.0, 0.5, 2.0] + 0.1 * rng.standard_normal(300) + 1e6
+    model = sf.Lasso(alpha=0.01, tol=1e-12, precompute=True).fit(X, y)
+    # the true gap, in extended precision (y's offset of 1e6 would swamp
+    # float64's), at the dual point of the scaled residual
+    Xl, yl, w = X.astype(np.longdouble), y.astype(np.longdouble), model.coef_.astype(np.longdouble)
+    Xc, yc = Xl - Xl.mean(axis=0), yl - yl.mean()
+    res = yc - Xc @ w
+    primal = res @ res / 600 + 0.01 * np.abs(w).sum()
+    theta = res * min(1, 0.01 * 300 / np.abs(Xc.T @ res).max())
+    gap = float(primal - (theta @ yc / 300 - theta @ theta / 600))
+    assert gap <= 1e-12, gap
+
+
 def test_sample_weights_equal_repeated_rows():
     X, y = problem(n_samples=30, n_features=20, seed=10)
     sw = np.random.default_rng(1).integers(1, 4, size=30)

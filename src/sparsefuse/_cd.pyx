@@ -678,7 +678,7 @@ def enet_solve(
     cdef double z, w_old, w_new, g, scale, inv_scale, dist, dist_ref, worst
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
-    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, inv_vv = 0.0, xr_norm2 = 0.0
+    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, inv_vv = 0.0, xr_norm2 = 0.0, rv = 0.0
     cdef bint do_screen = screening and l1_reg > 0
     # (only the ridge certificate reads ||X^T r||^2)
     cdef bint ridge = l1_reg == 0.0
@@ -776,6 +776,15 @@ def enet_solve(
             for i in range(n):
                 acc += <double> vp[i] * vp[i]
             inv_vv = 1.0 / acc if acc > 0 else 0.0
+            # rv: (r . v) / ||v||^2, zero but for rounding (y comes centred,
+            # w moves r along centred columns), measured with the residual.
+            # Dense X centred implicitly takes it into account in the
+            # coordinate updates, as the gap does (coef = c - rv): with
+            # columns of large mean, leaving it out would bias every update.
+            # (Sparse X leaves it out: on float32 data with weights, a
+            # constant column keeps a centred norm of float32 rounding, along
+            # which the corrected updates would fit y's rounding with a huge
+            # coefficient; see test_gradients_at_zero_keep_the_rounding_of_y_dot_v.)
 
         while True:
             # ---- outer: exact residual ---------------------------------------
@@ -814,6 +823,7 @@ def enet_solve(
             if fold:
                 fold_intercept(n, q, &c, vp)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+            rv = inv_vv * r_dot_v if fold else 0.0
             # (x_j - m_j v) . r = x_j . q + coef (x_j . v); r . v vanishes up
             # to rounding and is kept so that the certificate is exact.
             coef = c - inv_vv * r_dot_v
@@ -1342,7 +1352,7 @@ def enet_solve(
                     norm2 = col_norm[j] * col_norm[j]
                     read_cd += col_entries(j, is_sparse, indptr, n)
                     z = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                    xvp, c) + w_old * norm2
+                                    xvp, c - rv) + w_old * norm2
                     w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
                     w_max = max_d(w_max, fabs(w_new))
                     if w_new != w_old:
@@ -1418,6 +1428,7 @@ def enet_solve(
                 # cannot raise the dual norm: it is not evaluated, and its
                 # bound moves to the current residual.
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                rv = inv_vv * r_dot_v if fold else 0.0
                 # (the residual does not change during the check: the snapshot
                 # moves to it in the same pass)
                 dist = 0.0

@@ -178,7 +178,7 @@ cdef inline double block_prox_step(
     floating *w, const unsigned char *feat_off, double *block, int n, bint is_sparse,
     const floating *Xp, const floating *data, const index_t *indices,
     const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
-    double c,
+    double c, double rv,
 ) noexcept nogil:
     """One proximal gradient step on the block [start, end) with step 1 / L.
 
@@ -192,7 +192,7 @@ cdef inline double block_prox_step(
         d = 0.0
         if not feat_off[j]:
             d = w[j] + centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                   implicit, xvp, c) / L
+                                   implicit, xvp, c - rv) / L
             d = (d - l1_reg / L if d > l1_reg / L else 0.0) if positive \
                 else soft_threshold(d, l1_reg / L)
         block[j - start] = d
@@ -253,7 +253,7 @@ cdef inline double block_exact_step(
     floating *w, double *bvec, double *cp, int n, bint is_sparse,
     const floating *Xp, const floating *data, const index_t *indices,
     const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
-    double c,
+    double c, double rv,
 ) noexcept nogil:
     """Exact minimisation of the group lasso objective over the block [start, end).
 
@@ -268,7 +268,7 @@ cdef inline double block_exact_step(
     cdef double acc_b, acc_w, cnorm2 = 0.0, rho
     for i in range(m):
         bvec[i] = centred_dot(start + i, n, is_sparse, Xp, data, indices, indptr, q,
-                              implicit, xvp, c)
+                              implicit, xvp, c - rv)
     for k in range(m):
         acc_b = 0.0
         acc_w = 0.0
@@ -297,7 +297,7 @@ cdef inline double free_step(
     int f0, int m, const double *inv, double *g_buf, double *d_buf, floating *w, int n,
     bint is_sparse, const floating *Xp, const floating *data, const index_t *indices,
     const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
-    double c,
+    double c, double rv,
 ) noexcept nogil:
     """Exact minimisation over the unpenalised features [f0, f0 + m).
 
@@ -311,7 +311,7 @@ cdef inline double free_step(
     cdef floating w_new
     for k in range(m):
         g_buf[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices, indptr, q,
-                               implicit, xvp, c)
+                               implicit, xvp, c - rv)
     for k in range(m):
         acc = 0.0
         for l in range(m):
@@ -478,7 +478,7 @@ def group_solve(
     cdef double inner_budget, inner_work
     cdef long long free_cost, ws_cost, supp_cost = 0
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
-    cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0
+    cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0, rv = 0.0
     cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
     cdef double norm2
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
@@ -505,6 +505,7 @@ def group_solve(
             for i in range(n):
                 acc += <double> vp[i] * vp[i]
             inv_vv = 1.0 / acc if acc > 0 else 0.0
+        # (rv: (r . v) / ||v||^2 in the updates of dense X, see _cd.enet_solve)
 
         while True:
             # (Ctrl-C, at each outer iteration: the working set's buffers are
@@ -523,10 +524,11 @@ def group_solve(
                         c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
             if n_free:
                 c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
-                              data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                              data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
             if fold:
                 fold_intercept(n, q, &c, vp)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+            rv = inv_vv * r_dot_v if fold else 0.0
             coef = c - inv_vv * r_dot_v
             penalty = 0.0
             s = 1.0
@@ -695,12 +697,12 @@ def group_solve(
                             c = block_exact_step(start, end, kappa, &evals[start],
                                                  &evecs[eptr[g]], &w[0], &block[0], &work[0],
                                                  n, is_sparse, Xp, data, indices, indptr, q,
-                                                 implicit, xvp, inv_vv, c)
+                                                 implicit, xvp, inv_vv, c, rv)
                             continue
                         # Small group: one proximal gradient step on the block.
                         c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
                                             &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
-                                            data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                                            data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
                         continue
                     if norm == 0.0 and kappa > 0:
                         # A zero group moves only if ||S_l1(X_g^T r)|| > kappa;
@@ -712,7 +714,7 @@ def group_solve(
                             block[j - start] = 0.0
                             if not feat_off[j]:
                                 d = centred_dot(j, n, is_sparse, Xp, data, indices, indptr,
-                                                q, implicit, xvp, c)
+                                                q, implicit, xvp, c - rv)
                                 d = (d - l1_reg if d > l1_reg else 0.0) if positive \
                                     else soft_threshold(d, l1_reg)
                                 block[j - start] = d
@@ -736,7 +738,7 @@ def group_solve(
                             continue
                         norm2 = norms[j] * norms[j]
                         z = (centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                         implicit, xvp, c) + w[j] * norm2)
+                                         implicit, xvp, c - rv) + w[j] * norm2)
                         if positive and z < 0:
                             z = 0.0
                         rest = max_d(norm - <double> w[j] * w[j], 0.0)
@@ -753,10 +755,10 @@ def group_solve(
                     if kappa > 0 and 0 < norm < 0.81 * norm_before and lipschitz[g] > 0:
                         c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
                                             &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
-                                            data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                                            data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
-                                  data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                                  data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
                 if fold:
                     fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
@@ -820,8 +822,9 @@ def group_solve(
                 # Gap of the working-set subproblem.
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
-                                  data, indices, indptr, q, implicit, xvp, inv_vv, c)
+                                  data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
                 residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                rv = inv_vv * r_dot_v if fold else 0.0
                 coef = c - inv_vv * r_dot_v
                 penalty = 0.0
                 s_in = 1.0

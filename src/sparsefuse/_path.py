@@ -7,8 +7,10 @@ Everything here works on the objective of scikit-learn's ``ElasticNet``::
 
 The Cython kernels minimise ``n_samples`` times this objective, with sample
 weights folded into the rows (``s`` is rescaled to sum to ``n_samples``, then
-rows of X and y are multiplied by ``sqrt(s)``). Dense X is centred here when an
-intercept is fitted; sparse X never is, the kernel centres it implicitly.
+rows of X and y are multiplied by ``sqrt(s)``). With an intercept, sparse X is
+never centred in memory (the kernels centre it implicitly), nor is dense X
+without sample weights in the Lasso, elastic-net and group kernels (see
+:func:`make_design`); otherwise dense X is centred here.
 """
 
 import numbers
@@ -246,14 +248,19 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
             raise ValueError(_MALFORMED)
         return _finish_design(design, stats, X_in)
 
+    own = False  # (whether X is a copy of ours, to centre in place)
     if implicit_dense and fit_intercept and sqrt_sw is None:
         design = _Design(np.asfortranarray(X), None, None, np.ones(n_samples, dtype=dtype),
                          True)
         design = _finish_design(design, design._stats(_prepare(design, y)), X_in)
         if _implicit_centring_ok(design):
             return design
+        # (a C-ordered X was copied to Fortran order: centre that copy)
+        own = design.X is not X_in
+        X = design.X
+        del design
     changes = fit_intercept or sqrt_sw is not None
-    if changes and (copy_X or not X.flags.writeable):
+    if changes and not own and (copy_X or not X.flags.writeable):
         X = np.array(X, dtype=dtype, order="F")
     else:
         X = np.asfortranarray(X)  # a copy only for C-ordered or strided input
@@ -282,12 +289,21 @@ IMPLICIT_CENTRING_MAX_RATIO = 10.0
 
 
 def _implicit_centring_ok(design):
-    """Whether no non-constant column's mean dwarfs its spread (see above)."""
+    """Whether no column's mean dwarfs its spread (see above).
+
+    A column whose mean exceeds its spread a hundred million times can come
+    out of ||x_j||^2 - n m_j^2 as zero, like a constant column: those taken
+    as constant must really be constant (the few such columns are read
+    again), else X is centred in memory.
+    """
     norms, xv = design.column_stats
     kept = norms > 0
     vv = float(design.n_samples)  # (v is all ones: no sample weights)
     ratio = np.abs(xv[kept]) / np.sqrt(vv) / norms[kept]
-    return ratio.size == 0 or ratio.max() <= IMPLICIT_CENTRING_MAX_RATIO
+    if ratio.size and not ratio.max() <= IMPLICIT_CENTRING_MAX_RATIO:
+        return False
+    flat = np.flatnonzero(~kept)
+    return flat.size == 0 or not np.ptp(design.X[:, flat], axis=0).any()
 
 
 def _prepare(design, y):
@@ -493,6 +509,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     n_iters = []
     if gram is not None:
         xy = np.asarray(X.T @ y_prepared, dtype=np.float64)
+        if design.implicit:
+            # X_c^T y = X^T y - m (v . y): v . y vanishes only up to rounding
+            xy -= design.X_offset * float(design.v.astype(np.float64) @ y_prepared)
         y_norm2 = float(np.dot(y_prepared, y_prepared))
     else:
         buffers = design.buffers

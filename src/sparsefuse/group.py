@@ -422,7 +422,7 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
     Taken from ``known`` (``top`` of :func:`block_spectra`) where finite; exact
     for single columns and for blocks of up to
     ``EXACT_LIPSCHITZ_MAX_SIZE`` columns (largest eigenvalue of the block's
-    Gram matrix, centred implicitly for sparse X with an intercept); power
+    Gram matrix, centred as the kernels see the block); power
     iteration otherwise, with a 2% margin. Every value is capped by the
     squared Frobenius norm (both upper bounds keep the block steps monotone).
     """
