@@ -777,3 +777,20 @@ def test_ctrl_c_stops_a_long_fit_inside_the_kernel(model, kernel):
         names.append(tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
     assert any(name.endswith("." + kernel) for name in names), names
+
+
+def test_lassocv_dense_folds_are_copied_once():
+    """Each fold of a dense Fortran-ordered X is one Fortran-ordered copy of
+    its rows (indexing rows gives C order, which the kernels would copy
+    again), and no fold or refit centres X in a copy: with 5 folds (one at a
+    time), the peak allocation stays under X's size."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((2000, 400)) + 1.0)
+    y = X[:, :10] @ np.ones(10) + rng.standard_normal(2000)
+    tracemalloc.start()
+    sf.LassoCV(cv=5, n_jobs=1).fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.1f} MB X"

@@ -69,14 +69,16 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
 
     def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]
-        coefs, y_offset, X_offset = fold_path(X[train], y[train], sw_train, alphas, fold)
+        coefs, y_offset, X_offset = fold_path(_rows(X, train), y[train], sw_train, alphas,
+                                              fold)
         # Only the features nonzero at some alpha enter the predictions: the
         # product with the whole (n_features, n_alphas) array would copy it
         # (Fortran-ordered, and upcast for float32 against float64 offsets).
         support = np.unique(np.concatenate(
             [np.flatnonzero(coefs[:, k]) for k in range(coefs.shape[1])]))
         active = coefs[support]
-        predictions = np.asarray(X[test][:, support] @ active)
+        test_X = X[test][:, support] if sparse.issparse(X) else X[np.ix_(test, support)]
+        predictions = np.asarray(test_X @ active)
         intercepts = (y_offset - X_offset[support] @ active.astype(np.float64)
                       if X_offset is not None else 0.0)
         residuals = y[test][:, None] - predictions - intercepts
@@ -89,6 +91,15 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     mse = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
     return np.column_stack(mse)
+
+
+def _rows(X, index):
+    """``X[index]``, keeping a dense X's Fortran order: the kernels take it
+    as is, where a C-ordered fold (what indexing rows returns) would be
+    copied once more."""
+    if not sparse.issparse(X) and X.ndim == 2 and X.flags.f_contiguous:
+        return np.take(X.T, index, axis=1).T  # (take allocates C order: X.T's)
+    return X[index]
 
 
 def best_alpha(alphas, mse_path):
