@@ -769,6 +769,10 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
 
 def check_Xy(X, y, copy=False):
     """Validate X (dense float or sparse) and y as the kernels need them."""
+    if not copy and _plain_float_arrays(X, y):
+        # (what check_array would return unchanged, without its overhead:
+        # a tenth of a single fit of 500 x 5000 at alpha_max / 10)
+        return X, y
     X = check_array(X, accept_sparse=["csr", "csc", "coo"], dtype=[np.float64, np.float32],
                     accept_large_sparse=True, copy=copy, input_name="X",
                     ensure_all_finite=False)  # (make_design checks X)
@@ -780,6 +784,17 @@ def check_Xy(X, y, copy=False):
             f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
         )
     return X, y
+
+
+def _plain_float_arrays(X, y):
+    """Whether X is a non-empty 2-D float32/64 ndarray and y a finite 1-D or
+    2-D ndarray of its dtype and length: arrays check_array passes through
+    as they are (X's finiteness is checked by make_design)."""
+    return (type(X) is np.ndarray and type(y) is np.ndarray
+            and X.dtype in (np.float64, np.float32) and y.dtype == X.dtype
+            and X.ndim == 2 and X.shape[0] > 0 and X.shape[1] > 0
+            and y.ndim in (1, 2) and y.shape[0] == X.shape[0] and y.size > 0
+            and bool(np.isfinite(y).all()))
 
 
 def check_eps(eps):
