@@ -794,3 +794,19 @@ def test_lassocv_dense_folds_are_copied_once():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.1f} MB X"
+
+
+def test_cv_boolean_mask_folds_on_fortran_X():
+    """Found in review: folds given as boolean masks (as scikit-learn accepts)
+    on a Fortran-ordered X were read as the indices 0 and 1."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 6))
+    y = X[:, 0] + 0.1 * rng.standard_normal(40)
+    k = np.arange(40) % 4
+    masks = [(k != f, k == f) for f in range(4)]
+    indices = [(np.flatnonzero(a), np.flatnonzero(b)) for a, b in masks]
+    for order in ("F", "C"):
+        Xo = np.asarray(X, order=order)
+        a = sf.LassoCV(cv=masks).fit(Xo, y)
+        b = sf.LassoCV(cv=indices).fit(Xo, y)
+        np.testing.assert_allclose(a.mse_path_, b.mse_path_)

@@ -98,6 +98,9 @@ def _rows(X, index):
     as is, where a C-ordered fold (what indexing rows returns) would be
     copied once more."""
     if not sparse.issparse(X) and X.ndim == 2 and X.flags.f_contiguous:
+        index = np.asarray(index)
+        if index.dtype == bool:  # (a mask, which take would read as 0 and 1)
+            index = np.flatnonzero(index)
         return np.take(X.T, index, axis=1).T  # (take allocates C order: X.T's)
     return X[index]
 

@@ -502,10 +502,16 @@ def group_solve(
         tol_abs = tol * acc
         if implicit:
             acc = 0.0
+            rv = 0.0
             for i in range(n):
                 acc += <double> vp[i] * vp[i]
+                rv += <double> y[i] * vp[i]
             inv_vv = 1.0 / acc if acc > 0 else 0.0
-        # (rv: (r . v) / ||v||^2 in the updates of dense X, see _cd.enet_solve)
+            # rv: (r . v) / ||v||^2 in the updates of dense X (see
+            # _cd.enet_solve), measured at each gap; before the first, y . v
+            # (r . v for every w): the free step at the first outer start
+            # needs it, and a certificate met there is not checked again.
+            rv = rv * inv_vv if fold else 0.0
 
         while True:
             # (Ctrl-C, at each outer iteration: the working set's buffers are
