@@ -182,8 +182,8 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
 
     Dense X is copied only when it must change (centring, weights, C order)
     and ``copy_X`` is set or the array is not ours to modify. With
-    ``implicit_dense`` (for the enet kernels, whose intercept handling is the
-    same for dense and sparse X) dense X without sample weights is not
+    ``implicit_dense`` (for the enet and group kernels, whose intercept
+    handling is the same for dense and sparse X) dense X without sample weights is not
     centred at all: the kernels centre it implicitly, which spares a copy of X
     and two passes over it, unless some column's mean dwarfs its spread
     (see ``IMPLICIT_CENTRING_MAX_RATIO``). Sparse X becomes
