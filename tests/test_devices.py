@@ -860,3 +860,37 @@ def test_automatic_grid_starts_where_the_kernel_certifies_zero():
                dict(fit_intercept=False), dict(fit_intercept=True, positive=True)):
         _, coefs, gaps = sf.lasso_path(X, y, alphas=3, **kw)
         assert not coefs[:, 0].any() and gaps[0] == 0.0
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_dense_column_statistics_both_paths(fused, monkeypatch):
+    """The dense statistics pass (fused AVX2 loop where the CPU has it, BLAS
+    ddots otherwise) gives the column norms, centred implicitly or not, and
+    X^T y, as numpy does; and fits agree between the two paths. Column
+    lengths around the loop's 8-wide blocks and its scalar tail."""
+    from sparsefuse import _cd
+
+    if fused and not _cd._FUSED_DENSE_STATS:
+        pytest.skip("this CPU has no AVX2/FMA: only the BLAS path runs here")
+    monkeypatch.setattr(_cd, "_FUSED_DENSE_STATS", fused)
+    rng = np.random.default_rng(7)
+    E, Ei, I = np.empty(0), np.empty(0, np.int32), np.zeros(1, np.int32)
+    for n in (1, 7, 8, 9, 16, 23, 64, 101):
+        X = np.asfortranarray(rng.standard_normal((n, 5)) + 3.0)
+        X[:, 4] = 2.5  # constant
+        y = rng.standard_normal(n)
+        yc = y - y.mean()
+        norms, xv, xy, _ = _cd.column_stats(X, E, Ei, I, False, n, E, False, y)
+        np.testing.assert_allclose(norms, np.linalg.norm(X, axis=0), rtol=1e-13)
+        np.testing.assert_allclose(xy, X.T @ y, rtol=1e-12, atol=1e-12)
+        norms, xv, xy, _ = _cd.column_stats(X, E, Ei, I, False, n, np.ones(n), True, yc)
+        Xc = X - X.mean(axis=0)
+        np.testing.assert_allclose(norms, np.linalg.norm(Xc, axis=0), rtol=1e-9, atol=1e-12)
+        assert norms[4] == 0.0
+        np.testing.assert_allclose(xv, X.sum(axis=0), rtol=1e-13)
+        np.testing.assert_allclose(xy, Xc.T @ yc, rtol=1e-9, atol=1e-10)
+    X = np.asfortranarray(rng.standard_normal((50, 30)) + 1.0)
+    y = X[:, :3] @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(50)
+    model = sf.Lasso(alpha=0.01, tol=1e-12, max_iter=10_000).fit(X, y)
+    ref = sk.Lasso(alpha=0.01, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-8)

@@ -87,6 +87,68 @@ MAX_ANDERSON = 16
 # on the fly rather than stored (see column_stats).
 SUM_XV_BELOW_NNZ_PER_COLUMN = 4
 
+# One pass over a dense float64 column for the statistics: ||x||^2, x . y
+# and sum(x). Per-column BLAS ddots read the column once per product and
+# cost 2.5-3.6 times one X.T @ y in all (500 x 5000); with AVX2 and FMA
+# (checked at run time) one fused pass reads it once. Elsewhere the
+# statistics keep the ddots.
+cdef extern from *:
+    """
+    #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    #include <immintrin.h>
+    __attribute__((target("avx2,fma")))
+    static void sf_column_sums(const double *x, const double *y, int n, double *out)
+    {
+        __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+        __m256d p0 = _mm256_setzero_pd(), p1 = _mm256_setzero_pd();
+        __m256d t0 = _mm256_setzero_pd(), t1 = _mm256_setzero_pd();
+        double b[4], sq, xy, sx;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            __m256d x0 = _mm256_loadu_pd(x + i), x1 = _mm256_loadu_pd(x + i + 4);
+            s0 = _mm256_fmadd_pd(x0, x0, s0);
+            s1 = _mm256_fmadd_pd(x1, x1, s1);
+            p0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(y + i), p0);
+            p1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(y + i + 4), p1);
+            t0 = _mm256_add_pd(t0, x0);
+            t1 = _mm256_add_pd(t1, x1);
+        }
+        _mm256_storeu_pd(b, _mm256_add_pd(s0, s1));
+        sq = (b[0] + b[1]) + (b[2] + b[3]);
+        _mm256_storeu_pd(b, _mm256_add_pd(p0, p1));
+        xy = (b[0] + b[1]) + (b[2] + b[3]);
+        _mm256_storeu_pd(b, _mm256_add_pd(t0, t1));
+        sx = (b[0] + b[1]) + (b[2] + b[3]);
+        for (; i < n; i++) {
+            sq += x[i] * x[i];
+            xy += x[i] * y[i];
+            sx += x[i];
+        }
+        out[0] = sq;
+        out[1] = xy;
+        out[2] = sx;
+    }
+    static int sf_fused_sums_available(void)
+    {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    #else
+    static void sf_column_sums(const double *x, const double *y, int n, double *out)
+    {
+        (void) x; (void) y; (void) n; out[0] = out[1] = out[2] = 0.0;
+    }
+    static int sf_fused_sums_available(void) { return 0; }
+    #endif
+    """
+    void sf_column_sums(const double *x, const double *y, int n, double *out) nogil
+    int sf_fused_sums_available() nogil
+
+
+# (run-time switch for the tests, which check both paths)
+_FUSED_DENSE_STATS = bool(sf_fused_sums_available())
+
+
 # Per-feature state bits of the solver.
 cdef enum:
     IN_WS = 1        # in the current working set
@@ -285,6 +347,10 @@ def column_stats(
     cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
     cdef double[::1] xy_buf = np.zeros(n_features if with_y else 0)
     cdef double const_rtol = constant_column_rtol(n)
+    # (one fused pass per dense float64 column, where the CPU allows it)
+    cdef bint fused = not is_sparse and _FUSED_DENSE_STATS and n > 0
+    cdef bint unit_v = implicit and is_unit(v)
+    cdef double sums[3]
     cdef int i, j, status = CANONICAL
     cdef index_t p, start, end, row, prev
     with nogil:
@@ -305,15 +371,26 @@ def column_stats(
             acc = 0.0
             axy = 0.0
             if not is_sparse:
-                acc = sum_squares(Xp + <size_t> j * n, n)
-                if with_y:
-                    axy = dot_acc(n, Xp + <size_t> j * n, yd)
+                if floating is double and fused:
+                    # (without y, the column itself stands in for it: no
+                    # other memory is read, and the product is dropped)
+                    sf_column_sums(<const double *> Xp + <size_t> j * n,
+                                   yd if with_y else <const double *> Xp + <size_t> j * n,
+                                   n, sums)
+                    acc = sums[0]
+                    if with_y:
+                        axy = sums[1]
+                else:
+                    acc = sum_squares(Xp + <size_t> j * n, n)
+                    if with_y:
+                        axy = dot_acc(n, Xp + <size_t> j * n, yd)
                 if implicit and vv > 0:
                     # ||x_j - m_j v||^2 = ||x_j||^2 - (x_j . v)^2 / ||v||^2:
                     # one pass, exact enough while the mean does not dwarf the
                     # spread (the caller centres X in memory otherwise)
                     raw = acc
-                    xv[j] = dot_acc(n, Xp + <size_t> j * n, vd)
+                    xv[j] = (sums[2] if floating is double and fused and unit_v
+                             else dot_acc(n, Xp + <size_t> j * n, vd))
                     mean = xv[j] / vv
                     axy -= mean * yv
                     acc = raw - mean * xv[j]
