@@ -133,6 +133,16 @@ class _Design:
             self.xy = None
         return xy
 
+    def centred_products(self, y_prepared, start=0):
+        """``X_c^T y`` over the columns from ``start`` on, computed from X as
+        stored: for an implicitly centred design ``X^T y - m (v . y)``, since
+        v . y vanishes only up to rounding (times large means, it matters)."""
+        X = self.X if start == 0 else self.X[:, start:]  # (a sparse slice is a copy)
+        corr = np.asarray(X.T @ y_prepared, dtype=np.float64)
+        if self.implicit:
+            corr -= self.X_offset[start:] * float(self.v.astype(np.float64) @ y_prepared)
+        return corr
+
     def correlation(self, y_prepared):
         """``X_c^T y`` for a prepared target (equal to ``X^T y``: y is orthogonal
         to v); 0 on constant columns (rounding residue otherwise)."""
@@ -508,10 +518,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     converged = np.zeros(len(alphas), dtype=bool)
     n_iters = []
     if gram is not None:
-        xy = np.asarray(X.T @ y_prepared, dtype=np.float64)
-        if design.implicit:
-            # X_c^T y = X^T y - m (v . y): v . y vanishes only up to rounding
-            xy -= design.X_offset * float(design.v.astype(np.float64) @ y_prepared)
+        xy = design.centred_products(y_prepared)
         y_norm2 = float(np.dot(y_prepared, y_prepared))
     else:
         buffers = design.buffers

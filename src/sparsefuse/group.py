@@ -255,11 +255,7 @@ class _GroupProblem:
             return y_prepared
         design, a = self.design, self.group_ptr[-1]
         block = design.X[:, a:]
-        corr = np.asarray(block.T @ y_prepared, dtype=np.float64)
-        if design.implicit:
-            # (centred columns: y . v vanishes only up to rounding)
-            corr -= design.X_offset[a:] * float(design.v.astype(np.float64) @ y_prepared)
-        beta = self.free_inv @ corr
+        beta = self.free_inv @ design.centred_products(y_prepared, a)
         fit = np.asarray(block @ beta, dtype=np.float64)
         if design.implicit:
             fit -= design.v * (design.X_offset[a:] @ beta)
