@@ -42,8 +42,8 @@ from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
-    floating, index_t, enet_update, rand_below, col_dot, centred_dot, col_xv, is_unit,
-    xv_matches, col_axpy, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
+    floating, index_t, enet_update, rand_below, centred_dot, is_unit,
+    xv_matches, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
     move_residual, fold_intercept,

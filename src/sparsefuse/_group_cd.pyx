@@ -42,7 +42,7 @@ from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy
 
 from sparsefuse._utils cimport (
-    floating, index_t, rand_below, centred_dot, col_xv, xv_matches, col_axpy, residual_stats,
+    floating, index_t, rand_below, centred_dot, xv_matches, move_residual, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
     reraise, fold_intercept,
@@ -166,9 +166,8 @@ cdef inline double set_block(
     for j in range(start, end):
         d = <floating> values[j - start]
         if d != w[j]:
-            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-            if implicit:
-                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
+            move_residual(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr,
+                          implicit, xvp, inv_vv, q, &c)
             w[j] = d
     return c
 
@@ -322,9 +321,8 @@ cdef inline double free_step(
         w_new = <floating> (w[j] + d_buf[k])
         delta = w_new - w[j]
         if delta != 0:
-            col_axpy(j, -delta, n, is_sparse, Xp, data, indices, indptr, q)
-            if implicit:
-                c += delta * col_xv(j, xvp, data, indptr) * inv_vv
+            move_residual(j, -delta, n, is_sparse, Xp, data, indices, indptr,
+                          implicit, xvp, inv_vv, q, &c)
             w[j] = w_new
     return c
 
@@ -525,9 +523,8 @@ def group_solve(
             c = 0.0
             for j in range(n_features):
                 if w[j] != 0:
-                    col_axpy(j, -w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                    if implicit:
-                        c += col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                    move_residual(j, -w[j], n, is_sparse, Xp, data, indices, indptr,
+                                  implicit, xvp, inv_vv, q, &c)
             if n_free:
                 c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                               data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
@@ -572,9 +569,8 @@ def group_solve(
                             + radius * gnorm < group_reg * weights[g]):
                         for j in range(start, end):
                             if w[j] != 0:
-                                col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                                if implicit:
-                                    c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                                move_residual(j, w[j], n, is_sparse, Xp, data, indices, indptr,
+                                              implicit, xvp, inv_vv, q, &c)
                                 w[j] = 0
                         continue
                     if l1_reg > 0:
@@ -583,9 +579,8 @@ def group_solve(
                                 feat_off[j] = 1
                                 n_feat_off += 1
                                 if w[j] != 0:
-                                    col_axpy(j, w[j], n, is_sparse, Xp, data, indices, indptr, q)
-                                    if implicit:
-                                        c -= col_xv(j, xvp, data, indptr) * inv_vv * w[j]
+                                    move_residual(j, w[j], n, is_sparse, Xp, data, indices, indptr,
+                                                  implicit, xvp, inv_vv, q, &c)
                                     w[j] = 0
                     active[t] = g
                     t += 1
@@ -731,9 +726,8 @@ def group_solve(
                         for j in range(start, end):
                             d = <floating> (factor * block[j - start])
                             if d != 0:
-                                col_axpy(j, -d, n, is_sparse, Xp, data, indices, indptr, q)
-                                if implicit:
-                                    c += d * col_xv(j, xvp, data, indptr) * inv_vv
+                                move_residual(j, -d, n, is_sparse, Xp, data, indices, indptr,
+                                              implicit, xvp, inv_vv, q, &c)
                                 w[j] = <floating> d
                         continue
                     # Exact coordinate minimisation inside a nonzero group: the
@@ -750,9 +744,8 @@ def group_solve(
                         rest = max_d(norm - <double> w[j] * w[j], 0.0)
                         d = <floating> sgl_coordinate(z, norm2, l1_reg, kappa, rest)
                         if d != w[j]:
-                            col_axpy(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, q)
-                            if implicit:
-                                c += (d - w[j]) * col_xv(j, xvp, data, indptr) * inv_vv
+                            move_residual(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr,
+                                          implicit, xvp, inv_vv, q, &c)
                             w[j] = <floating> d
                         norm = rest + d * d
                     # Coordinate steps shrink a vanishing group only
