@@ -867,7 +867,7 @@ def test_dense_column_statistics_both_paths(fused, monkeypatch):
     """The dense statistics pass (fused AVX2 loop where the CPU has it, BLAS
     ddots otherwise) gives the column norms, centred implicitly or not, and
     X^T y, as numpy does; and fits agree between the two paths. Column
-    lengths around the loop's 8-wide blocks and its scalar tail."""
+    lengths around the loop's 16-wide blocks, its 4-wide and scalar tails."""
     from sparsefuse import _cd
 
     if fused and not _cd._FUSED_DENSE_STATS:
@@ -875,7 +875,7 @@ def test_dense_column_statistics_both_paths(fused, monkeypatch):
     monkeypatch.setattr(_cd, "_FUSED_DENSE_STATS", fused)
     rng = np.random.default_rng(7)
     E, Ei, I = np.empty(0), np.empty(0, np.int32), np.zeros(1, np.int32)
-    for n in (1, 7, 8, 9, 16, 23, 64, 101):
+    for n in (1, 4, 7, 8, 9, 16, 20, 23, 35, 64, 101):
         X = np.asfortranarray(rng.standard_normal((n, 5)) + 3.0)
         X[:, 4] = 2.5  # constant
         y = rng.standard_normal(n)
@@ -894,3 +894,68 @@ def test_dense_column_statistics_both_paths(fused, monkeypatch):
     model = sf.Lasso(alpha=0.01, tol=1e-12, max_iter=10_000).fit(X, y)
     ref = sk.Lasso(alpha=0.01, tol=1e-12, max_iter=100_000).fit(X, y)
     np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_sparse_column_statistics(dtype, index_dtype):
+    """The sparse statistics pass (one loop per case: no intercept with or
+    without y, implicit intercept with v all ones or weighted) gives the
+    norms of the columns, centred against v or not, x_j . v and X^T y, as
+    numpy does on the dense matrix; empty, full and constant columns
+    included."""
+    from sparsefuse import _cd
+
+    rng = np.random.default_rng(3)
+    n = 40
+    A = rng.standard_normal((n, 9)) * (rng.random((n, 9)) < 0.3)
+    A[:, 0] = 0.0  # empty
+    A[:, 1] = rng.standard_normal(n) + 4.0  # full
+    A[:, 2] = 2.5  # constant, full
+    A[0, 3] = 1.5  # a single entry
+    X = sparse.csc_matrix(A.astype(dtype))
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    y = rng.standard_normal(n).astype(dtype)
+    dense_args = (np.empty((0, 0), dtype, order="F"), X.data, X.indices, X.indptr, True, n)
+    rtol, atol = (1e-12, 1e-12) if dtype == np.float64 else (1e-5, 1e-5)
+    Ad = X.toarray().astype(np.float64)
+    for with_y in (False, True):
+        norms, xv, xy, status = _cd.column_stats(*dense_args, np.empty(0, dtype), False,
+                                                 y if with_y else None)
+        assert status == _cd.IndexStatus.CANONICAL and xv.size == 0
+        np.testing.assert_allclose(norms, np.linalg.norm(Ad, axis=0), rtol=rtol)
+        if with_y:
+            np.testing.assert_allclose(xy, Ad.T @ y.astype(np.float64), rtol=rtol, atol=atol)
+        else:
+            assert xy.size == 0
+    for v in (np.ones(n), np.sqrt(np.linspace(0.2, 3.0, n))):
+        v = v.astype(dtype)
+        vd = v.astype(np.float64)
+        yc = (y - vd * (vd @ y) / (vd @ vd)).astype(dtype)  # prepared: orthogonal to v
+        for with_y in (False, True):
+            norms, xv, xy, status = _cd.column_stats(*dense_args, v, True,
+                                                     yc if with_y else None)
+            assert status == _cd.IndexStatus.CANONICAL
+            means = Ad.T @ vd / (vd @ vd)
+            Xc = Ad - np.outer(vd, means)
+            np.testing.assert_allclose(norms, np.linalg.norm(Xc, axis=0), rtol=rtol,
+                                       atol=atol)
+            assert norms[2] == 0.0 or not np.all(v == 1)
+            if xv.size:  # (v all ones on sparse enough X: the kernels sum columns)
+                np.testing.assert_allclose(xv, Ad.T @ vd, rtol=rtol, atol=atol)
+            if with_y:
+                np.testing.assert_allclose(xy, Xc.T @ yc.astype(np.float64), rtol=rtol,
+                                           atol=atol)
+    # an unsorted column, then one out of range: each case's loop reports it
+    for fault, expected in ((lambda ind: ind[[1, 0]], _cd.IndexStatus.NOT_CANONICAL),
+                            (lambda ind: ind + n, _cd.IndexStatus.MALFORMED)):
+        Xb = X.copy()
+        a = Xb.indptr[1]  # (column 1 is full)
+        Xb.indices[a:a + 2] = fault(Xb.indices[a:a + 2])
+        args = (np.empty((0, 0), dtype, order="F"), Xb.data, Xb.indices, Xb.indptr, True, n)
+        for v, with_y in itertools.product((np.empty(0, dtype), np.ones(n, dtype),
+                                            np.linspace(0.5, 1.5, n).astype(dtype)),
+                                           (False, True)):
+            status = _cd.column_stats(*args, v, v.size > 0, y if with_y else None)[3]
+            assert status == expected
