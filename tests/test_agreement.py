@@ -13,6 +13,7 @@ import pytest
 from scipy import sparse
 from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit
 
 import sparsefuse as sf
 from sparsefuse import _cd
@@ -294,6 +295,26 @@ def test_cv_given_alphas_are_one_grid_for_every_l1_ratio():
     assert ours.alphas_.shape == theirs.alphas_.shape == (3,)
     np.testing.assert_allclose(ours.alphas_, theirs.alphas_)
     assert ours.mse_path_.shape == theirs.mse_path_.shape
+
+
+@pytest.mark.parametrize("params", [
+    dict(cv=ShuffleSplit(1, random_state=0), alphas=7),
+    dict(cv=3, alphas=[0.1]),
+    dict(l1_ratio=[0.5, 1.0], cv=ShuffleSplit(1, random_state=0), alphas=7),
+    dict(l1_ratio=[0.5, 0.7], cv=3, alphas=[0.1]),
+    dict(l1_ratio=[0.5], cv=3, alphas=7),
+    dict(l1_ratio=[0.5, 0.7], cv=3, alphas=5),
+])
+def test_cv_mse_path_drops_axes_of_length_one_as_sklearn(params):
+    """scikit-learn squeezes mse_path_: one fold, one alpha or one l1_ratio
+    leaves no axis of length one (ours kept them)."""
+    X, y = make_problem(seed=4)
+    cls = "ElasticNetCV" if "l1_ratio" in params else "LassoCV"
+    ours = getattr(sf, cls)(tol=1e-10, **params).fit(X, y)
+    theirs = getattr(sk, cls)(tol=1e-10, max_iter=100_000, **params).fit(X, y)
+    assert ours.mse_path_.shape == theirs.mse_path_.shape
+    assert ours.alphas_.shape == theirs.alphas_.shape
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
 
 
 def test_cv_routes_groups_to_the_splitter():

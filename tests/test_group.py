@@ -277,6 +277,10 @@ def test_cv_picks_an_alpha_and_refits():
     # the chosen alpha is the grid's minimiser of the mean held-out error
     assert cv.alpha_ == cv.alphas_[np.argmin(cv.mse_path_.mean(axis=1))]
     assert cv.alphas_[0] > cv.alpha_  # the all-zero model at alpha_max is not the best
+    # one fold: no axis of length one (as LassoCV and scikit-learn's)
+    one = sf.GroupLassoCV(sizes, alphas=12, cv=[(np.arange(80), np.arange(80, 120))],
+                          tol=1e-8).fit(X, y)
+    assert one.mse_path_.shape == (12,)
     refit = sf.GroupLasso(sizes, cv.alpha_, tol=1e-8).fit(X, y)
     np.testing.assert_allclose(cv.coef_, refit.coef_, atol=1e-6)
     assert cv.score(X, y) > 0.5

@@ -316,7 +316,9 @@ def model_document(model, args, names, n_samples):
         doc["active_groups"] = [str(g) for g in model.active_groups_]
     if hasattr(model, "alpha_"):
         doc["cv"] = {"alphas": [float(a) for a in np.ravel(model.alphas_)],
-                     "mean_mse": [float(m) for m in np.ravel(model.mse_path_.mean(axis=-1))]}
+                     # (mse_path_ drops axes of length one, as scikit-learn's)
+                     "mean_mse": [float(m) for m in np.reshape(
+                         model.mse_path_, (np.size(model.alphas_), -1)).mean(axis=1)]}
     return doc
 
 

@@ -936,7 +936,8 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     alphas_ : ndarray of shape (n_alphas,)
         The alpha grid.
     mse_path_ : ndarray of shape (n_alphas, n_folds)
-        Held-out mean squared error of each alpha on each fold.
+        Held-out mean squared error of each alpha on each fold; axes of
+        length one dropped (one fold or one alpha), as in LassoCV.
     coef_ : ndarray of shape (n_features,)
         Coefficients refitted at ``alpha_``.
     intercept_ : float
@@ -1035,10 +1036,11 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                 return coefs, y_offset, problem.unpermute(problem.design.X_offset)
             return coefs, 0.0, None
 
-        self.mse_path_ = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
-                                  split_params=split_params)
+        mse = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
+                       split_params=split_params)
+        self.mse_path_ = np.squeeze(mse)  # (as LassoCV's)
         self.alphas_ = alphas
-        self.alpha_ = best_alpha(alphas, self.mse_path_)
+        self.alpha_ = best_alpha(alphas, mse)
         model = SparseGroupLasso(groups, self.alpha_, l1_ratio=self.l1_ratio,
                                  weights=self.weights, fit_intercept=self.fit_intercept,
                                  max_iter=self.max_iter, tol=self.tol,

@@ -385,7 +385,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         automatic grid (which depends on l1_ratio); given alphas are one grid
         for all, as in scikit-learn.
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
-        Held-out mean squared error.
+        Held-out mean squared error. As in scikit-learn, axes of length one
+        are dropped (one fold, one alpha or one l1_ratio).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refit.
     intercept_ : float
@@ -508,7 +509,9 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         if self._fixed_l1_ratio is None:
             self.l1_ratio_ = l1_ratio
         self.alpha_ = float(grids[best[0]][best[1]])
-        self.mse_path_ = mse[0] if single else mse
+        # (axes of length one dropped, as scikit-learn does: one fold, one
+        # alpha or one l1_ratio)
+        self.mse_path_ = np.squeeze(mse)
         # (one grid for every l1_ratio when the alphas are given, as scikit-learn)
         self.alphas_ = grids[0] if single or not isinstance(alphas, int) else np.stack(grids)
         model = ElasticNet(alpha=self.alpha_, l1_ratio=l1_ratio,
@@ -566,7 +569,8 @@ class LassoCV(ElasticNetCV):
     alphas_ : ndarray of shape (n_alphas,)
         The alpha grid.
     mse_path_ : ndarray of shape (n_alphas, n_folds)
-        Held-out mean squared error.
+        Held-out mean squared error. As in scikit-learn, axes of length one
+        are dropped (one fold or one alpha).
     coef_ : ndarray of shape (n_features,)
         Coefficients of the refit.
     intercept_ : float
