@@ -82,6 +82,23 @@ cdef inline double enet_gap(
     return fmax(gap, 0.0)
 
 
+cdef inline double max_dual_norm(
+    double r_norm2, double r_dot_y, double w_l1, double w_l2, double l1_reg,
+    double l2_reg, double tol,
+) noexcept nogil:
+    """The largest dual norm with which :func:`enet_gap` (l1_reg > 0) is at
+    most ``tol``, or ``l1_reg`` when none is: with s = l1_reg / dual_norm
+    the gap is a (1 + s^2) + b - s c, whose smaller root in s this is."""
+    cdef double a = 0.5 * (r_norm2 + l2_reg * w_l2), b = l1_reg * w_l1 - tol
+    cdef double disc = r_dot_y * r_dot_y - 4.0 * a * (a + b)
+    if a + b <= 0.0:
+        return INFINITY  # (any scale will do)
+    if disc < 0.0 or r_dot_y + sqrt(disc) <= 0.0:
+        return l1_reg
+    # (the root as 2 (a + b) / (c + sqrt(disc)): no cancellation)
+    return max_d(l1_reg, l1_reg * (r_dot_y + sqrt(disc)) / (2.0 * (a + b)))
+
+
 MAX_ANDERSON = 16
 # Sparse columns with fewer nonzeros than this on average have x_j . v summed
 # on the fly rather than stored (see column_stats).
@@ -657,6 +674,7 @@ def enet_solve(
     bint anderson_clip=True,
     double inner_final=1.0,
     int cd_first_check=2,
+    bint cd_bounds=True,
     const floating[::1] w_prev=None,
     double extrapolation=0.0,
     PathState path=None,
@@ -678,7 +696,7 @@ def enet_solve(
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
     0 for none). None of them changes the answer, only the work. Nor do the
     tuning knobs (``ws_start``, ``ws_budget``, ``ws_fast_growth``,
-    ``ws_first_check``, ``cd_first_check``, ``inner_ratio``,
+    ``ws_first_check``, ``cd_first_check``, ``cd_bounds``, ``inner_ratio``,
     ``inner_final`` (0 switches it off), ``support_passes``, ``full_frac``,
     ``anderson_clip``; see the comments where they act), whose defaults
     ``benchmarks/work_family.py`` compares with other values.
@@ -866,6 +884,20 @@ def enet_solve(
     cdef double *r_snap = NULL
     cdef double *v_snap = NULL
     cdef bint snap_ok = False
+    # ... and bounds on the products from the epochs themselves (cd_bounds):
+    # per working-set position, x_j . r - l2_reg w_j right after its last
+    # update (g_post), the residual's movement in that epoch up to then
+    # (move_at, a running sum of |dw_k| ||x_k||, in ``moved``) and the epoch
+    # (visit); those of epoch ``bound_epoch`` are used (the last one, unless
+    # an Anderson step moved w and r since); supp_pos maps the support's
+    # positions to the working set's
+    cdef double *g_post = NULL
+    cdef double *move_at = NULL
+    cdef int *visit = NULL
+    cdef int *supp_pos = NULL
+    cdef bint bounds
+    cdef int bound_epoch, idx, kk, n_deferred
+    cdef double moved, dual_opt, dual_exact, rad, limit
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
     cdef int m, t_sel
@@ -1473,11 +1505,26 @@ def enet_solve(
             if not ridge:
                 r_snap = <double *> PyMem_RawMalloc(max(n, 1) * sizeof(double))
                 v_snap = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
+            # Bounds from the epochs: not for the ridge (its certificate reads
+            # ||X^T r||^2) nor for dense X centred implicitly (its updates
+            # take r . v as of the last check, see residual_stats).
+            bounds = cd_bounds and not ridge and not fold
+            if bounds:
+                g_post = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
+                move_at = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
+                visit = <int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int))
+                supp_pos = <int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int))
             if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)) \
                     or (combine_q and q_hist == NULL) \
-                    or (not ridge and (r_snap == NULL or v_snap == NULL)):
+                    or (not ridge and (r_snap == NULL or v_snap == NULL)) \
+                    or (bounds and (g_post == NULL or move_at == NULL or visit == NULL
+                                    or supp_pos == NULL)):
                 if own_supp:
                     PyMem_RawFree(supp)
+                PyMem_RawFree(g_post)
+                PyMem_RawFree(move_at)
+                PyMem_RawFree(visit)
+                PyMem_RawFree(supp_pos)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
                 PyMem_RawFree(weights)
@@ -1489,6 +1536,10 @@ def enet_solve(
             n_hist = 0
             epochs_in = 0
             gap_met = False
+            bound_epoch = -1
+            if bounds:
+                for k in range(ws_size):
+                    visit[k] = -1
             ws_cost = column_cost(ws, ws_size, is_sparse, indptr, n)
             settle = not use_ws and ws_cost <= SETTLE_COST * (
                 <double> indptr[n_features] if is_sparse else <double> n * n_features)
@@ -1517,8 +1568,10 @@ def enet_solve(
                 w_max = 0.0
                 cur = ws if full_pass else supp
                 cur_size = ws_size if full_pass else n_supp
+                moved = 0.0
                 for k in range(cur_size):
-                    j = cur[rand_below(cur_size, &rng_state)] if random else cur[k]
+                    idx = rand_below(cur_size, &rng_state) if random else k
+                    j = cur[idx]
                     if col_norm[j] == 0.0:
                         continue
                     w_old = w[j]
@@ -1528,6 +1581,14 @@ def enet_solve(
                                     xvp, c - rv) + w_old * norm2
                     w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
                     w_max = max_d(w_max, fabs(w_new))
+                    if bounds:
+                        # the product after the update: x_j . r moves by
+                        # -(w_new - w_old) ||x_j||^2
+                        kk = idx if full_pass else supp_pos[idx]
+                        g_post[kk] = z - w_new * (norm2 + l2_reg)
+                        moved += fabs(w_new - w_old) * col_norm[j]
+                        move_at[kk] = moved
+                        visit[kk] = epochs_in
                     if w_new != w_old:
                         dw_max = max_d(dw_max, fabs(w_new - w_old))
                         read_update += col_entries(j, is_sparse, indptr, n)
@@ -1542,9 +1603,12 @@ def enet_solve(
                     for k in range(ws_size):
                         if w[ws[k]] != 0:
                             supp[n_supp] = ws[k]
+                            if bounds:
+                                supp_pos[n_supp] = k
                             n_supp += 1
                     if inner_budget < INFINITY:
                         supp_cost = column_cost(supp, n_supp, is_sparse, indptr, n)
+                bound_epoch = epochs_in
                 epochs += 1
                 epochs_in += 1
                 if epochs >= max_iter:
@@ -1582,6 +1646,7 @@ def enet_solve(
                                 q = q_alt
                                 q_alt = q_tmp
                                 c = c_alt
+                                bound_epoch = -1  # (the epoch's products are stale)
 
                 if gap_met and dw_max <= dw_tol * w_max:
                     break
@@ -1615,11 +1680,36 @@ def enet_solve(
                 w_l1 = 0.0
                 w_l2 = 0.0
                 dual_norm = 0.0
+                dual_opt = 0.0
+                dual_exact = 0.0
+                n_deferred = 0
                 xr_norm2 = 0.0
                 for k in range(ws_size):
                     j = ws[k]
                     if snap_ok and w[j] == 0 and v_snap[k] + col_norm[j] * dist <= l1_reg:
                         v_snap[k] += col_norm[j] * dist
+                        continue
+                    w_l1 += fabs(w[j])
+                    w_l2 += <double> w[j] * w[j]
+                    if bounds and visit[k] == bound_epoch and bound_epoch >= 0 \
+                            and (not implicit or xvp != NULL):
+                        # Updated in the last epoch: its product then, and
+                        # since then at most ||x_j|| times the residual's
+                        # movement (r moved by (w_old - w_new) times centred
+                        # columns; x_j . (x_k - m_k v) is x_j's centred
+                        # column's product with x_k's), corrected as the
+                        # exact product below for r . v (rounding). (Bounds
+                        # from earlier epochs, summing more movement, were
+                        # measured looser than the snapshot's: they are not
+                        # used.)
+                        g = g_post[k] - (inv_vv * r_dot_v * xvp[j] if implicit else 0.0)
+                        rad = col_norm[j] * (moved - move_at[k])
+                        dual_norm = max_d(dual_norm, violation(g, positive) + rad)
+                        dual_opt = max_d(dual_opt, violation(g, positive))
+                        # (r_snap and v_snap are there: no bounds for the ridge)
+                        v_snap[k] = violation(g + l2_reg * w[j], positive) + rad
+                        visit[k] = -3 - bound_epoch  # (bounded at this check)
+                        n_deferred += 1
                         continue
                     read_check += col_entries(j, is_sparse, indptr, n)
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
@@ -1629,11 +1719,38 @@ def enet_solve(
                     elif r_snap != NULL:
                         v_snap[k] = violation(g + l2_reg * w[j], positive)
                     dual_norm = max_d(dual_norm, violation(g, positive))
-                    w_l1 += fabs(w[j])
-                    w_l2 += <double> w[j] * w[j]
+                    dual_opt = max_d(dual_opt, violation(g, positive))
+                    dual_exact = max_d(dual_exact, violation(g, positive))
                 snap_ok = r_snap != NULL
+                # (a bound on the dual norm: theta = r / max(l1_reg, bound) is
+                # feasible, so the gap is an upper bound too)
                 gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                   xr_norm2)
+                if gap_in > tol_in and n_deferred > 0 and enet_gap(
+                        r_norm2, r_dot_y, w_l1, w_l2, dual_opt, l1_reg, l2_reg,
+                        xr_norm2) <= tol_in:
+                    # The bounds fail where the products might not: the
+                    # bounded features whose bound exceeds the largest dual
+                    # norm that meets tol_in are evaluated after all.
+                    limit = max_dual_norm(r_norm2, r_dot_y, w_l1, w_l2, l1_reg, l2_reg, tol_in)
+                    dual_norm = dual_exact
+                    for k in range(ws_size):
+                        if visit[k] != -3 - bound_epoch:
+                            continue
+                        j = ws[k]
+                        g = g_post[k] - (inv_vv * r_dot_v * xvp[j] if implicit else 0.0)
+                        rad = violation(g, positive) + col_norm[j] * (moved - move_at[k])
+                        if rad > limit:
+                            read_check += col_entries(j, is_sparse, indptr, n)
+                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                            implicit, xvp, c - inv_vv * r_dot_v) \
+                                - l2_reg * w[j]
+                            if r_snap != NULL:
+                                v_snap[k] = violation(g + l2_reg * w[j], positive)
+                            rad = violation(g, positive)
+                        dual_norm = max_d(dual_norm, rad)
+                    gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
+                                      xr_norm2)
                 # Along a path (strong sets) a gap is tight where the support
                 # is small, near alpha_max, and there it can meet tol while
                 # coefficients still move; the later steps' gaps are loose (their
@@ -1653,6 +1770,12 @@ def enet_solve(
             PyMem_RawFree(r_snap)
             PyMem_RawFree(v_snap)
             r_snap = v_snap = NULL
+            PyMem_RawFree(g_post)
+            PyMem_RawFree(move_at)
+            PyMem_RawFree(visit)
+            PyMem_RawFree(supp_pos)
+            g_post = move_at = NULL
+            visit = supp_pos = NULL
             if K > 0:
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
