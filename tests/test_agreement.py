@@ -162,6 +162,8 @@ def test_paths_match_sklearn(fmt):
         ref = getattr(sk, path_name)(Xf, y, alphas=15, tol=1e-12, max_iter=100_000, **kwargs)
         np.testing.assert_allclose(ours[0], ref[0], rtol=1e-12)
         assert ours[1].shape == ref[1].shape == (X.shape[1], 15)
+        # (documented: each alpha's coefficients are contiguous, Fortran order)
+        assert ours[1].flags.f_contiguous
         l1_ratio = kwargs.get("l1_ratio", 1.0)
         for k, alpha in enumerate(ours[0]):
             p_ours = enet_objective(X, y, ours[1][:, k], 0.0, alpha, l1_ratio)

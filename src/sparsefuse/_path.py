@@ -642,7 +642,10 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
     coefs : ndarray of shape (n_features, n_alphas) or (1, n_features, n_alphas)
-        Coefficients along the path (the second shape for a 2-D y).
+        Coefficients along the path (the second shape for a 2-D y). Each
+        alpha's coefficients are contiguous (Fortran order: the solver
+        works on them in place), where scikit-learn's array is C-ordered;
+        ``np.ascontiguousarray(coefs)`` if that matters.
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve
         (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
@@ -758,7 +761,10 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     alphas : ndarray of shape (n_alphas,)
         The alphas along the path.
     coefs : ndarray of shape (n_features, n_alphas) or (1, n_features, n_alphas)
-        Coefficients along the path (the second shape for a 2-D y).
+        Coefficients along the path (the second shape for a 2-D y). Each
+        alpha's coefficients are contiguous (Fortran order: the solver
+        works on them in place), where scikit-learn's array is C-ordered;
+        ``np.ascontiguousarray(coefs)`` if that matters.
     dual_gaps : ndarray of shape (n_alphas,)
         Duality gap of the normalised objective at the end of each solve
         (for ``alpha = 0``, ``||X^T r||^2 / n_samples``: least squares has
