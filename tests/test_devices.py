@@ -430,6 +430,12 @@ def test_working_set_holding_every_violator_is_solved_to_tol(seed):
     assert stats["n_inner_final"] == 0
     with pytest.raises(ValueError, match="inner_final must be at least 0"):
         cold_solve(X, y, 30, 1e-4, inner_final=-1.0)
+    # (found by a review: a negative count of support passes divided by
+    # zero, which killed the process)
+    with pytest.raises(ValueError, match="support_passes must be at least 0"):
+        cold_solve(X, y, 30, 1e-4, support_passes=-1)
+    w, gap, tol_abs, _, _ = cold_solve(X, y, 30, 1e-6, support_passes=0)
+    assert gap <= tol_abs
 
 
 def test_anderson_candidates_clipped_at_zero_save_work():

@@ -86,13 +86,18 @@ cdef inline double max_dual_norm(
     double r_norm2, double r_dot_y, double w_l1, double w_l2, double l1_reg,
     double l2_reg, double tol,
 ) noexcept nogil:
-    """The largest dual norm with which :func:`enet_gap` (l1_reg > 0) is at
-    most ``tol``, or ``l1_reg`` when none is: with s = l1_reg / dual_norm
-    the gap is a (1 + s^2) + b - s c, whose smaller root in s this is."""
+    """With s = l1_reg / dual_norm, :func:`enet_gap` (l1_reg > 0) is
+    a (1 + s^2) + b - s c, at most ``tol`` for s between the roots of
+    a s^2 - c s + (a + b - tol): this returns l1_reg over the smaller root,
+    the largest dual norm meeting ``tol`` (at least l1_reg; l1_reg when no s
+    meets it, infinity when the smaller root is not positive). Dual norms
+    below it meet ``tol`` only down to l1_reg over the larger root; after
+    coordinate descent epochs that root is at least 1, but the caller
+    computes the gap again anyway."""
     cdef double a = 0.5 * (r_norm2 + l2_reg * w_l2), b = l1_reg * w_l1 - tol
     cdef double disc = r_dot_y * r_dot_y - 4.0 * a * (a + b)
     if a + b <= 0.0:
-        return INFINITY  # (any scale will do)
+        return INFINITY  # (no upper limit)
     if disc < 0.0 or r_dot_y + sqrt(disc) <= 0.0:
         return l1_reg
     # (the root as 2 (a + b) / (c + sqrt(disc)): no cancellation)
@@ -116,8 +121,9 @@ cdef extern from *:
     __attribute__((target("avx2,fma")))
     static void sf_column_sums(const double *x, const double *y, int n, double *out)
     {
-        /* four independent chains per sum: one chain waits on the FMA's
-           latency (4 cycles) for every 4 entries */
+        /* four independent chains for the squares and for the products
+           (one chain waits on the FMA's latency, 4 cycles, for every 4
+           entries), two for the plain sum (additions, another port) */
         __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
         __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
         __m256d p0 = _mm256_setzero_pd(), p1 = _mm256_setzero_pd();
@@ -798,6 +804,8 @@ def enet_solve(
         raise ValueError(f"ws_fast_growth must be at least 2; got {ws_fast_growth}.")
     if ws_first_check < 1:
         raise ValueError(f"ws_first_check must be at least 1; got {ws_first_check}.")
+    if support_passes < 0:
+        raise ValueError(f"support_passes must be at least 0; got {support_passes}.")
     if cd_first_check < 1:
         raise ValueError(f"cd_first_check must be at least 1; got {cd_first_check}.")
     if not inner_final >= 0:
@@ -1506,9 +1514,11 @@ def enet_solve(
                 r_snap = <double *> PyMem_RawMalloc(max(n, 1) * sizeof(double))
                 v_snap = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
             # Bounds from the epochs: not for the ridge (its certificate reads
-            # ||X^T r||^2) nor for dense X centred implicitly (its updates
-            # take r . v as of the last check, see residual_stats).
-            bounds = cd_bounds and not ridge and not fold
+            # ||X^T r||^2), for dense X centred implicitly (its updates take
+            # r . v as of the last check, see residual_stats) nor for sparse X
+            # centred implicitly without stored x_j . v (the correction for
+            # r . v would read the column).
+            bounds = cd_bounds and not ridge and not fold and (not implicit or xvp != NULL)
             if bounds:
                 g_post = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
                 move_at = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
@@ -1691,8 +1701,7 @@ def enet_solve(
                         continue
                     w_l1 += fabs(w[j])
                     w_l2 += <double> w[j] * w[j]
-                    if bounds and visit[k] == bound_epoch and bound_epoch >= 0 \
-                            and (not implicit or xvp != NULL):
+                    if bounds and visit[k] == bound_epoch and bound_epoch >= 0:
                         # Updated in the last epoch: its product then, and
                         # since then at most ||x_j|| times the residual's
                         # movement (r moved by (w_old - w_new) times centred
