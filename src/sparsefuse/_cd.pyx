@@ -411,8 +411,13 @@ cdef int sparse_stats(
             # the centred column's product: y . v vanishes only up to
             # rounding (as the kernels take it, for exact certificates)
             axy -= mean * yv
-            # ||x_j - m_j v||^2 in two passes, free of cancellation.
-            if unit_v:
+            # ||x_j - m_j v||^2: for v all ones and at most n / 2 entries,
+            # ||x_j||^2 - (sum x_j)^2 / n at least halves ||x_j||^2 (by
+            # Cauchy-Schwarz, (sum x_j)^2 <= nnz ||x_j||^2), so that one pass
+            # loses no digits; otherwise two passes, free of cancellation.
+            if unit_v and 2 * (end - start) <= n:
+                acc = raw - mean * acc
+            elif unit_v:
                 acc = centred_sum_squares_unit(data, start, end, mean, n)
             else:
                 acc = centred_sum_squares(data, indices, start, end, v, mean, vv)
