@@ -145,3 +145,14 @@ def test_a_solver_below_the_reference_is_reported():
     runs = {"sparsefuse": {"subopt_min": 0.0}, "celer": {"subopt_min": -1e-7},
             "skglm": {"subopt_min": -1e-16}, "cut": {"time": None}}
     assert bench.below_reference(runs) == {"celer": -1e-7}
+
+
+def test_machine_records_the_commit_the_run_began_at(monkeypatch):
+    """A long run (the group benchmark takes most of an hour) outlives the
+    checkout it started from: the commit recorded is the one whose code it
+    imported, and a later HEAD is recorded apart."""
+    monkeypatch.setattr(bench, "git_commit", lambda: "b" * 40)
+    assert bench.machine("b" * 40)["commit"] == "b" * 40
+    assert "commit_at_end" not in bench.machine("b" * 40)
+    info = bench.machine("a" * 40)
+    assert info["commit"] == "a" * 40 and info["commit_at_end"] == "b" * 40

@@ -508,7 +508,10 @@ def git_commit():
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def machine():
+def machine(commit):
+    """Versions and hardware; ``commit``: git_commit() when the run began
+    (the code it imported; the checkout may move during a long run, which
+    ``commit_at_end`` then records)."""
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "sparsefuse": sparsefuse.__version__}
@@ -521,7 +524,10 @@ def machine():
     except OSError:
         pass
     info["cores"] = os.cpu_count()
-    info["commit"] = git_commit()
+    info["commit"] = commit
+    end = git_commit()
+    if end != commit:
+        info["commit_at_end"] = end
     for pkg in ("numpy", "scipy", "sklearn", "celer", "skglm"):
         try:
             info[pkg] = __import__(pkg).__version__
@@ -584,8 +590,9 @@ def _main(argv=None):
     parser.add_argument("--plots", default=None,
                         help="folder for suboptimality-versus-time plots (PNG)")
     args = parser.parse_args(argv)
+    commit = git_commit()
     if args.group:
-        return main_group(args)
+        return main_group(args, commit)
     args.problems = [p for p in (args.problems or PROBLEMS) if p in PROBLEMS]
     if args.quick:
         args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
@@ -648,7 +655,7 @@ def _main(argv=None):
 
     print()
     print(markdown_table(results, ablation=args.ablation))
-    info = machine()
+    info = machine(commit)
     print()
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
     if args.json:
@@ -658,7 +665,7 @@ def _main(argv=None):
         save_plots(results, args.plots)
 
 
-def main_group(args):
+def main_group(args, commit):
     """The group lasso benchmark: a 20-alpha path per problem, no intercept."""
     problems = [p for p in (args.problems or GROUP_PROBLEMS) if p in GROUP_PROBLEMS]
     if args.quick:
@@ -707,7 +714,7 @@ def main_group(args):
         print(format_row(row), flush=True)
     print()
     print(markdown_table(results, ablation=False))
-    info = machine()
+    info = machine(commit)
     print()
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
     if args.json:
