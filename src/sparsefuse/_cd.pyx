@@ -652,6 +652,22 @@ cdef class PathState:
         self.n_valid = min(self.n_valid + 1, 2)
 
 
+cdef void products_into(
+    const int *feats, int m, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    const double *q, bint implicit, const double *xv, double coef, double *out,
+) noexcept nogil:
+    """``out[j]`` = :func:`centred_dot` of each listed feature j: the loop of
+    a gradient pass, in a function of its own. Inside enet_solve's loops,
+    among their bookkeeping, each product was a call whose arguments and
+    the loop's state went through the stack: the pass took 1.35 times one
+    X.T @ r (news20)."""
+    cdef int k
+    for k in range(m):
+        out[feats[k]] = centred_dot(feats[k], n, is_sparse, X, data, indices, indptr, q,
+                                    implicit, xv, coef)
+
+
 def enet_solve(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -1140,19 +1156,22 @@ def enet_solve(
                 for k in range(n_active):
                     j = active[k]
                     if need_full or state[j] & IN_WS:
-                        if xy0_first:
-                            g = gb[j]  # (w = 0, r = y)
-                        else:
-                            read_grad += col_entries(j, is_sparse, indptr, n)
-                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                            implicit, xvp, coef) - l2_reg * w[j]
-                        if ridge:
-                            xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
-                        gb[j] = g
-                        dual_norm = max_d(dual_norm, violation(g, positive))
-                        state[j] |= EVALUATED
                         cand[n_cand] = j
                         n_cand += 1
+                if not xy0_first:  # (else gb holds them: w = 0, r = y)
+                    products_into(cand, n_cand, n, is_sparse, Xp, data, indices, indptr, q,
+                                  implicit, xvp, coef, gb)
+                for k in range(n_cand):
+                    j = cand[k]
+                    g = gb[j]
+                    if not xy0_first:
+                        read_grad += col_entries(j, is_sparse, indptr, n)
+                        g -= l2_reg * w[j]
+                    if ridge:
+                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                    gb[j] = g
+                    dual_norm = max_d(dual_norm, violation(g, positive))
+                    state[j] |= EVALUATED
                 scale = max_d(l1_reg, dual_norm)
                 need_screened = False
                 dist_ref = 0.0
@@ -1182,17 +1201,21 @@ def enet_solve(
                         need_full = n_unsure > (n_active - n_cand) * full_frac + 16
                 if need_full or need_screened:
                     n_full += n_outer > 1
+                    m = n_cand
                     for k in range(n_active):
                         j = active[k]
                         if not state[j] & EVALUATED:
-                            read_grad += col_entries(j, is_sparse, indptr, n)
-                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                            implicit, xvp, coef) - l2_reg * w[j]
-                            gb[j] = g
-                            dual_norm = max_d(dual_norm, violation(g, positive))
-                            state[j] |= EVALUATED
                             cand[n_cand] = j
                             n_cand += 1
+                    products_into(cand + m, n_cand - m, n, is_sparse, Xp, data, indices, indptr,
+                                  q, implicit, xvp, coef, gb)
+                    for k in range(m, n_cand):
+                        j = cand[k]
+                        read_grad += col_entries(j, is_sparse, indptr, n)
+                        g = gb[j] - l2_reg * w[j]
+                        gb[j] = g
+                        dual_norm = max_d(dual_norm, violation(g, positive))
+                        state[j] |= EVALUATED
                     if need_screened:
                         # only the screened features whose bound fails (at the
                         # scale and distance above, so the others stay feasible
@@ -1245,17 +1268,21 @@ def enet_solve(
                     # feasible; their new bounds stay relative to the reference.
                     conv_scale = scale
                     conv_dist = dist_ref
+                    m = n_cand
                     for k in range(n_active):
                         j = active[k]
                         if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
-                            read_grad += col_entries(j, is_sparse, indptr, n)
-                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                            implicit, xvp, coef) - l2_reg * w[j]
-                            gb[j] = g
-                            dual_norm = max_d(dual_norm, violation(g, positive))
-                            state[j] |= EVALUATED
                             cand[n_cand] = j
                             n_cand += 1
+                    products_into(cand + m, n_cand - m, n, is_sparse, Xp, data, indices, indptr,
+                                  q, implicit, xvp, coef, gb)
+                    for k in range(m, n_cand):
+                        j = cand[k]
+                        read_grad += col_entries(j, is_sparse, indptr, n)
+                        g = gb[j] - l2_reg * w[j]
+                        gb[j] = g
+                        dual_norm = max_d(dual_norm, violation(g, positive))
+                        state[j] |= EVALUATED
                     scale = max_d(l1_reg, dual_norm)
                     if scale != conv_scale:
                         dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
