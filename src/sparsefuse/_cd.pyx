@@ -668,6 +668,29 @@ cdef void products_into(
                                     implicit, xv, coef)
 
 
+cdef double evaluate_listed(
+    const int *feats, int m, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    const double *q, bint implicit, const double *xv, double coef, const floating *w,
+    double l2_reg, bint positive, unsigned char *state, double *gb, long long *read,
+    double dual_norm,
+) noexcept nogil:
+    """The gradients of the listed features into ``gb`` (products minus
+    l2_reg w_j), marked EVALUATED and counted in ``read``; returns
+    ``dual_norm`` raised to their largest violation."""
+    cdef int k, j
+    cdef double g
+    products_into(feats, m, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef, gb)
+    for k in range(m):
+        j = feats[k]
+        read[0] += col_entries(j, is_sparse, indptr, n)
+        g = gb[j] - l2_reg * w[j]
+        gb[j] = g
+        dual_norm = max_d(dual_norm, violation(g, positive))
+        state[j] |= EVALUATED
+    return dual_norm
+
+
 def enet_solve(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -1207,15 +1230,10 @@ def enet_solve(
                         if not state[j] & EVALUATED:
                             cand[n_cand] = j
                             n_cand += 1
-                    products_into(cand + m, n_cand - m, n, is_sparse, Xp, data, indices, indptr,
-                                  q, implicit, xvp, coef, gb)
-                    for k in range(m, n_cand):
-                        j = cand[k]
-                        read_grad += col_entries(j, is_sparse, indptr, n)
-                        g = gb[j] - l2_reg * w[j]
-                        gb[j] = g
-                        dual_norm = max_d(dual_norm, violation(g, positive))
-                        state[j] |= EVALUATED
+                    dual_norm = evaluate_listed(cand + m, n_cand - m, n, is_sparse, Xp, data,
+                                                indices, indptr, q, implicit, xvp, coef,
+                                                &w[0], l2_reg, positive, &state[0], gb,
+                                                &read_grad, dual_norm)
                     if need_screened:
                         # only the screened features whose bound fails (at the
                         # scale and distance above, so the others stay feasible
@@ -1274,15 +1292,10 @@ def enet_solve(
                         if not state[j] & IN_WS and gb[j] + col_norm[j] * dist_ref > 1.0:
                             cand[n_cand] = j
                             n_cand += 1
-                    products_into(cand + m, n_cand - m, n, is_sparse, Xp, data, indices, indptr,
-                                  q, implicit, xvp, coef, gb)
-                    for k in range(m, n_cand):
-                        j = cand[k]
-                        read_grad += col_entries(j, is_sparse, indptr, n)
-                        g = gb[j] - l2_reg * w[j]
-                        gb[j] = g
-                        dual_norm = max_d(dual_norm, violation(g, positive))
-                        state[j] |= EVALUATED
+                    dual_norm = evaluate_listed(cand + m, n_cand - m, n, is_sparse, Xp, data,
+                                                indices, indptr, q, implicit, xvp, coef,
+                                                &w[0], l2_reg, positive, &state[0], gb,
+                                                &read_grad, dual_norm)
                     scale = max_d(l1_reg, dual_norm)
                     if scale != conv_scale:
                         dist_ref = ref_distance(n, q, c, vp, implicit, scale, &theta_ref[0])
