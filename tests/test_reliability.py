@@ -540,13 +540,26 @@ def test_non_finite_x_is_named_and_the_input_kept(value, message, kind):
                 np.testing.assert_array_equal(a, b)
 
 
-def test_finite_x_whose_squares_overflow_is_accepted():
-    """A column norm can overflow without a non-finite entry: not an error."""
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_finite_x_whose_squares_overflow_is_rejected(fmt, fit_intercept):
+    """A column norm can overflow without a non-finite entry. Found by a
+    review: such a column was taken as constant (norm 0) or kept an infinite
+    norm, and lasso_path returned zeros with a gap of 0, a false certificate.
+    No float64 solve can use it: a ValueError says so, whatever the entry
+    point, as a half-full sparse column of them (one-pass centring) too."""
     X = X_OK.copy()
     X[:, 1] *= 1e200
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sf.lasso_path(X, Y_OK, alphas=[0.1], max_iter=5)
+    half = np.zeros((40, 3))
+    half[:20, 2] = 1e154 * (1.0 + np.arange(20))
+    half[:, :2] = np.random.default_rng(0).standard_normal((40, 2))
+    for A, y in ((X, Y_OK), (half, np.arange(40.0))):
+        A = sparse.csc_matrix(A) if fmt == "csc" else A
+        for call in (lambda: sf.lasso_path(A, y, alphas=[0.1], fit_intercept=fit_intercept),
+                     lambda: sf.Lasso(alpha=0.1, fit_intercept=fit_intercept).fit(A, y),
+                     lambda: sf.GroupLasso(1, alpha=0.1, fit_intercept=fit_intercept).fit(A, y)):
+            with pytest.raises(ValueError, match="sum of squares overflows float64"):
+                call()
 
 
 @pytest.mark.parametrize("call,message", [

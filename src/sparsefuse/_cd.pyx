@@ -412,16 +412,19 @@ cdef int sparse_stats(
             # rounding (as the kernels take it, for exact certificates)
             axy -= mean * yv
             # ||x_j - m_j v||^2: for v all ones and at most n / 2 entries,
-            # ||x_j||^2 - (sum x_j)^2 / n at least halves ||x_j||^2 (by
+            # ||x_j||^2 - (sum x_j)^2 / n is at least half of ||x_j||^2 (by
             # Cauchy-Schwarz, (sum x_j)^2 <= nnz ||x_j||^2), so that one pass
-            # loses no digits; otherwise two passes, free of cancellation.
+            # loses a few ulps at most; otherwise two passes, free of
+            # cancellation.
             if unit_v and 2 * (end - start) <= n:
                 acc = raw - mean * acc
             elif unit_v:
                 acc = centred_sum_squares_unit(data, start, end, mean, n)
             else:
                 acc = centred_sum_squares(data, indices, start, end, v, mean, vv)
-            if acc <= const_rtol * const_rtol * raw:
+            # (a column whose squares overflow is not constant: its norm stays
+            # non-finite, for the caller's check)
+            if isfinite(raw) and acc <= const_rtol * const_rtol * raw:
                 acc = 0.0  # a constant column: what is left is rounding
         elif y != NULL:
             status = sparse_column_xy(data, indices, start, end, n, y, &acc, &axy)
@@ -558,7 +561,7 @@ def column_stats(
                 acc = raw - mean * xv[j]
                 if acc < 0.0:
                     acc = 0.0  # (rounding; a NaN stays, for the caller's check)
-                if acc <= const_rtol * const_rtol * raw:
+                if isfinite(raw) and acc <= const_rtol * const_rtol * raw:
                     acc = 0.0  # a constant column: what is left is rounding
             norms[j] = sqrt(acc)
             if with_y:

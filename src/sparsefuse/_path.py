@@ -118,7 +118,9 @@ class _Design:
                                                  y_prepared)
         if self.dense_offset is not None and self.fit_intercept:
             raw = np.sqrt(norms ** 2 + self.n_samples * self.dense_offset ** 2)
-            norms[norms <= _cd.constant_column_rtol(self.n_samples) * raw] = 0.0
+            # (not where the squares overflow: that column is not constant)
+            norms[(norms <= _cd.constant_column_rtol(self.n_samples) * raw)
+                  & np.isfinite(raw)] = 0.0
         if y_prepared is not None:
             xy[norms == 0.0] = 0.0  # (constant columns: rounding residue)
         return norms, xv, xy, status
@@ -357,11 +359,16 @@ def _finish_design(design, stats, X_in):
     A NaN or infinite entry makes its column's norm non-finite (centring
     spreads it over the column, weights keep it); finite entries can too,
     when their squares overflow, so the exact check of the input ``X_in``
-    decides (and its message names what the caller's X holds).
+    decides what the message says (and names what the caller's X holds):
+    either way X is rejected, as no float64 solve could use such a column.
     """
     norms, xv, xy, _ = stats
     if not np.isfinite(norms).all():
         assert_all_finite(X_in, input_name="X")
+        bad = np.flatnonzero(~np.isfinite(norms))
+        raise ValueError(
+            f"X has {bad.size} column(s) (the first: {bad[0]}) whose sum of squares "
+            "overflows float64 (entries of about 1e154 or more): scale the features.")
     design.column_stats = (norms, xv)
     design.xy = xy if design.target is not None and design.target[0].ndim == 1 else None
     return design
