@@ -513,7 +513,6 @@ def column_stats(
     cdef bint unit_v = implicit and is_unit(v)
     cdef double sums[3]
     cdef int i, j, status = CANONICAL
-    cdef index_t p, start, end, row, prev
     with nogil:
         if implicit:
             for i in range(n):
@@ -941,11 +940,12 @@ def enet_solve(
     cdef bint snap_ok = False
     # ... and bounds on the products from the epochs themselves (cd_bounds):
     # per working-set position, x_j . r - l2_reg w_j right after its last
-    # update (g_post), the residual's movement in that epoch up to then
-    # (move_at, a running sum of |dw_k| ||x_k||, in ``moved``) and the epoch
-    # (visit); those of epoch ``bound_epoch`` are used (the last one, unless
-    # an Anderson step moved w and r since); supp_pos maps the support's
-    # positions to the working set's
+    # update (g_post; a check that bounds the feature overwrites it with the
+    # bound, as it marks the feature in visit), the residual's movement in
+    # that epoch up to then (move_at, a running sum of |dw_k| ||x_k||, in
+    # ``moved``) and the epoch (visit); those of epoch ``bound_epoch`` are
+    # used (the last one, unless an Anderson step moved w and r since);
+    # supp_pos maps the support's positions to the working set's
     cdef double *g_post = NULL
     cdef double *move_at = NULL
     cdef int *visit = NULL
@@ -1761,10 +1761,13 @@ def enet_solve(
                         # used.)
                         g = g_post[k] - (inv_vv * r_dot_v * xvp[j] if implicit else 0.0)
                         rad = col_norm[j] * (moved - move_at[k])
-                        dual_norm = max_d(dual_norm, violation(g, positive) + rad)
                         dual_opt = max_d(dual_opt, violation(g, positive))
                         # (r_snap and v_snap are there: no bounds for the ridge)
                         v_snap[k] = violation(g + l2_reg * w[j], positive) + rad
+                        # g_post[k] now holds the bound on violation(g), for
+                        # the second phase below
+                        g_post[k] = violation(g, positive) + rad
+                        dual_norm = max_d(dual_norm, g_post[k])
                         visit[k] = -3 - bound_epoch  # (bounded at this check)
                         n_deferred += 1
                         continue
@@ -1795,15 +1798,13 @@ def enet_solve(
                         if visit[k] != -3 - bound_epoch:
                             continue
                         j = ws[k]
-                        g = g_post[k] - (inv_vv * r_dot_v * xvp[j] if implicit else 0.0)
-                        rad = violation(g, positive) + col_norm[j] * (moved - move_at[k])
+                        rad = g_post[k]  # (the bound, set above)
                         if rad > limit:
                             read_check += col_entries(j, is_sparse, indptr, n)
                             g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                             implicit, xvp, c - inv_vv * r_dot_v) \
                                 - l2_reg * w[j]
-                            if r_snap != NULL:
-                                v_snap[k] = violation(g + l2_reg * w[j], positive)
+                            v_snap[k] = violation(g + l2_reg * w[j], positive)
                             rad = violation(g, positive)
                         dual_norm = max_d(dual_norm, rad)
                     gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
