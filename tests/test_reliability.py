@@ -179,6 +179,38 @@ def test_awkward_but_valid_inputs():
     assert _fits(X_OK.astype(np.float32), Y_OK.astype(np.float32)).coef_.dtype == np.float32
 
 
+def _read_only(a):
+    if sparse.issparse(a):
+        a = a.copy()
+        for part in (a.data, a.indices, a.indptr):
+            part.flags.writeable = False
+        return a
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("name, fit_intercept", [
+    (name, fit_intercept) for name in sorted(ENTRY_POINTS) for fit_intercept in (False, True)
+    if fit_intercept or name != "FusionRegressor"])  # (which always fits one)
+@pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_read_only_inputs(name, fit_intercept, fmt, dtype):
+    # (pandas 3 hands out read-only arrays; without an intercept y reaches
+    # the kernels as given, not as a centred copy)
+    X = X_OK.astype(dtype)
+    X = X if fmt == "dense" else getattr(sparse, f"{fmt}_matrix")(X)
+    y = Y_OK.astype(dtype)
+    fit = ENTRY_POINTS[name]
+    kw = {} if name == "FusionRegressor" else {"fit_intercept": fit_intercept}
+    coef = (lambda r: r[1] if isinstance(r, tuple) else r.coef_)
+    # (weights rescale y into a copy: without them y itself reaches the kernels)
+    for sw in (None, np.linspace(0.5, 2.0, len(Y_OK))):
+        expected = fit(X, y, sw, **kw)
+        result = fit(_read_only(X), _read_only(y), None if sw is None else _read_only(sw), **kw)
+        np.testing.assert_array_equal(coef(result), coef(expected))
+
+
 def test_memmapped_inputs(tmp_path):
     import joblib
 

@@ -491,7 +491,7 @@ def column_stats(
     cdef bint implicit = fit_intercept and v.shape[0] == n and n > 0
     cdef const floating *vp = &v[0] if implicit else NULL
     # (dense columns take x_j . v from BLAS, which wants v in double)
-    cdef double[::1] vd_buf = (np.asarray(v, dtype=np.float64) if implicit and not is_sparse
+    cdef const double[::1] vd_buf = (np.asarray(v, dtype=np.float64) if implicit and not is_sparse
                                else np.zeros(0))
     cdef const double *vd = &vd_buf[0] if implicit and not is_sparse else NULL
     # Without sample weights (v all ones) x_j . v is the column sum; on very
@@ -504,7 +504,7 @@ def column_stats(
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
     cdef double vv = 0.0, yv = 0.0, acc, nnz_v2, mean, raw, axy
     cdef bint with_y = y is not None
-    cdef double[::1] yd_buf = np.asarray(y, dtype=np.float64) if with_y else np.zeros(0)
+    cdef const double[::1] yd_buf = np.asarray(y, dtype=np.float64) if with_y else np.zeros(0)
     cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
     cdef double[::1] xy_buf = np.zeros(n_features if with_y else 0)
     cdef double const_rtol = constant_column_rtol(n)
