@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse as sf
@@ -256,6 +257,99 @@ def test_dense_intercept_centred_implicitly_or_in_memory():
         warnings.simplefilter("error", ConvergenceWarning)
         model = sf.Lasso(alpha=alpha, tol=1e-13, max_iter=1000).fit(Xs, y)
     assert model.dual_gap_ <= 1e-13 * np.var(y)
+
+
+@pytest.mark.parametrize("shift", [1e5, 1e7, 1e9])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sparse_columns_whose_mean_dwarfs_their_spread(shift, weighted):
+    """Found by a fuzz: on sparse X with an intercept, the implicit centring
+    of a column whose mean exceeds its spread 1e5 times and more cancelled
+    to few digits: gaps of 0 reported 80 times tol away from the optimum, a
+    divergence at 1e8. Such columns are now stored centred in a copy of X:
+    the fits are certified and agree with dense X, the caller's matrix is
+    unchanged and sparse columns of moderate mean stay as they are."""
+    from sparsefuse._path import make_design
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 6))
+    X[:, 0] += shift
+    X[:, 3] -= shift / 10
+    X[rng.random(40) < 0.5, 5] = 0.0  # (a sparse column, of small mean)
+    y = X[:, 1] - (X[:, 0] - shift) + 0.1 * rng.standard_normal(40)
+    sw = rng.uniform(0.5, 2.0, 40) if weighted else None
+    a = np.ones(40) if sw is None else sw
+    Xc = X - np.average(X, axis=0, weights=a)
+    yc = y - np.average(y, weights=a)
+    alpha = 1e-3 * np.abs((a * yc) @ Xc).max() / a.sum()
+    var = np.average(yc ** 2, weights=a)
+    Xs = sparse.csc_matrix(X)
+    before = [part.copy() for part in (Xs.data, Xs.indices, Xs.indptr)]
+    design = make_design(Xs, True, sample_weight=sw, y=y)
+    assert list(design.stored_means[0]) == [0, 3]
+    assert np.diff(design.X.indptr)[5] == Xs[:, 5].nnz
+    means = np.average(X, axis=0, weights=a)
+
+    def objective(coef, l1_ratio):
+        # (in centred coordinates, at the best intercept: X w and y - X w in
+        # raw coordinates would round at the scale of the shift)
+        resid = yc - Xc @ coef
+        return (0.5 * np.average(resid ** 2, weights=a) + alpha * l1_ratio * np.abs(coef).sum()
+                + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
+
+    for l1_ratio in (1.0, 0.5):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model = sf.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-8,
+                                  max_iter=10_000).fit(Xs, y, sample_weight=sw)
+            on_dense = sf.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-8,
+                                     max_iter=10_000).fit(X, y, sample_weight=sw)
+        reference = sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14,
+                                  max_iter=1_000_000).fit(X, y, sample_weight=sw)
+        assert model.dual_gap_ <= 1e-8 * var
+        best = min(objective(m.coef_, l1_ratio) for m in (on_dense, reference))
+        assert objective(model.coef_, l1_ratio) <= best + 1e-8 * var
+        # the intercept of these coefficients (the stored means, not the
+        # centred columns' zeros)
+        expected = np.average(y, weights=a) - means @ model.coef_
+        assert abs(model.intercept_ - expected) <= 1e-12 * (np.abs(means) @ np.abs(model.coef_))
+    for part, kept in zip((Xs.data, Xs.indices, Xs.indptr), before):
+        np.testing.assert_array_equal(part, kept)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_float32_centring_keeps_the_digits_of_large_means(fmt, weighted):
+    """Found by a fuzz: float32 X whose column means dwarf their spread was
+    centred with float32 means (X -= mean.astype(float32)), which moved every
+    centred entry by up to half a unit at 1e7: the gap certified that
+    rounded problem, 1000 times tol away from the user's. Means and
+    differences are now computed in float64 and rounded once."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 5))
+    X[:, 0] += 1e7
+    y = X[:, 1] - 2 * (X[:, 0] - 1e7) + 0.1 * rng.standard_normal(30)
+    X32, y32 = X.astype(np.float32), y.astype(np.float32)
+    sw = rng.uniform(0.5, 2.0, 30) if weighted else None
+    a = np.ones(30) if sw is None else sw
+    # the user's problem: the float32 data, exactly
+    X64, y64 = X32.astype(np.float64), y32.astype(np.float64)
+    Xc = X64 - np.average(X64, axis=0, weights=a)
+    yc = y64 - np.average(y64, weights=a)
+    alpha = 0.01 * np.abs((a * yc) @ Xc).max() / a.sum()
+    var = np.average(yc ** 2, weights=a)
+
+    def objective(coef):
+        return 0.5 * np.average((yc - Xc @ coef) ** 2, weights=a) + alpha * np.abs(coef).sum()
+
+    Xf = np.asfortranarray(X32) if fmt == "dense" else sparse.csc_matrix(X32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.Lasso(alpha=alpha, tol=1e-5).fit(Xf, y32, sample_weight=sw)
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=1_000_000).fit(X64, y64, sample_weight=sw)
+    assert model.coef_.dtype == np.float32
+    assert objective(model.coef_.astype(np.float64)) <= objective(ref.coef_) + 2e-5 * var
 
 
 def test_dense_intercept_fit_copies_no_X():

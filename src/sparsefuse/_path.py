@@ -62,9 +62,15 @@ class _Design:
     target: tuple = None
     xy: np.ndarray = None
 
+    # Sparse X: the columns make_design stored centred (see
+    # _centre_lopsided_columns) and the weighted means they had, or None.
+    stored_means: tuple = None
+
     @property
     def X_offset(self):
-        """Weighted column means of the original X (zeros without intercept).
+        """Weighted column means of ``X`` as the kernels centre it (zeros
+        without intercept): those of the original X, but for the sparse
+        columns stored centred (:attr:`intercept_offset` has them all).
 
         For sparse X they are derived on demand from ``x_j . v / ||v||^2``, so
         no extra array of n_features lives through the solve.
@@ -78,6 +84,17 @@ class _Design:
         if xv.size == 0:  # unit v: the kernels do not keep x_j . v
             xv = np.asarray(self.X.T @ v, dtype=np.float64)
         return xv / (v @ v)
+
+    @property
+    def intercept_offset(self):
+        """Weighted column means of the original X: the intercept of
+        coefficients ``coef`` is ``y_offset - intercept_offset . coef``."""
+        offset = self.X_offset
+        if self.stored_means is not None:
+            columns, means = self.stored_means
+            offset = offset.copy()
+            offset[columns] += means
+        return offset
 
     @property
     def implicit(self):
@@ -97,7 +114,7 @@ class _Design:
         """Centre (weighted) and rescale a target like the design; return (y, y_offset)."""
         if self.fit_intercept:
             y_offset = _weighted_mean(y, self.sqrt_sw)
-            y = y - y_offset
+            y = y - y_offset  # (in float64, rounded once to X's dtype below)
         else:
             y_offset = np.zeros(y.shape[1:], dtype=y.dtype)
         if self.sqrt_sw is not None:
@@ -157,10 +174,25 @@ class _Design:
         return corr
 
 
+# Rows at a time when float32 columns are averaged with weights in float64.
+MEAN_BLOCK_ROWS = 4096
+
+
 def _weighted_mean(a, sqrt_sw):
+    """Column means (weighted by sqrt_sw squared) in float64, whatever a's
+    dtype: a float32 mean of columns whose mean dwarfs their spread keeps
+    too few of the digits that centring leaves."""
     if sqrt_sw is None:
-        return a.mean(axis=0)
-    return np.average(a, axis=0, weights=sqrt_sw**2)
+        return a.mean(axis=0, dtype=np.float64)
+    w = np.square(sqrt_sw, dtype=np.float64)
+    if a.dtype == np.float64:
+        return (w @ a) / w.sum()
+    # (float32: in blocks of rows, not in a float64 copy of a)
+    total = np.zeros(a.shape[1:])
+    for start in range(0, a.shape[0], MEAN_BLOCK_ROWS):
+        rows = slice(start, start + MEAN_BLOCK_ROWS)
+        total += w[rows] @ a[rows].astype(np.float64)
+    return total / w.sum()
 
 
 def check_sample_weight(sample_weight, n_samples, dtype):
@@ -258,7 +290,8 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         # (sorted and unique after sum_duplicates: what is left is out of range)
         if stats[3] != _cd.IndexStatus.CANONICAL:
             raise ValueError(_MALFORMED)
-        return _finish_design(design, stats, X_in)
+        design = _finish_design(design, stats, X_in)
+        return _centre_lopsided_columns(design, y_prep, X_in) if fit_intercept else design
 
     own = False  # (whether X is a copy of ours, to centre in place)
     if implicit_dense and fit_intercept and sqrt_sw is None:
@@ -281,8 +314,10 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
             assert_all_finite(X, input_name="X")
     with np.errstate(invalid="ignore"):  # (inf - inf, inf * 0: reported below)
         if fit_intercept:
-            X_offset = _weighted_mean(X, sqrt_sw).astype(np.float64)
-            X -= X_offset.astype(dtype)
+            X_offset = _weighted_mean(X, sqrt_sw)
+            # (the difference in float64, rounded once: float32 means of
+            # 1e7 would move every centred entry by up to 0.5)
+            np.subtract(X, X_offset, out=X, casting="same_kind")
         else:
             X_offset = np.zeros(n_features, dtype=np.float64)
         if sqrt_sw is not None:
@@ -351,6 +386,66 @@ def check_sparse_structure(X, name="X"):
         ok = True
     if not ok:
         raise ValueError(_MALFORMED.replace("X", name, 1))
+
+
+def _centre_lopsided_columns(design, y_prep, X_in):
+    """Store centred the sparse columns whose mean dwarfs their spread.
+
+    The kernels centre sparse X implicitly, taking products with x_j and
+    correcting them by m_j (x_j . v); when the mean m_j exceeds the spread
+    more than ``IMPLICIT_CENTRING_MAX_RATIO`` times, the two terms cancel to
+    few digits (at 1e5, the solver stalls short of the optimum and its gap
+    loses its meaning). Such a column has almost no zeros (its zeros alone
+    would spread it), so it is stored as ``x_j - m_j v`` over all rows, in a
+    copy of X (the caller's matrix is untouched), at the cost of the few
+    zeros it had. ``design.stored_means`` keeps the means for the intercept.
+    The centred columns are computed in float64 from ``X_in``, the CSC matrix
+    before its rows were weighted (weighted in float32, such a column would
+    already have lost the digits its centring keeps).
+    """
+    norms, xv = design.column_stats
+    X = design.X
+    v = design.v.astype(np.float64)
+    vv = float(v @ v)
+    if vv == 0.0:
+        return design
+    if xv.size == 0:  # (unit v: the statistics did not keep x_j . v)
+        xv = np.asarray(X.T @ v, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lopsided = (norms > 0) & (np.abs(xv) > IMPLICIT_CENTRING_MAX_RATIO * np.sqrt(vv) * norms)
+    columns = np.flatnonzero(lopsided)
+    if columns.size == 0:
+        return design
+    n_samples, n_features = X.shape
+    means = np.empty(columns.size)
+    counts = np.diff(X.indptr)
+    new_counts = counts.copy()
+    new_counts[columns] = n_samples
+    indptr = np.zeros(n_features + 1, dtype=np.int64)
+    np.cumsum(new_counts, out=indptr[1:])
+    data = np.empty(indptr[-1], dtype=X.dtype)
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    # the other columns' entries move to their new positions
+    owner = np.repeat(np.arange(n_features), counts)
+    kept = ~lopsided[owner]
+    position = np.arange(X.indptr[-1]) - X.indptr[owner] + indptr[owner]
+    data[position[kept]] = X.data[kept]
+    indices[position[kept]] = X.indices[kept]
+    for k, j in enumerate(columns):
+        rows = slice(X_in.indptr[j], X_in.indptr[j + 1])
+        # (bincount sums duplicate entries, as the design's matrix does)
+        column = np.bincount(X_in.indices[rows], weights=X_in.data[rows].astype(np.float64),
+                             minlength=n_samples)
+        means[k] = (v * v) @ column / vv
+        # (in float64, rounded once to X's dtype)
+        data[indptr[j]:indptr[j + 1]] = v * (column - means[k])
+        indices[indptr[j]:indptr[j + 1]] = np.arange(n_samples)
+    if indptr[-1] <= np.iinfo(np.int32).max and X.indices.dtype == np.int32:
+        indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
+    X = sparse.csc_matrix((data, indices, indptr), shape=X.shape)
+    centred = _Design(X, None, design.sqrt_sw, design.v, True, target=design.target,
+                      stored_means=(columns, means))
+    return _finish_design(centred, centred._stats(y_prep), X)
 
 
 def _finish_design(design, stats, X_in):

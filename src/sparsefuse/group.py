@@ -804,7 +804,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     def _set_fitted(self, problem, coef, y_offset, gap, n_iter):
         self.coef_ = coef
-        offset = problem.unpermute(problem.design.X_offset)
+        offset = problem.unpermute(problem.design.intercept_offset)
         self.intercept_ = float(y_offset - coef @ offset) if problem.design.fit_intercept else 0.0
         self.dual_gap_ = float(gap)
         self.n_iter_ = n_iter
@@ -1033,7 +1033,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                                            tol=self.tol, max_iter=self.max_iter,
                                            positive=self.positive, warn=False)
             if self.fit_intercept:
-                return coefs, y_offset, problem.unpermute(problem.design.X_offset)
+                return coefs, y_offset, problem.unpermute(problem.design.intercept_offset)
             return coefs, 0.0, None
 
         mse = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,

@@ -219,7 +219,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         # scikit-learn's conventions: one target (y 1-D or (n, 1)) gives a 1-D
         # coef_, a float gap and an int n_iter_; no intercept gives 0.0.
         if self.fit_intercept:
-            intercept = y_offset - coef @ design.X_offset.astype(X.dtype)
+            # (in float64, rounded once to X's dtype)
+            intercept = (y_offset - coef.astype(np.float64) @ design.intercept_offset
+                         ).astype(X.dtype)
             intercept = intercept[0] if y_prep.ndim == 1 else intercept
         else:
             intercept = 0.0
@@ -496,7 +498,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                     positive=self.positive, gram=resolve_gram(fold_design, self.precompute),
                     warn=False)
                 if self.fit_intercept:
-                    return coefs, y_offset, fold_design.X_offset
+                    return coefs, y_offset, fold_design.intercept_offset
                 return coefs, 0.0, None
             return fold_path
 
