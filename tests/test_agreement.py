@@ -184,6 +184,26 @@ def test_path_explicit_alphas_and_n_iter():
         np.testing.assert_allclose(coefs[:, k], single.coef_, atol=1e-6)
 
 
+def test_path_grid_size_deprecations_follow_scikit_learn():
+    """scikit-learn 1.9 deprecates the path functions' n_alphas and
+    alphas=None (FutureWarning); explicit alphas win over n_alphas. Its CV
+    estimators refuse alphas=None."""
+    X, y = make_problem(seed=6, offset=False)
+    with pytest.warns(FutureWarning, match="n_alphas"):
+        assert len(sf.lasso_path(X, y, n_alphas=5)[0]) == 5
+    with pytest.warns(FutureWarning, match="n_alphas"):
+        out = sf.enet_path(X, y, alphas=[0.5, 0.1], n_alphas=5)[0]
+    np.testing.assert_array_equal(out, [0.5, 0.1])
+    with pytest.warns(FutureWarning, match="alphas=None"):
+        assert len(sf.lasso_path(X, y, alphas=None)[0]) == 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        assert len(sf.lasso_path(X, y)[0]) == 100
+    for cls in (sf.LassoCV, sf.ElasticNetCV, sk.LassoCV, sk.ElasticNetCV):
+        with pytest.raises(ValueError, match="'alphas' parameter .* Got None"):
+            cls(alphas=None).fit(X, y)
+
+
 def test_path_takes_one_target_column_and_refuses_more():
     """scikit-learn's path functions solve a multi-task problem for a 2-D y;
     sparsefuse does not implement it and says so rather than differ silently."""

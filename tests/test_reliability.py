@@ -723,13 +723,14 @@ def test_bad_parameters_are_type_errors_too(call):
 
 
 def test_alphas_none_is_the_default_grid_and_a_float_is_refused():
-    """alphas=None, scikit-learn's default before 1.9, means 100 alphas; a
-    float (a typo for the number of alphas, or one alpha) is refused as in
-    scikit-learn, where it once gave a grid of that one alpha."""
-    alphas, coefs, _ = sf.lasso_path(X_OK, Y_OK, alphas=None)
+    """alphas=None, scikit-learn's default before 1.9, means 100 alphas in
+    the path functions (deprecated, as there); a float (a typo for the number
+    of alphas, or one alpha) is refused as in scikit-learn, where it once
+    gave a grid of that one alpha."""
+    with pytest.warns(FutureWarning, match="alphas=None"):
+        alphas, coefs, _ = sf.lasso_path(X_OK, Y_OK, alphas=None)
     np.testing.assert_allclose(alphas, sf.lasso_path(X_OK, Y_OK)[0])
     assert coefs.shape == (X_OK.shape[1], 100)
-    assert sf.LassoCV(alphas=None, cv=2).fit(X_OK, Y_OK).alphas_.shape == (100,)
     for call in (lambda: sf.lasso_path(X_OK, Y_OK, alphas=0.5),
                  lambda: sf.LassoCV(alphas=100.0).fit(X_OK, Y_OK),
                  lambda: sf.GroupLassoCV(2, alphas=0.1).fit(X_OK, Y_OK)):

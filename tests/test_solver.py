@@ -69,7 +69,7 @@ def test_cyclic_selection_leaves_numpy_global_random_state_alone():
     X, y = problem(seed=3)
     state = lambda: (np.random.get_state()[1].tolist(), np.random.get_state()[2])
     before = state()
-    sf.lasso_path(X, y, n_alphas=5)
+    sf.lasso_path(X, y, alphas=5)
     sf.Lasso(alpha=0.02).fit(X, y)
     assert state() == before
     # (the random order draws its seed from it when random_state=None)

@@ -701,9 +701,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int, array-like or None, default=100
-        Number of alphas of the automatic grid (None, as older scikit-learn
-        wrote its default, means 100), or the alphas themselves (sorted in
-        decreasing order before use).
+        Number of alphas of the automatic grid, or the alphas themselves
+        (sorted in decreasing order before use). None (deprecated in
+        scikit-learn 1.9, with a ``FutureWarning``) means 100; so does the
+        deprecated ``n_alphas`` in ``params``, which sets the number of
+        alphas when ``alphas`` is left to its default.
     precompute : 'auto', bool or array-like, default='auto'
         Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
         True computes it, an array is used as it is (after a consistency
@@ -783,8 +785,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
             "enet_path/lasso_path take a 1-D y. For a 2-D y scikit-learn solves the "
             "multi-task problem, which sparsefuse does not implement; call the path "
             "function once per column of y.")
-    if n_alphas is not None:
-        alphas = n_alphas
+    alphas = _deprecated_alphas(alphas, n_alphas)
     alphas = resolve_alphas(alphas)
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
                         selection=selection, positive=positive, y=y,
@@ -838,8 +839,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int, array-like or None, default=100
-        Number of alphas of the automatic grid (None means 100), or the
-        alphas themselves.
+        Number of alphas of the automatic grid, or the alphas themselves
+        (None and ``n_alphas`` are deprecated, see :func:`enet_path`).
     precompute : 'auto', bool or array-like, default='auto'
         Use the Gram matrix, see :func:`enet_path`.
     Xy : array-like of shape (n_features,), default=None
@@ -922,6 +923,24 @@ def check_bools(**flags):
     for name, value in flags.items():
         if not isinstance(value, (bool, np.bool_)):
             raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
+
+
+def _deprecated_alphas(alphas, n_alphas):
+    """scikit-learn 1.9's deprecations of the path functions' grid size:
+    ``n_alphas`` (given, it warns and sets the size unless alphas are
+    given; ``alphas=100`` is taken for the default) and ``alphas=None``
+    (100 alphas, with a warning)."""
+    if n_alphas is not None:
+        warnings.warn(
+            "'n_alphas' was deprecated in scikit-learn 1.9 and will be removed in 1.11: "
+            "pass the number of alphas as 'alphas' instead.", FutureWarning, stacklevel=3)
+        if alphas is None or (isinstance(alphas, numbers.Integral) and alphas == 100):
+            return n_alphas
+    elif alphas is None:
+        warnings.warn(
+            "'alphas=None' was deprecated in scikit-learn 1.9 and will be removed in "
+            "1.11: pass 'alphas=100' (the default) instead.", FutureWarning, stacklevel=3)
+    return alphas
 
 
 def resolve_alphas(alphas):

@@ -350,9 +350,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         Mix of the L1 and L2 penalties, in (0, 1]; a list is searched too.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int, array-like or None, default=100
-        Number of alphas of the automatic grid (None means 100), or the
-        alphas themselves.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
@@ -465,6 +464,10 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
         l1_ratios = self._l1_ratios()
+        if self.alphas is None:  # (as scikit-learn 1.9's CV estimators)
+            raise InvalidParameterError(
+                f"The 'alphas' parameter of {type(self).__name__} must be an int in the "
+                "range [1, inf) or an array-like. Got None instead.")
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X)
@@ -538,9 +541,8 @@ class LassoCV(ElasticNetCV):
     ----------
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
-    alphas : int, array-like or None, default=100
-        Number of alphas of the automatic grid (None means 100), or the
-        alphas themselves.
+    alphas : int or array-like, default=100
+        Number of alphas of the automatic grid, or the alphas themselves.
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
