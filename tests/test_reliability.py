@@ -722,6 +722,22 @@ def test_bad_parameters_are_type_errors_too(call):
         call()
 
 
+@pytest.mark.parametrize("cls, kw", [(sf.LassoCV, {}), (sf.ElasticNetCV, {"l1_ratio": 0.7}),
+                                     (sf.GroupLassoCV, {"groups": 4})])
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_cv_reports_folds_that_did_not_converge(cls, kw, n_jobs):
+    """Found by a review: the CV estimators hid the folds' convergence
+    failures (scikit-learn warns for each). One ConvergenceWarning now counts
+    them, from the calling thread."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(50, 200), rng.randn(50)
+    with pytest.warns(ConvergenceWarning, match=r"on 3 of 6 fits of the cross-validation"):
+        cls(cv=3, alphas=[1.0, 1e-4], max_iter=5, n_jobs=n_jobs, **kw).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        cls(cv=3, alphas=5, n_jobs=n_jobs, **kw).fit(X, y)
+
+
 def test_alphas_none_is_the_default_grid_and_a_float_is_refused():
     """alphas=None, scikit-learn's default before 1.9, means 100 alphas in
     the path functions (deprecated, as there); a float (a typo for the number

@@ -1,8 +1,11 @@
 """Cross-validation over warm-started regularization paths."""
 
+import warnings
+
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -34,12 +37,14 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     cv : int, cross-validation generator or iterable
         Folds, as in scikit-learn.
     fold_path : callable
-        ``fold_path(X_train, y_train, sw_train, alphas, fold)`` returns
-        ``(coefs, y_offset, X_offset)``: the coefficients (n_features,
-        n_alphas) of a warm-started path fitted on the training part, without
-        convergence warnings (``warnings`` filters are not thread-safe), and
-        the offsets of the intercept ``y_offset - X_offset . coef`` (``X_offset``
-        None without an intercept, ``y_offset`` then 0).
+        ``fold_path(X_train, y_train, sw_train, alphas, fold, unconverged)``
+        returns ``(coefs, y_offset, X_offset)``: the coefficients (n_features,
+        n_alphas) of a warm-started path fitted on the training part and the
+        offsets of the intercept ``y_offset - X_offset . coef`` (``X_offset``
+        None without an intercept, ``y_offset`` then 0). Instead of warning
+        (``warnings`` filters are not thread-safe), it appends to the list
+        ``unconverged`` the ratio gap / tolerance of each alpha that did not
+        converge; one ConvergenceWarning then reports them all.
     n_jobs : int, default=None
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
@@ -67,10 +72,12 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     if progress is None:
         progress = progress_hook
 
+    unconverged = [[] for _ in folds]
+
     def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]
         coefs, y_offset, X_offset = fold_path(_rows(X, train), y[train], sw_train, alphas,
-                                              fold)
+                                              fold, unconverged[fold])
         # Only the features nonzero at some alpha enter the predictions: the
         # product with the whole (n_features, n_alphas) array would copy it
         # (Fortran-ordered, and upcast for float32 against float64 offsets).
@@ -90,6 +97,13 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
 
     mse = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
+    ratios = [r for fold in unconverged for r in fold]
+    if ratios:
+        warnings.warn(
+            f"Objective did not converge on {len(ratios)} of {len(folds) * len(alphas)} "
+            f"fits of the cross-validation folds (alphas x folds): duality gap up to "
+            f"{max(ratios):.3g} times the tolerance. Increase max_iter, loosen tol, or "
+            "scale the features.", ConvergenceWarning, stacklevel=3)
     return np.column_stack(mse)
 
 

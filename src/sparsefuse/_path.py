@@ -599,7 +599,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     from the previous step's gradients, and along a Lasso path also starts by
     discarding the features that the previous step's dual point proves
     inactive (sequential Gap Safe screening). If ``stats`` is a list, the
-    solver's work counters for each alpha are appended to it.
+    solver's work counters for each alpha are appended to it. ``warn``: a
+    ConvergenceWarning for each alpha whose gap stays above the tolerance;
+    given a list, their ratios gap / tolerance are appended to it instead.
     """
     X = design.X
     n_samples, n_features = X.shape
@@ -664,7 +666,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 xy0=xy0 if k == 0 else None, **extrapolate)
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
-        if warn and gap > tol_abs:
+        if gap > tol_abs and isinstance(warn, list):
+            warn.append(gap / tol_abs)
+        elif warn and gap > tol_abs:
             warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)

@@ -495,7 +495,9 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
 
     Without working sets, the warm-started steps of a path use the sequential
     strong rule (unless ``strong_rules=False``). Working sets are the default:
-    they measured faster on the group benchmarks.
+    they measured faster on the group benchmarks. ``warn``: a
+    ConvergenceWarning for each alpha whose gap stays above the tolerance;
+    given a list, their ratios gap / tolerance are appended to it instead.
     """
     design = problem.design
     n_samples, n_features = design.X.shape
@@ -519,7 +521,9 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0,
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
             eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2])
-        if warn and gap > tol_abs:
+        if gap > tol_abs and isinstance(warn, list):
+            warn.append(gap / tol_abs)
+        elif warn and gap > tol_abs:
             warn_not_converged(gap, tol_abs, n_iter, alpha, tol, design.X.dtype, n_samples)
         coefs[:, k] = w
         gaps[k] = gap / n_samples
@@ -1025,13 +1029,13 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             if np.any(alphas == 0):
                 raise ValueError(_ALPHA_ZERO)
 
-        def fold_path(X_train, y_train, sw_train, alphas, fold=0):
+        def fold_path(X_train, y_train, sw_train, alphas, fold, unconverged):
             problem = _GroupProblem(X_train, groups, self.weights, self.fit_intercept,
                                     sw_train, ungrouped=self.ungrouped)
             y_prep, y_offset = problem.design.prepare_target(y_train)
             coefs, _, _ = solve_group_path(problem, y_prep, alphas, l1_ratio=self.l1_ratio,
                                            tol=self.tol, max_iter=self.max_iter,
-                                           positive=self.positive, warn=False)
+                                           positive=self.positive, warn=unconverged)
             if self.fit_intercept:
                 return coefs, y_offset, problem.unpermute(problem.design.intercept_offset)
             return coefs, 0.0, None

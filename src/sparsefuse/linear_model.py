@@ -490,7 +490,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=1000)
 
         def fold_path_for(l1_ratio):
-            def fold_path(X_train, y_train, sw_train, alphas, fold=0):
+            def fold_path(X_train, y_train, sw_train, alphas, fold, unconverged):
                 fold_design = make_design(X_train, self.fit_intercept, sw_train, y=y_train,
                                           implicit_dense=True)
                 y_fold, y_offset = fold_design.target
@@ -499,7 +499,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                     max_iter=self.max_iter, random_state=int(seeds[fold % 1000]),
                     selection=self.selection,
                     positive=self.positive, gram=resolve_gram(fold_design, self.precompute),
-                    warn=False)
+                    warn=unconverged)
                 if self.fit_intercept:
                     return coefs, y_offset, fold_design.intercept_offset
                 return coefs, 0.0, None
