@@ -204,6 +204,23 @@ def test_path_grid_size_deprecations_follow_scikit_learn():
             cls(alphas=None).fit(X, y)
 
 
+def test_path_takes_scikit_learns_do_screening(monkeypatch):
+    """scikit-learn 1.9's path functions take ``do_screening``: sparsefuse's
+    ``screening`` under that name (the answer does not depend on it)."""
+    from sparsefuse import _path
+
+    X, y = make_problem(seed=6, offset=False)
+    seen, solve = [], _path.solve_path
+    monkeypatch.setattr(_path, "solve_path",
+                        lambda *a, **k: seen.append(k["screening"]) or solve(*a, **k))
+    off = sf.lasso_path(X, y, alphas=5, tol=1e-12, do_screening=False)[1]
+    on = sf.enet_path(X, y, l1_ratio=1.0, alphas=5, tol=1e-12, do_screening=True)[1]
+    assert seen == [False, True]
+    np.testing.assert_allclose(off, on, atol=1e-9)
+    with pytest.raises(ValueError, match="do_screening and screening"):
+        sf.lasso_path(X, y, do_screening=False, screening=True)
+
+
 def test_path_takes_one_target_column_and_refuses_more():
     """scikit-learn's path functions solve a multi-task problem for a 2-D y;
     sparsefuse does not implement it and says so rather than differ silently."""

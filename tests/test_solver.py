@@ -434,6 +434,15 @@ def test_sparse_coef_and_predict():
     model = sf.Lasso(alpha=0.1).fit(X, y)
     assert sparse.issparse(model.sparse_coef_)
     np.testing.assert_array_equal(model.sparse_coef_.toarray().ravel(), model.coef_)
+    # the sparse interface scikit-learn's configuration asks for, as its own
+    import sklearn
+    from sklearn.linear_model import Lasso as SkLasso
+
+    reference = SkLasso(alpha=0.1).fit(X, y)
+    for interface in ("spmatrix", "sparray"):
+        with sklearn.config_context(sparse_interface=interface):
+            assert type(model.sparse_coef_) is type(reference.sparse_coef_)
+            assert model.sparse_coef_.format == "csr"
     np.testing.assert_allclose(model.predict(sparse.csr_matrix(X)), model.predict(X))
     np.testing.assert_allclose(model.predict(X), X @ model.coef_ + model.intercept_)
 

@@ -735,10 +735,13 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
         always done.
     **params : dict
         ``tol`` (default 1e-4), ``max_iter`` (1000), ``random_state``,
-        ``selection`` ('cyclic' or 'random'), ``sample_weight``,
+        ``selection`` ('cyclic' or 'random'), ``sample_weight`` (rescaled to
+        sum to n_samples, as the estimators do; scikit-learn's path
+        functions read it only for sparse X, as given),
         ``fit_intercept`` (default False), and the solver's devices, each
         on by default and none changing the answer: ``screening`` (Gap Safe
-        rules), ``working_set`` (True, False or 'auto': working sets for a
+        rules; scikit-learn's ``do_screening`` is taken for it),
+        ``working_set`` (True, False or 'auto': working sets for a
         cold start, strong rules along the path), ``anderson`` (number of
         iterates combined by Anderson extrapolation, 0 for none),
         ``strong_rules`` (sequential strong rules along the path, each
@@ -768,6 +771,12 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     selection = params.pop("selection", "cyclic")
     sample_weight = params.pop("sample_weight", None)
     fit_intercept = params.pop("fit_intercept", False)
+    if "do_screening" in params:  # (scikit-learn 1.9's name: its own Gap Safe rule)
+        do_screening = params.pop("do_screening")
+        if params.setdefault("screening", do_screening) != do_screening:
+            raise InvalidParameterError(
+                "do_screening and screening (the same switch) were both given, with "
+                f"different values: {do_screening!r} and {params['screening']!r}.")
     devices = {name: params.pop(name) for name in ("screening", "working_set", "anderson",
                                                    "strong_rules", "path_extrapolation")
                if name in params}

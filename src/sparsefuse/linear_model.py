@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 from scipy import sparse
+from sklearn import get_config
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
@@ -241,8 +242,13 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     @property
     def sparse_coef_(self):
-        """Sparse (CSR) representation of ``coef_``, of shape (n_targets, n_features)."""
-        return sparse.csr_matrix(np.atleast_2d(self.coef_))
+        """Sparse (CSR) representation of ``coef_``, of shape (n_targets, n_features):
+        a ``csr_array`` under scikit-learn's ``sparse_interface="sparray"``
+        configuration, else a ``csr_matrix``."""
+        coef = np.atleast_2d(self.coef_)
+        if get_config().get("sparse_interface") == "sparray":
+            return sparse.csr_array(coef)
+        return sparse.csr_matrix(coef)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
