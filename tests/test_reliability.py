@@ -59,6 +59,7 @@ TAKES_ALPHA = {"Lasso", "ElasticNet", "GroupLasso", "SparseGroupLasso", "lasso_p
 TAKES_L1_RATIO = {"ElasticNet", "ElasticNetCV", "SparseGroupLasso", "GroupLassoCV",
                   "enet_path", "group_lasso_path", "FusionRegressor"}
 TAKES_SOLVER = set(ENTRY_POINTS)
+TAKES_N_JOBS = {"LassoCV", "ElasticNetCV", "GroupLassoCV", "FusionRegressor"}
 
 
 def with_nan(a, where=(0, 0)):
@@ -82,6 +83,7 @@ BAD_DATA = {
     "object X": (np.array([[object()] * 6] * 30), Y_OK, None, "float|could not convert|dtype"),
     "negative sample_weight": (X_OK, Y_OK, -np.ones(30), "non-negative"),
     "all-zero sample_weight": (X_OK, Y_OK, np.zeros(30), "zero"),
+    "sparse y": (X_OK, sparse.csr_matrix(Y_OK[:, None]), None, "Sparse data .* dense data"),
 }
 
 BAD_PARAMS = {
@@ -92,6 +94,8 @@ BAD_PARAMS = {
     "l1_ratio below 0": ("l1_ratio", -0.1, "l1_ratio", TAKES_L1_RATIO),
     "negative tol": ("tol", -1e-3, "tol", TAKES_SOLVER),
     "max_iter 0": ("max_iter", 0, "max_iter", TAKES_SOLVER),
+    "float n_jobs": ("n_jobs", 1.5, "n_jobs", TAKES_N_JOBS),
+    "string verbose": ("verbose", "x", "verbose", {"LassoCV", "ElasticNetCV"}),
 }
 
 

@@ -938,6 +938,16 @@ def check_bools(**flags):
             raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
 
 
+def check_cv_params(n_jobs, verbose):
+    """n_jobs (None or an int) and verbose (a bool or an int >= 0), as
+    scikit-learn's CV estimators check them."""
+    if not (n_jobs is None or isinstance(n_jobs, numbers.Integral)):
+        raise InvalidParameterError(f"n_jobs must be an int or None; got {n_jobs!r}.")
+    if not (isinstance(verbose, (bool, np.bool_))
+            or (isinstance(verbose, numbers.Integral) and verbose >= 0)):
+        raise InvalidParameterError(f"verbose must be a bool or an int >= 0; got {verbose!r}.")
+
+
 def _deprecated_alphas(alphas, n_alphas):
     """scikit-learn 1.9's deprecations of the path functions' grid size:
     ``n_alphas`` (given, it warns and sets the size unless alphas are

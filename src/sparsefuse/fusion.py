@@ -493,7 +493,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
 
         self._check_params()
         blocks = as_blocks(X, self.modality_names)
-        y = np.asarray(y, dtype=np.float64)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
+                        input_name="y")
         if y.ndim != 1 or y.shape[0] != blocks.shape[0]:
             raise ValueError(
                 f"y must be 1-D with one value per sample ({blocks.shape[0]}); got shape "

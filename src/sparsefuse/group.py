@@ -23,6 +23,7 @@ from sparsefuse._cv import CVRoutingMixin, best_alpha, path_mse, split_params_of
 from sparsefuse._path import (
     InvalidParameterError,
     check_bools,
+    check_cv_params,
     check_coef_init,
     check_eps,
     check_sample_weight,
@@ -1000,6 +1001,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             The fitted estimator.
         """
         check_bools(fit_intercept=self.fit_intercept, positive=self.positive)
+        check_cv_params(self.n_jobs, 0)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,

@@ -16,6 +16,7 @@ from sparsefuse._path import (
     InvalidParameterError,
     alpha_grid,
     check_bools,
+    check_cv_params,
     check_eps,
     check_precompute,
     resolve_gram,
@@ -174,6 +175,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             accept_large_sparse=True,
             ensure_all_finite=False,  # (make_design checks X)
         )
+        if sparse.issparse(y):  # (multi_output lets it through validate_data)
+            raise TypeError("Sparse data was passed for y, but dense data is required. "
+                            "Use '.toarray()' to convert to a dense numpy array.")
         y = np.asarray(y, dtype=X.dtype)
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
                             max_iter=self.max_iter, selection=self.selection,
@@ -477,6 +481,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X)
+        check_cv_params(self.n_jobs, self.verbose)
         for l1_ratio in l1_ratios:
             check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
                                 max_iter=self.max_iter, selection=self.selection,
