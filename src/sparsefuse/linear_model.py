@@ -246,9 +246,11 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     @property
     def sparse_coef_(self):
-        """Sparse (CSR) representation of ``coef_``, of shape (n_targets, n_features):
-        a ``csr_array`` under scikit-learn's ``sparse_interface="sparray"``
-        configuration, else a ``csr_matrix``."""
+        """Sparse (CSR) representation of ``coef_``, of shape (n_targets, n_features).
+
+        A ``csr_array`` under scikit-learn's ``sparse_interface="sparray"``
+        configuration, else a ``csr_matrix``.
+        """
         coef = np.atleast_2d(self.coef_)
         if get_config().get("sparse_interface") == "sparray":
             return sparse.csr_array(coef)
