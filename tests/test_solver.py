@@ -314,6 +314,18 @@ def test_sparse_columns_whose_mean_dwarfs_their_spread(shift, weighted):
         assert abs(model.intercept_ - expected) <= 1e-12 * (np.abs(means) @ np.abs(model.coef_))
     for part, kept in zip((Xs.data, Xs.indices, Xs.indptr), before):
         np.testing.assert_array_equal(part, kept)
+    # Found by a review: CSR input with duplicate entries and weights. The
+    # weighted matrix shared its index arrays with the unweighted one, which
+    # summing its duplicates sorted in place: the lopsided columns were then
+    # read from a scrambled matrix.
+    if weighted:
+        split = sparse.csc_matrix((np.repeat(Xs.data, 2) / 2, np.repeat(Xs.indices, 2),
+                                   2 * Xs.indptr), shape=Xs.shape)
+        split.has_canonical_format = False
+        for X_dup in (split, split.tocsr()):
+            dup = sf.Lasso(alpha=alpha, tol=1e-8).fit(X_dup, y, sample_weight=sw)
+            ref = sf.Lasso(alpha=alpha, tol=1e-8).fit(Xs, y, sample_weight=sw)
+            np.testing.assert_allclose(dup.coef_, ref.coef_, atol=1e-6)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])

@@ -174,8 +174,8 @@ class _Design:
         return corr
 
 
-# Rows at a time when float32 columns are averaged with weights in float64.
-MEAN_BLOCK_ROWS = 4096
+# Entries at a time when float32 columns are averaged with weights in float64.
+MEAN_BLOCK_ENTRIES = 2**20
 
 
 def _weighted_mean(a, sqrt_sw):
@@ -189,8 +189,9 @@ def _weighted_mean(a, sqrt_sw):
         return (w @ a) / w.sum()
     # (float32: in blocks of rows, not in a float64 copy of a)
     total = np.zeros(a.shape[1:])
-    for start in range(0, a.shape[0], MEAN_BLOCK_ROWS):
-        rows = slice(start, start + MEAN_BLOCK_ROWS)
+    block = max(1, MEAN_BLOCK_ENTRIES // max(1, a[:1].size))
+    for start in range(0, a.shape[0], block):
+        rows = slice(start, start + block)
         total += w[rows] @ a[rows].astype(np.float64)
     return total / w.sum()
 
@@ -283,7 +284,9 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         # entries (finite norms), row indices in range, sorted and unique.
         stats = design._stats(y_prep)
         if stats[3] == _cd.IndexStatus.NOT_CANONICAL:
-            X = X if converted else X.copy()  # never alter the caller's matrix
+            # (never alter the caller's matrix, nor X_in, whose index arrays
+            # the weighted matrix shares: columns are read from it again)
+            X = X if converted and sqrt_sw is None else X.copy()
             X.sum_duplicates()  # (sorts the indices too)
             design = _Design(X, None, sqrt_sw, design.v, fit_intercept, target=design.target)
             stats = design._stats(y_prep)
@@ -418,19 +421,20 @@ def _centre_lopsided_columns(design, y_prep, X_in):
         return design
     n_samples, n_features = X.shape
     means = np.empty(columns.size)
-    counts = np.diff(X.indptr)
-    new_counts = counts.copy()
+    new_counts = np.diff(X.indptr)
     new_counts[columns] = n_samples
     indptr = np.zeros(n_features + 1, dtype=np.int64)
     np.cumsum(new_counts, out=indptr[1:])
+    index_dtype = (X.indices.dtype if indptr[-1] <= np.iinfo(X.indices.dtype).max
+                   else np.int64)
     data = np.empty(indptr[-1], dtype=X.dtype)
-    indices = np.empty(indptr[-1], dtype=np.int64)
-    # the other columns' entries move to their new positions
-    owner = np.repeat(np.arange(n_features), counts)
-    kept = ~lopsided[owner]
-    position = np.arange(X.indptr[-1]) - X.indptr[owner] + indptr[owner]
-    data[position[kept]] = X.data[kept]
-    indices[position[kept]] = X.indices[kept]
+    indices = np.empty(indptr[-1], dtype=index_dtype)
+    # the runs of other columns between them keep their entries, shifted
+    for a, b in zip(np.r_[0, columns + 1], np.r_[columns, n_features]):
+        if a < b:
+            old, new = slice(X.indptr[a], X.indptr[b]), slice(indptr[a], indptr[b])
+            data[new] = X.data[old]
+            indices[new] = X.indices[old]
     for k, j in enumerate(columns):
         rows = slice(X_in.indptr[j], X_in.indptr[j + 1])
         # (bincount sums duplicate entries, as the design's matrix does)
@@ -440,9 +444,7 @@ def _centre_lopsided_columns(design, y_prep, X_in):
         # (in float64, rounded once to X's dtype)
         data[indptr[j]:indptr[j + 1]] = v * (column - means[k])
         indices[indptr[j]:indptr[j + 1]] = np.arange(n_samples)
-    if indptr[-1] <= np.iinfo(np.int32).max and X.indices.dtype == np.int32:
-        indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
-    X = sparse.csc_matrix((data, indices, indptr), shape=X.shape)
+    X = sparse.csc_matrix((data, indices, indptr.astype(index_dtype)), shape=X.shape)
     centred = _Design(X, None, design.sqrt_sw, design.v, True, target=design.target,
                       stored_means=(columns, means))
     return _finish_design(centred, centred._stats(y_prep), X)
