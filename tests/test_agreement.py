@@ -194,12 +194,19 @@ def test_path_grid_size_deprecations_follow_scikit_learn():
     with pytest.warns(FutureWarning, match="n_alphas"):
         out = sf.enet_path(X, y, alphas=[0.5, 0.1], n_alphas=5)[0]
     np.testing.assert_array_equal(out, [0.5, 0.1])
-    with pytest.warns(FutureWarning, match="alphas=None"):
-        assert len(sf.lasso_path(X, y, alphas=None)[0]) == 100
+    for path in (sf.lasso_path, sf.enet_path, lambda X, y, **kw: sf.group_lasso_path(
+            X, y, 2, **kw)):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            assert len(path(X, y, alphas=None)[0]) == 100
+        # (one warning, pointing at the caller)
+        assert [(w.category, w.filename) for w in seen] == [(FutureWarning, __file__)]
+        assert "alphas=None" in str(seen[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         assert len(sf.lasso_path(X, y)[0]) == 100
-    for cls in (sf.LassoCV, sf.ElasticNetCV, sk.LassoCV, sk.ElasticNetCV):
+    for cls in (sf.LassoCV, sf.ElasticNetCV, sk.LassoCV, sk.ElasticNetCV,
+                lambda alphas: sf.GroupLassoCV(2, alphas=alphas)):
         with pytest.raises(ValueError, match="'alphas' parameter .* Got None"):
             cls(alphas=None).fit(X, y)
 

@@ -726,17 +726,26 @@ def test_bad_parameters_are_type_errors_too(call):
         call()
 
 
-@pytest.mark.parametrize("cls, kw", [(sf.LassoCV, {}), (sf.ElasticNetCV, {"l1_ratio": 0.7}),
-                                     (sf.GroupLassoCV, {"groups": 4})])
-@pytest.mark.parametrize("n_jobs", [None, 2])
-def test_cv_reports_folds_that_did_not_converge(cls, kw, n_jobs):
+@pytest.mark.parametrize("cls, kw, failed", [
+    (sf.LassoCV, {}, "3 of 6"), (sf.ElasticNetCV, {"l1_ratio": [0.5, 0.9]}, "6 of 12"),
+    (sf.GroupLassoCV, {"groups": 4}, "3 of 6")])
+@pytest.mark.parametrize("n_jobs, backend", [(None, "threading"), (2, "threading"),
+                                             (2, "loky")])
+def test_cv_reports_folds_that_did_not_converge(cls, kw, failed, n_jobs, backend):
     """Found by a review: the CV estimators hid the folds' convergence
     failures (scikit-learn warns for each). One ConvergenceWarning now counts
-    them, from the calling thread."""
+    them, raised by fit (the folds return them: also from processes)."""
+    import joblib
+
     rng = np.random.RandomState(0)
     X, y = rng.randn(50, 200), rng.randn(50)
-    with pytest.warns(ConvergenceWarning, match=r"on 3 of 6 fits of the cross-validation"):
+    with joblib.parallel_config(backend=backend), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         cls(cv=3, alphas=[1.0, 1e-4], max_iter=5, n_jobs=n_jobs, **kw).fit(X, y)
+    reports = [w for w in seen if issubclass(w.category, ConvergenceWarning)]
+    assert len(reports) == 1 and f"on {failed} fits of the cross-validation" in str(
+        reports[0].message)
+    assert reports[0].filename == __file__  # (pointing at the caller)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         cls(cv=3, alphas=5, n_jobs=n_jobs, **kw).fit(X, y)

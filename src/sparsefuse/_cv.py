@@ -21,7 +21,7 @@ progress_hook = None
 
 
 def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None,
-             split_params=None):
+             split_params=None, unconverged=None):
     """Held-out mean squared error of every alpha on every fold.
 
     Parameters
@@ -44,7 +44,7 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         None without an intercept, ``y_offset`` then 0). Instead of warning
         (``warnings`` filters are not thread-safe), it appends to the list
         ``unconverged`` the ratio gap / tolerance of each alpha that did not
-        converge; one ConvergenceWarning then reports them all.
+        converge.
     n_jobs : int, default=None
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
@@ -52,6 +52,10 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     split_params : dict, default=None
         Passed to the splitter's ``split`` (``groups``; see
         :func:`split_params_of`).
+    unconverged : list, default=None
+        The folds' ratios gap / tolerance of the alphas that did not converge
+        are appended to it (returned by each fold, whatever joblib's
+        backend); see :func:`warn_unconverged`.
 
     Returns
     -------
@@ -72,12 +76,11 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     if progress is None:
         progress = progress_hook
 
-    unconverged = [[] for _ in folds]
-
     def one_fold(fold, train, test):
         sw_train = None if sample_weight is None else sample_weight[train]
+        ratios = []
         coefs, y_offset, X_offset = fold_path(_rows(X, train), y[train], sw_train, alphas,
-                                              fold, unconverged[fold])
+                                              fold, ratios)
         # Only the features nonzero at some alpha enter the predictions: the
         # product with the whole (n_features, n_alphas) array would copy it
         # (Fortran-ordered, and upcast for float32 against float64 offsets).
@@ -93,18 +96,24 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         mse = np.average(residuals**2, axis=0, weights=sw_test)
         if progress is not None:
             progress()
-        return mse
+        return mse, ratios
 
-    mse = Parallel(n_jobs=n_jobs, prefer="threads")(
+    results = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
-    ratios = [r for fold in unconverged for r in fold]
-    if ratios:
+    if unconverged is not None:
+        unconverged.extend(r for _, ratios in results for r in ratios)
+    return np.column_stack([mse for mse, _ in results])
+
+
+def warn_unconverged(unconverged, n_fits):
+    """One ConvergenceWarning for the fits of a CV estimator's folds that did
+    not converge (their ratios gap / tolerance), raised in its ``fit``."""
+    if unconverged:
         warnings.warn(
-            f"Objective did not converge on {len(ratios)} of {len(folds) * len(alphas)} "
-            f"fits of the cross-validation folds (alphas x folds): duality gap up to "
-            f"{max(ratios):.3g} times the tolerance. Increase max_iter, loosen tol, or "
-            "scale the features.", ConvergenceWarning, stacklevel=3)
-    return np.column_stack(mse)
+            f"Objective did not converge on {len(unconverged)} of {n_fits} fits of the "
+            f"cross-validation folds (alphas x folds): duality gap up to "
+            f"{max(unconverged):.3g} times the tolerance. Increase max_iter, loosen tol, "
+            "or scale the features.", ConvergenceWarning, stacklevel=3)
 
 
 def _rows(X, index):

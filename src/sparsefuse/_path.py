@@ -800,8 +800,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
             "enet_path/lasso_path take a 1-D y. For a 2-D y scikit-learn solves the "
             "multi-task problem, which sparsefuse does not implement; call the path "
             "function once per column of y.")
-    alphas = _deprecated_alphas(alphas, n_alphas)
-    alphas = resolve_alphas(alphas)
+    alphas = resolve_alphas(_deprecated_alphas(alphas, n_alphas))
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
                         selection=selection, positive=positive, y=y,
                         anderson=devices.get("anderson", 5),
@@ -890,6 +889,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
     n_iters : list of int
         Epochs per alpha, only if ``return_n_iter``.
     """
+    # (the deprecation warnings here, to point at the caller)
+    alphas = _deprecated_alphas(alphas, params.pop("n_alphas", None))
     return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas,
                      precompute=precompute, Xy=Xy, copy_X=copy_X,
                      coef_init=coef_init, verbose=verbose,
@@ -965,6 +966,7 @@ def _deprecated_alphas(alphas, n_alphas):
         warnings.warn(
             "'alphas=None' was deprecated in scikit-learn 1.9 and will be removed in "
             "1.11: pass 'alphas=100' (the default) instead.", FutureWarning, stacklevel=3)
+        return 100
     return alphas
 
 

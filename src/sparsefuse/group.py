@@ -19,7 +19,13 @@ from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import CVRoutingMixin, best_alpha, path_mse, split_params_of
+from sparsefuse._cv import (
+    CVRoutingMixin,
+    best_alpha,
+    path_mse,
+    split_params_of,
+    warn_unconverged,
+)
 from sparsefuse._path import (
     InvalidParameterError,
     check_bools,
@@ -31,6 +37,7 @@ from sparsefuse._path import (
     check_sparse_structure,
     check_Xy,
     make_design,
+    _deprecated_alphas,
     resolve_alphas,
     warn_not_converged,
 )
@@ -625,7 +632,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
                 screening=screening, working_set=working_set, strong_rules=strong_rules)
     X, y = check_Xy(X, y)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
-    alphas = resolve_alphas(alphas)
+    alphas = resolve_alphas(_deprecated_alphas(alphas, None))
     check_eps(eps)
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     _check_ungrouped(ungrouped, positive)
@@ -1012,6 +1019,10 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)
         split_params = split_params_of(self, sample_weight, params)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        if self.alphas is None:  # (as LassoCV)
+            raise InvalidParameterError(
+                "The 'alphas' parameter of GroupLassoCV must be an int in the range [1, inf) "
+                "or an array-like. Got None instead.")
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
         # Resolve the groups once, so that folds and refit need no column names.
@@ -1042,8 +1053,10 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                 return coefs, y_offset, problem.unpermute(problem.design.intercept_offset)
             return coefs, 0.0, None
 
+        unconverged = []
         mse = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
-                       split_params=split_params)
+                       split_params=split_params, unconverged=unconverged)
+        warn_unconverged(unconverged, mse.size)
         self.mse_path_ = np.squeeze(mse)  # (as LassoCV's)
         self.alphas_ = alphas
         self.alpha_ = best_alpha(alphas, mse)

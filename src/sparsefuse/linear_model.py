@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import CVRoutingMixin, path_mse, split_params_of
+from sparsefuse._cv import CVRoutingMixin, path_mse, split_params_of, warn_unconverged
 from sparsefuse._path import (
     InvalidParameterError,
     alpha_grid,
@@ -518,9 +518,12 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                 return coefs, 0.0, None
             return fold_path
 
+        unconverged = []
         mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
-                                 self.n_jobs, split_params=split_params)
+                                 self.n_jobs, split_params=split_params,
+                                 unconverged=unconverged)
                         for l1, grid in zip(l1_ratios, grids)])
+        warn_unconverged(unconverged, mse.size)
         single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         l1_ratio = float(l1_ratios[best[0]])
