@@ -328,6 +328,28 @@ def test_sparse_columns_whose_mean_dwarfs_their_spread(shift, weighted):
             np.testing.assert_allclose(dup.coef_, ref.coef_, atol=1e-6)
 
 
+def test_lopsided_column_of_a_very_sparse_matrix():
+    """A very sparse X without weights keeps no x_j . v (the kernels sum the
+    columns): its lopsided columns are found all the same, among the columns
+    more than half full, the only ones that can be."""
+    from sparsefuse._path import make_design
+
+    rng = np.random.default_rng(0)
+    n = 500
+    rare = sparse.random(n, 5000, density=2e-4, format="csc", random_state=0)
+    dense = np.c_[1e6 + rng.standard_normal(n), rng.standard_normal(n)]
+    X = sparse.hstack([rare, sparse.csc_matrix(dense)]).tocsc()
+    y = dense[:, 0] - 1e6 + 0.1 * rng.standard_normal(n)
+    design = make_design(X, True, y=y)
+    assert design.column_stats[1].size == 0  # (no x_j . v kept)
+    assert list(design.stored_means[0]) == [5000]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.Lasso(alpha=1e-3, tol=1e-10).fit(X, y)
+    on_dense = sf.Lasso(alpha=1e-3, tol=1e-10).fit(X.toarray(), y)
+    np.testing.assert_allclose(model.coef_, on_dense.coef_, atol=1e-7)
+
+
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_float32_centring_keeps_the_digits_of_large_means(fmt, weighted):

@@ -412,11 +412,20 @@ def _centre_lopsided_columns(design, y_prep, X_in):
     vv = float(v @ v)
     if vv == 0.0:
         return design
-    if xv.size == 0:  # (unit v: the statistics did not keep x_j . v)
-        xv = np.asarray(X.T @ v, dtype=np.float64)
+    if design.sqrt_sw is None:
+        # Unit v: a column whose zeros are a share z of its entries has a
+        # spread of at least sqrt(z / (1 - z)) times its mean, so only
+        # columns more than half full can exceed the ratio (their sums are
+        # read when the statistics did not keep x_j . v).
+        candidates = np.flatnonzero(np.diff(X.indptr) > X.shape[0] // 2)
+        xv = (xv[candidates] if xv.size else
+              np.asarray(X[:, candidates].astype(np.float64).sum(axis=0)).ravel())
+        norms = norms[candidates]
     with np.errstate(divide="ignore", invalid="ignore"):
         lopsided = (norms > 0) & (np.abs(xv) > IMPLICIT_CENTRING_MAX_RATIO * np.sqrt(vv) * norms)
     columns = np.flatnonzero(lopsided)
+    if design.sqrt_sw is None:
+        columns = candidates[columns]
     if columns.size == 0:
         return design
     n_samples, n_features = X.shape
