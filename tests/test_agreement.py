@@ -194,6 +194,8 @@ def test_path_grid_size_deprecations_follow_scikit_learn():
     with pytest.warns(FutureWarning, match="n_alphas"):
         out = sf.enet_path(X, y, alphas=[0.5, 0.1], n_alphas=5)[0]
     np.testing.assert_array_equal(out, [0.5, 0.1])
+    with pytest.warns(FutureWarning, match="n_alphas"):
+        assert len(sf.lasso_path(X, y, alphas=100, n_alphas=5)[0]) == 100
     for path in (sf.lasso_path, sf.enet_path, lambda X, y, **kw: sf.group_lasso_path(
             X, y, 2, **kw)):
         with warnings.catch_warnings(record=True) as seen:

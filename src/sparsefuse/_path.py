@@ -690,7 +690,18 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     return coefs, gaps, n_iters
 
 
-def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
+class _DefaultGrid(int):
+    """The path functions' default ``alphas`` (100), told apart from an
+    explicit 100 only by the deprecated ``n_alphas``."""
+
+    def __repr__(self):
+        return int.__repr__(self)
+
+
+_DEFAULT_GRID = _DefaultGrid(100)
+
+
+def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute="auto",
               Xy=None, copy_X=True, coef_init=None, verbose=False,
               return_n_iter=False, positive=False, check_input=True, **params):
     """Compute the elastic-net path with coordinate descent.
@@ -843,7 +854,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=100, precompute="auto",
     return alphas, coefs, gaps
 
 
-def lasso_path(X, y, *, eps=1e-3, alphas=100, precompute="auto", Xy=None,
+def lasso_path(X, y, *, eps=1e-3, alphas=_DEFAULT_GRID, precompute="auto", Xy=None,
                copy_X=True, coef_init=None, verbose=False, return_n_iter=False,
                positive=False, **params):
     """Compute the Lasso path with coordinate descent.
@@ -962,14 +973,13 @@ def check_cv_params(n_jobs, verbose):
 
 def _deprecated_alphas(alphas, n_alphas):
     """scikit-learn 1.9's deprecations of the path functions' grid size:
-    ``n_alphas`` (given, it warns and sets the size unless alphas are
-    given; ``alphas=100`` is taken for the default) and ``alphas=None``
-    (100 alphas, with a warning)."""
+    ``n_alphas`` (given, it warns and sets the size unless ``alphas`` is
+    given too) and ``alphas=None`` (100 alphas, with a warning)."""
     if n_alphas is not None:
         warnings.warn(
             "'n_alphas' was deprecated in scikit-learn 1.9 and will be removed in 1.11: "
             "pass the number of alphas as 'alphas' instead.", FutureWarning, stacklevel=3)
-        if alphas is None or (isinstance(alphas, numbers.Integral) and alphas == 100):
+        if alphas is None or alphas is _DEFAULT_GRID:
             return n_alphas
     elif alphas is None:
         warnings.warn(
