@@ -230,6 +230,37 @@ def test_path_takes_scikit_learns_do_screening(monkeypatch):
         sf.lasso_path(X, y, do_screening=False, screening=True)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_documented_differences_from_scikit_learn(fmt, capsys):
+    """The README's list of knowing differences from scikit-learn (those not
+    tested elsewhere): Xy recomputed, precompute='auto' in the estimators,
+    the path functions' sample_weight used as the estimators use it,
+    dual_gap_ in float64 for float32 data, verbose accepted and unused."""
+    X, y = make_problem(seed=6, offset=False)
+    Xf = X if fmt == "dense" else sparse.csc_matrix(X)
+    alpha = 0.05 * np.abs(X.T @ y).max() / len(y)
+    kw = dict(alphas=[alpha], tol=1e-12, max_iter=100_000)
+    if fmt == "dense":
+        G = X.T @ X
+        wrong_xy = sf.lasso_path(X, y, precompute=G, Xy=np.zeros(X.shape[1]), **kw)[1]
+        np.testing.assert_allclose(wrong_xy, sf.lasso_path(X, y, **kw)[1], atol=1e-10)
+        assert np.abs(wrong_xy).max() > 0
+        auto = sf.Lasso(alpha=alpha, precompute="auto", tol=1e-12).fit(X, y)
+        np.testing.assert_allclose(auto.coef_, sf.Lasso(alpha=alpha, tol=1e-12).fit(X, y).coef_,
+                                   atol=1e-10)
+    sw = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+    path = sf.enet_path(Xf, y, l1_ratio=0.5, sample_weight=sw, **kw)[1][:, 0]
+    scaled = sf.enet_path(Xf, y, l1_ratio=0.5, sample_weight=7 * sw, **kw)[1][:, 0]
+    model = sf.ElasticNet(alpha=alpha, l1_ratio=0.5, fit_intercept=False, tol=1e-12,
+                          max_iter=100_000).fit(Xf, y, sample_weight=sw)
+    np.testing.assert_allclose(path, model.coef_, atol=1e-9)
+    np.testing.assert_allclose(scaled, path, atol=1e-9)
+    model32 = sf.Lasso(alpha=alpha).fit(Xf.astype(np.float32), y.astype(np.float32))
+    assert model32.coef_.dtype == np.float32 and np.asarray(model32.dual_gap_).dtype == np.float64
+    sf.LassoCV(cv=2, alphas=3, verbose=2).fit(Xf, y)
+    assert capsys.readouterr() == ("", "")
+
+
 def test_path_takes_one_target_column_and_refuses_more():
     """scikit-learn's path functions solve a multi-task problem for a 2-D y;
     sparsefuse does not implement it and says so rather than differ silently."""
