@@ -5,6 +5,7 @@ must agree to 1e-7 relative, and sparsefuse's must never be worse than
 scikit-learn's by more than that.
 """
 
+import inspect
 import itertools
 import warnings
 
@@ -196,6 +197,17 @@ def test_path_grid_size_deprecations_follow_scikit_learn():
     np.testing.assert_array_equal(out, [0.5, 0.1])
     with pytest.warns(FutureWarning, match="n_alphas"):
         assert len(sf.lasso_path(X, y, alphas=100, n_alphas=5)[0]) == 100
+    # (the default stays the default through copies and pickles)
+    import copy
+    import functools
+    import pickle
+
+    default = functools.partial(sf.lasso_path, alphas=inspect.signature(
+        sf.lasso_path).parameters["alphas"].default)
+    for clone in (copy.copy(default), copy.deepcopy(default),
+                  pickle.loads(pickle.dumps(default))):
+        with pytest.warns(FutureWarning, match="n_alphas"):
+            assert len(clone(X, y, n_alphas=5)[0]) == 5
     for path in (sf.lasso_path, sf.enet_path, lambda X, y, **kw: sf.group_lasso_path(
             X, y, 2, **kw)):
         with warnings.catch_warnings(record=True) as seen:

@@ -340,14 +340,17 @@ def test_lopsided_column_of_a_very_sparse_matrix():
     dense = np.c_[1e6 + rng.standard_normal(n), rng.standard_normal(n)]
     X = sparse.hstack([rare, sparse.csc_matrix(dense)]).tocsc()
     y = dense[:, 0] - 1e6 + 0.1 * rng.standard_normal(n)
-    design = make_design(X, True, y=y)
-    assert design.column_stats[1].size == 0  # (no x_j . v kept)
-    assert list(design.stored_means[0]) == [5000]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        model = sf.Lasso(alpha=1e-3, tol=1e-10).fit(X, y)
     on_dense = sf.Lasso(alpha=1e-3, tol=1e-10).fit(X.toarray(), y)
-    np.testing.assert_allclose(model.coef_, on_dense.coef_, atol=1e-7)
+    # (equal weights leave v all ones: no x_j . v kept either; found by a
+    # review, where the first version failed on them)
+    for sw in (None, np.ones(n), np.full(n, 3.0)):
+        design = make_design(X, True, sample_weight=sw, y=y)
+        assert design.column_stats[1].size == 0  # (no x_j . v kept)
+        assert list(design.stored_means[0]) == [5000]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model = sf.Lasso(alpha=1e-3, tol=1e-10).fit(X, y, sample_weight=sw)
+        np.testing.assert_allclose(model.coef_, on_dense.coef_, atol=1e-7)
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])

@@ -412,7 +412,10 @@ def _centre_lopsided_columns(design, y_prep, X_in):
     vv = float(v @ v)
     if vv == 0.0:
         return design
-    if design.sqrt_sw is None:
+    # (the statistics keep no x_j . v only for v all ones, also given equal
+    # weights)
+    unit = design.sqrt_sw is None or xv.size == 0
+    if unit:
         # Unit v: a column whose zeros are a share z of its entries has a
         # spread of at least sqrt(z / (1 - z)) times its mean, so only
         # columns more than half full can exceed the ratio (their sums are
@@ -424,7 +427,7 @@ def _centre_lopsided_columns(design, y_prep, X_in):
     with np.errstate(divide="ignore", invalid="ignore"):
         lopsided = (norms > 0) & (np.abs(xv) > IMPLICIT_CENTRING_MAX_RATIO * np.sqrt(vv) * norms)
     columns = np.flatnonzero(lopsided)
-    if design.sqrt_sw is None:
+    if unit:
         columns = candidates[columns]
     if columns.size == 0:
         return design
@@ -696,6 +699,16 @@ class _DefaultGrid(int):
 
     def __repr__(self):
         return int.__repr__(self)
+
+    # (copies and pickles stay the marker)
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return "_DEFAULT_GRID"
 
 
 _DEFAULT_GRID = _DefaultGrid(100)
