@@ -191,6 +191,30 @@ def test_devices_do_not_change_the_answer(tau, fmt):
         np.testing.assert_allclose(coefs, ref, atol=1e-4)
 
 
+@pytest.mark.parametrize("tau, positive", [(0.0, True), (0.3, True), (0.3, False)])
+def test_small_group_of_unevenly_scaled_columns(tau, positive):
+    """Found by a fuzz against an independent solver: a small group whose
+    columns differ in scale 1e4 times (sparse-group or positive, where no
+    exact block step applies) took one step of 1 / L_g per visit, which
+    barely moved its small columns: 1000 epochs without converging (warned),
+    along a default path too. Such groups now go by coordinates."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 8)) * [100, 1, 1, 1, 1, 1, 0.01, 1]
+    y = 300 * X[:, 6] + rng.standard_normal(30)
+    kw = dict(l1_ratio=tau, weights=[1.0], positive=positive, max_iter=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        alphas, path, _ = sf.group_lasso_path(X, y, [8], alphas=5, eps=0.01, tol=1e-10,
+                                              fit_intercept=True, **kw)
+        for anderson in (0, 5):
+            model = sf.SparseGroupLasso([8], alphas[-1], tol=1e-10, anderson=anderson,
+                                        **kw).fit(X, y)
+            assert model.n_iter_ <= 50
+            objective = [sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alphas[-1], tau,
+                                       [np.arange(8)], [1.0]) for w in (model.coef_, path[:, -1])]
+            assert objective[0] == pytest.approx(objective[1], rel=1e-9)
+
+
 def test_path_and_alpha_max():
     X, y, sizes, indices = problem(seed=6)
     alphas, coefs, gaps = sf.group_lasso_path(X, y, sizes, alphas=6, fit_intercept=True,

@@ -13,7 +13,10 @@ Groups of fewer than ``coordinate_min_size`` features take one proximal
 gradient step per epoch, with step ``1 / L_g``, ``L_g`` the squared spectral
 norm of ``X_g`` (computed once per design): soft-thresholding then group
 shrinkage, the exact proximal operator, which sets a whole group to zero at
-once. Group lasso blocks for which Python passes the eigendecomposition of
+once. Unless their columns are scaled unevenly (``L_g`` above
+``UNEVEN_SCALE`` times the group's size times its smallest squared column
+norm): a step of ``1 / L_g`` barely moves the small columns, and such
+groups are updated like the big ones, below. Group lasso blocks for which Python passes the eigendecomposition of
 the Gram matrix (coherent blocks, see ``sparsefuse.group.block_spectra``)
 are minimised exactly instead (:func:`block_exact_step`). In bigger groups (whole modalities) such steps are too short, so inside
 a nonzero group, where the group norm is smooth, coefficients are updated one
@@ -35,7 +38,7 @@ after sorting).
 
 import numpy as np
 
-from libc.math cimport fabs, sqrt, INFINITY
+from libc.math cimport fabs, sqrt, fmin, INFINITY
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport qsort
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
@@ -47,6 +50,11 @@ from sparsefuse._utils cimport (
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
     reraise, fold_intercept,
 )
+
+
+# A small group goes by coordinates when L_g exceeds this many times its size
+# times its smallest squared column norm (see group_solve).
+cdef double UNEVEN_SCALE = 4.0
 
 
 cdef int descending(const void *a, const void *b) noexcept nogil:
@@ -450,10 +458,25 @@ def group_solve(
     cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
     cdef int[::1] supp = np.zeros(max(n_groups, 1), dtype=np.intc)
     cdef int n_supp = 0, n_visit
-    cdef bint full_pass
+    cdef bint full_pass, small
     cdef int max_size = 0, g, k, j, i, t, m, start, end
     for g in range(n_groups):
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
+    # Groups updated one coefficient at a time (see the module docstring):
+    # the big ones, and the small ones whose columns are scaled unevenly, on
+    # which a block step of 1 / L_g barely moves the smallest columns (a
+    # group of m columns of equal norms, however correlated, has L_g at most
+    # m times their squared norm).
+    cdef unsigned char[::1] by_coordinates = np.zeros(max(n_groups, 1), dtype=np.uint8)
+    cdef double min_norm2
+    for g in range(n_groups):
+        m = group_ptr[g + 1] - group_ptr[g]
+        min_norm2 = INFINITY
+        for j in range(group_ptr[g], group_ptr[g + 1]):
+            if norms[j] > 0.0:
+                min_norm2 = fmin(min_norm2, norms[j] * norms[j])
+        by_coordinates[g] = m >= coordinate_min_size or (
+            m > 1 and lipschitz[g] > UNEVEN_SCALE * m * min_norm2)
     cdef double[::1] work = np.zeros(max(max_size, 1))
     cdef double[::1] block = np.zeros(max(max_size, 1))
     cdef bint has_eig = eig_ptr is not None
@@ -691,15 +714,16 @@ def group_solve(
                     norm = 0.0
                     for j in range(start, end):
                         norm += <double> w[j] * w[j]
-                    if end - start < coordinate_min_size and lipschitz[g] > 0:
-                        if exact_blocks and eptr[g + 1] > eptr[g]:
-                            # Small group lasso block with a known spectrum:
-                            # exact block minimisation.
-                            c = block_exact_step(start, end, kappa, &evals[start],
-                                                 &evecs[eptr[g]], &w[0], &block[0], &work[0],
-                                                 n, is_sparse, Xp, data, indices, indptr, q,
-                                                 implicit, xvp, inv_vv, c, rv)
-                            continue
+                    small = end - start < coordinate_min_size and lipschitz[g] > 0
+                    if small and exact_blocks and eptr[g + 1] > eptr[g]:
+                        # Small group lasso block with a known spectrum:
+                        # exact block minimisation.
+                        c = block_exact_step(start, end, kappa, &evals[start],
+                                             &evecs[eptr[g]], &w[0], &block[0], &work[0],
+                                             n, is_sparse, Xp, data, indices, indptr, q,
+                                             implicit, xvp, inv_vv, c, rv)
+                        continue
+                    if small and not by_coordinates[g]:
                         # Small group: one proximal gradient step on the block.
                         c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
                                             &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
