@@ -215,6 +215,25 @@ def test_small_group_of_unevenly_scaled_columns(tau, positive):
             assert objective[0] == pytest.approx(objective[1], rel=1e-9)
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("tau", [0.0, 1.0])
+def test_constant_column_inside_a_group_stays_zero(fmt, tau):
+    """Found in review: with an intercept, a constant column in a group of
+    several (its centred Gram entries rounding residue) drew a numpy overflow
+    warning from the choice of block steps, and block steps gave it a
+    coefficient of 1e-13: "selected" where it cannot matter."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 5)) * [100, 1, 0.01, 1, 1]
+    X[:, 1] = 0.1
+    y = X[:, 0] + X[:, 3] + rng.standard_normal(40)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = sf.SparseGroupLasso([[0, 1, 2], [3, 4]], alpha=0.1, l1_ratio=tau,
+                                    weights=[1.0, 1.0], tol=1e-10).fit(Xf, y)
+    assert model.coef_[1] == 0.0 and np.all(model.coef_[[0, 3]] != 0)
+
+
 def test_path_and_alpha_max():
     X, y, sizes, indices = problem(seed=6)
     alphas, coefs, gaps = sf.group_lasso_path(X, y, sizes, alphas=6, fit_intercept=True,

@@ -516,7 +516,11 @@ def group_solve(
     with nogil:
         for j in range(n_features):
             if norms[j] == 0.0:
-                w[j] = 0  # a zero column cannot move: drop a warm start on it
+                # A zero column (constant, centred) cannot move: drop a warm
+                # start on it, and keep block steps off it (its products are
+                # rounding residue; not counted as screened)
+                w[j] = 0
+                feat_off[j] = 1
         acc = 0.0
         for i in range(n):
             acc += <double> y[i] * y[i]

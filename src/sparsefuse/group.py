@@ -402,17 +402,26 @@ def block_spectra(design, group_ptr):
             top[chunk] = lam[:, -1]
             # the m columns after the block (before it, for the last blocks)
             neighbour = np.where(starts + 2 * m <= n_grouped, starts + m, starts - m)
-            scale = np.sqrt(np.maximum(np.diagonal(grams, axis1=1, axis2=2), 1e-300))
+            # (columns of zero centred norm, constant ones, count as
+            # uncorrelated: their Gram entries are rounding residue)
+            scale = np.sqrt(np.maximum(np.diagonal(grams, axis1=1, axis2=2), 0.0))
+            scale[norms[starts[:, None] + np.arange(m)] == 0] = np.inf
             corr = grams / (scale[:, :, None] * scale[:, None, :])
-            within = (np.sum(corr ** 2, axis=(1, 2)) - m) / (m * (m - 1))
+            within = ((np.sum(corr ** 2, axis=(1, 2))
+                       - np.sum(np.diagonal(corr, axis1=1, axis2=2) ** 2, axis=1))
+                      / (m * (m - 1)))
             between = np.zeros(chunk.size)
             near = candidate & (neighbour >= 0)
             if near.any():
                 cross = _stacked_grams(design, starts[near], m, neighbour[near])
-                other = np.maximum(norms[neighbour[near][:, None] + np.arange(m)], 1e-150)
+                other = norms[neighbour[near][:, None] + np.arange(m)]
+                other = np.where(other > 0, other, np.inf)
                 between[near] = np.mean(
                     (cross / (scale[near][:, :, None] * other[:, None, :])) ** 2, axis=(1, 2))
-            exact = candidate & (lam[:, -1] > 0) & (between < EXACT_BLOCK_COUPLING * within)
+            # (not with a column of zero norm: the kernel keeps those at zero,
+            # which the exact step, over the whole block, would not)
+            exact = (candidate & (lam[:, -1] > 0) & (between < EXACT_BLOCK_COUPLING * within)
+                     & np.all(np.isfinite(scale), axis=1))
             for i in np.flatnonzero(exact):
                 g = chunk[i]
                 eig_vals[group_ptr[g]:group_ptr[g + 1]] = np.maximum(lam[i], 0.0)
