@@ -308,8 +308,10 @@ def test_cv_estimators_match_scikit_learn(name, fmt):
     np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
     np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-12)
+    assert type(ours.alpha_) is type(theirs.alpha_)
     if name == "ElasticNetCV":
         assert ours.l1_ratio_ == theirs.l1_ratio_
+        assert type(ours.l1_ratio_) is type(theirs.l1_ratio_)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-8)
     assert ours.intercept_ == pytest.approx(theirs.intercept_, rel=1e-6)
 

@@ -130,7 +130,7 @@ def _rows(X, index):
 
 def best_alpha(alphas, mse_path):
     """The alpha of lowest mean held-out error (the largest one on ties)."""
-    return float(alphas[int(np.argmin(mse_path.mean(axis=1)))])
+    return np.float64(alphas[int(np.argmin(mse_path.mean(axis=1)))])
 
 
 def split_params_of(estimator, sample_weight, params):

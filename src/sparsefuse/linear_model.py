@@ -527,9 +527,10 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         single = len(l1_ratios) == 1
         best = np.unravel_index(np.argmin(mse.mean(axis=2)), mse.shape[:2])
         l1_ratio = float(l1_ratios[best[0]])
+        # (numpy floats, as scikit-learn's)
         if self._fixed_l1_ratio is None:
-            self.l1_ratio_ = l1_ratio
-        self.alpha_ = float(grids[best[0]][best[1]])
+            self.l1_ratio_ = np.float64(l1_ratio)
+        self.alpha_ = np.float64(grids[best[0]][best[1]])
         # (axes of length one dropped, as scikit-learn does: one fold, one
         # alpha or one l1_ratio)
         self.mse_path_ = np.squeeze(mse)
