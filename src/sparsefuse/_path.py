@@ -347,13 +347,19 @@ def _implicit_centring_ok(design):
     again), else X is centred in memory.
     """
     norms, xv = design.column_stats
-    kept = norms > 0
-    vv = float(design.n_samples)  # (v is all ones: no sample weights)
-    ratio = np.abs(xv[kept]) / np.sqrt(vv) / norms[kept]
-    if ratio.size and not ratio.max() <= IMPLICIT_CENTRING_MAX_RATIO:
+    # (v is all ones: no sample weights)
+    if _lopsided(norms, xv, float(design.n_samples)).any():
         return False
-    flat = np.flatnonzero(~kept)
+    flat = np.flatnonzero(norms == 0)
     return flat.size == 0 or not np.ptp(design.X[:, flat], axis=0).any()
+
+
+def _lopsided(norms, xv, vv):
+    """Which columns (centred norms ``norms``, products ``xv`` with the
+    intercept column v, ``vv = ||v||^2``) have a mean above
+    ``IMPLICIT_CENTRING_MAX_RATIO`` times their spread."""
+    with np.errstate(invalid="ignore"):  # (an infinite ratio times a zero norm)
+        return (norms > 0) & (np.abs(xv) > IMPLICIT_CENTRING_MAX_RATIO * np.sqrt(vv) * norms)
 
 
 def _prepare(design, y):
@@ -424,9 +430,7 @@ def _centre_lopsided_columns(design, y_prep, X_in):
         xv = (xv[candidates] if xv.size else
               np.asarray(X[:, candidates].astype(np.float64).sum(axis=0)).ravel())
         norms = norms[candidates]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lopsided = (norms > 0) & (np.abs(xv) > IMPLICIT_CENTRING_MAX_RATIO * np.sqrt(vv) * norms)
-    columns = np.flatnonzero(lopsided)
+    columns = np.flatnonzero(_lopsided(norms, xv, vv))
     if unit:
         columns = candidates[columns]
     if columns.size == 0:
@@ -567,10 +571,16 @@ def resolve_gram(design, precompute):
 FLOAT32_CERTIFIABLE_TOL = 1e-6
 
 
-def warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype, n_samples):
+def warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples):
     """The ConvergenceWarning of a solve whose gap stayed above ``tol_abs``
     (both in the kernels' units, reported divided by ``n_samples``: the units
-    of ``dual_gap_``)."""
+    of ``dual_gap_``), if ``warn``; a list ``warn`` gets the ratio
+    gap / tol_abs appended instead (the CV folds report them at once)."""
+    if isinstance(warn, list):
+        warn.append(gap / tol_abs)
+        return
+    if not warn:
+        return
     advice = "Increase max_iter, loosen tol, or scale the features."
     if dtype == np.float32 and tol < FLOAT32_CERTIFIABLE_TOL:
         advice = (f"float32 data cannot certify a tol much below {FLOAT32_CERTIFIABLE_TOL:g}: "
@@ -680,10 +690,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 xy0=xy0 if k == 0 else None, **extrapolate)
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
-        if gap > tol_abs and isinstance(warn, list):
-            warn.append(gap / tol_abs)
-        elif warn and gap > tol_abs:
-            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
+        if gap > tol_abs:
+            warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
         if stats is not None:
@@ -974,7 +982,7 @@ def check_bools(**flags):
             raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
 
 
-def check_cv_params(n_jobs, verbose):
+def check_cv_params(n_jobs, verbose=False):
     """n_jobs (None or an int) and verbose (a bool or an int >= 0), as
     scikit-learn's CV estimators check them."""
     if not (n_jobs is None or isinstance(n_jobs, numbers.Integral)):

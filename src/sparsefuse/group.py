@@ -538,10 +538,9 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0,
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
             eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2])
-        if gap > tol_abs and isinstance(warn, list):
-            warn.append(gap / tol_abs)
-        elif warn and gap > tol_abs:
-            warn_not_converged(gap, tol_abs, n_iter, alpha, tol, design.X.dtype, n_samples)
+        if gap > tol_abs:
+            warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, design.X.dtype,
+                               n_samples)
         coefs[:, k] = w
         gaps[k] = gap / n_samples
         n_iters.append(n_iter)
@@ -1017,7 +1016,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             The fitted estimator.
         """
         check_bools(fit_intercept=self.fit_intercept, positive=self.positive)
-        check_cv_params(self.n_jobs, 0)
+        check_cv_params(self.n_jobs)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
