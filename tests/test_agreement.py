@@ -431,3 +431,26 @@ def test_cv_routes_groups_to_the_splitter():
         assert np.all(np.isfinite(scores))
         with pytest.raises(TypeError, match="not routed"):
             sf.LassoCV(cv=GroupKFold(5)).fit(X, y, group=groups)
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_cv_folds_are_drawn_once_per_fit(routing):
+    """Found by a review: each l1_ratio split the data anew, so a one-shot
+    iterable of folds (a generator, which scikit-learn accepts as cv) was
+    used up by the first (a ValueError from numpy), and with routing enabled
+    by the routing itself; a shuffling splitter scored each l1_ratio on other
+    folds. As in scikit-learn, the folds are drawn once per fit."""
+    import sklearn
+    from sklearn.model_selection import KFold
+
+    X, y = make_problem(seed=6)
+    params = dict(l1_ratio=[0.5, 0.5, 0.9], alphas=[0.3, 0.1], tol=1e-10)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        expected = sk.ElasticNetCV(max_iter=100_000, cv=KFold(3).split(X), **params).fit(X, y)
+        model = sf.ElasticNetCV(cv=KFold(3).split(X), **params).fit(X, y)
+        np.testing.assert_allclose(model.mse_path_, expected.mse_path_, rtol=1e-6)
+        lasso = sf.LassoCV(cv=KFold(3).split(X), alphas=[0.3, 0.1]).fit(X, y)
+        assert lasso.mse_path_.shape == (2, 3)
+        shuffled = KFold(3, shuffle=True, random_state=np.random.RandomState(0))
+        model = sf.ElasticNetCV(cv=shuffled, **params).fit(X, y)
+    np.testing.assert_array_equal(model.mse_path_[0], model.mse_path_[1])

@@ -744,6 +744,10 @@ def test_group_cv_routes_sample_groups_to_the_splitter():
     # the same folds by hand: the splitter saw the sample groups
     manual = sf.GroupLassoCV(3, cv=list(GroupKFold(3).split(X, y, folds)), alphas=4).fit(X, y)
     np.testing.assert_allclose(model.mse_path_, manual.mse_path_)
+    # a one-shot iterable of folds, routing enabled (which must not draw it)
+    with sklearn.config_context(enable_metadata_routing=True):
+        once = sf.GroupLassoCV(3, cv=GroupKFold(3).split(X, y, folds), alphas=4).fit(X, y)
+    np.testing.assert_allclose(once.mse_path_, manual.mse_path_)
 
 
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.5])

@@ -1,5 +1,6 @@
 """Cross-validation over warm-started regularization paths."""
 
+import numbers
 import warnings
 
 import numpy as np
@@ -20,8 +21,17 @@ from sklearn.utils.metadata_routing import (
 progress_hook = None
 
 
-def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=None,
-             split_params=None, unconverged=None):
+def draw_folds(cv, X, y, split_params):
+    """The folds ``(train, test)`` of ``cv`` (int, splitter or iterable, as in
+    scikit-learn), drawn once per fit: every l1_ratio is then scored on the
+    same samples (a shuffling splitter draws other folds at each ``split``),
+    and a one-shot iterable of folds serves them all. ``split_params``: see
+    :func:`split_params_of`."""
+    return list(check_cv(cv).split(X, y, **split_params))
+
+
+def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progress=None,
+             unconverged=None):
     """Held-out mean squared error of every alpha on every fold.
 
     Parameters
@@ -34,8 +44,8 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         Weights of the fits and of the fold errors.
     alphas : ndarray of shape (n_alphas,)
         The common, decreasing grid.
-    cv : int, cross-validation generator or iterable
-        Folds, as in scikit-learn.
+    folds : list of (train, test)
+        Index arrays (or masks) of the folds, from :func:`draw_folds`.
     fold_path : callable
         ``fold_path(X_train, y_train, sw_train, alphas, fold, unconverged)``
         returns ``(coefs, y_offset, X_offset)``: the coefficients (n_features,
@@ -49,9 +59,6 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
         Folds solved in parallel (joblib; the kernels release the GIL).
     progress : callable, default=None
         Called with no argument after each fold (``progress_hook`` when None).
-    split_params : dict, default=None
-        Passed to the splitter's ``split`` (``groups``; see
-        :func:`split_params_of`).
     unconverged : list, default=None
         The folds' ratios gap / tolerance of the alphas that did not converge
         are appended to it (returned by each fold, whatever joblib's
@@ -64,7 +71,6 @@ def path_mse(X, y, sample_weight, alphas, cv, fold_path, n_jobs=None, progress=N
     """
     if sparse.issparse(X):
         X = X.tocsr()
-    folds = list(check_cv(cv).split(X, y, **(split_params or {})))
     if sample_weight is not None:
         # (an all-zero part would fail deep inside the fit or the average)
         for k, (train, test) in enumerate(folds):
@@ -163,7 +169,12 @@ class CVRoutingMixin:
         routing : MetadataRouter
             The routing information.
         """
+        # (check_cv would draw a one-shot iterable of folds into a list, which
+        # fit could not draw again; such folds take no split parameters)
+        cv = self.cv
+        splitter = check_cv(cv if cv is None or isinstance(cv, numbers.Integral)
+                            or hasattr(cv, "split") else [])
         return (MetadataRouter(owner=self)
                 .add_self_request(self)
-                .add(splitter=check_cv(self.cv),
+                .add(splitter=splitter,
                      method_mapping=MethodMapping().add(caller="fit", callee="split")))

@@ -22,6 +22,7 @@ from sparsefuse._base import LinearPredictMixin
 from sparsefuse._cv import (
     CVRoutingMixin,
     best_alpha,
+    draw_folds,
     path_mse,
     split_params_of,
     warn_unconverged,
@@ -1062,8 +1063,8 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             return coefs, 0.0, None
 
         unconverged = []
-        mse = path_mse(X, y, sample_weight, alphas, self.cv, fold_path, self.n_jobs,
-                       split_params=split_params, unconverged=unconverged)
+        mse = path_mse(X, y, sample_weight, alphas, draw_folds(self.cv, X, y, split_params),
+                       fold_path, self.n_jobs, unconverged=unconverged)
         warn_unconverged(unconverged, mse.size)
         self.mse_path_ = np.squeeze(mse)  # (as LassoCV's)
         self.alphas_ = alphas

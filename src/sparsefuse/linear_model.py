@@ -11,7 +11,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from sparsefuse._base import LinearPredictMixin
-from sparsefuse._cv import CVRoutingMixin, path_mse, split_params_of, warn_unconverged
+from sparsefuse._cv import (
+    CVRoutingMixin,
+    draw_folds,
+    path_mse,
+    split_params_of,
+    warn_unconverged,
+)
 from sparsefuse._path import (
     InvalidParameterError,
     alpha_grid,
@@ -519,9 +525,9 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             return fold_path
 
         unconverged = []
-        mse = np.stack([path_mse(X, y, sample_weight, grid, self.cv, fold_path_for(l1),
-                                 self.n_jobs, split_params=split_params,
-                                 unconverged=unconverged)
+        folds = draw_folds(self.cv, X, y, split_params)
+        mse = np.stack([path_mse(X, y, sample_weight, grid, folds, fold_path_for(l1),
+                                 self.n_jobs, unconverged=unconverged)
                         for l1, grid in zip(l1_ratios, grids)])
         warn_unconverged(unconverged, mse.size)
         single = len(l1_ratios) == 1
