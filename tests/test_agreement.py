@@ -245,9 +245,10 @@ def test_path_takes_scikit_learns_do_screening(monkeypatch):
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 def test_documented_differences_from_scikit_learn(fmt, capsys):
     """The README's list of knowing differences from scikit-learn (those not
-    tested elsewhere): Xy recomputed, precompute='auto' in the estimators,
-    the path functions' sample_weight used as the estimators use it,
-    dual_gap_ in float64 for float32 data, verbose accepted and unused."""
+    tested elsewhere): Xy and a wrong Gram matrix recomputed, precompute='auto'
+    in the estimators, the path functions' sample_weight used as the
+    estimators use it, dual_gap_ in float64 for float32 data, verbose
+    accepted and unused."""
     X, y = make_problem(seed=6, offset=False)
     Xf = X if fmt == "dense" else sparse.csc_matrix(X)
     alpha = 0.05 * np.abs(X.T @ y).max() / len(y)
@@ -257,6 +258,9 @@ def test_documented_differences_from_scikit_learn(fmt, capsys):
         wrong_xy = sf.lasso_path(X, y, precompute=G, Xy=np.zeros(X.shape[1]), **kw)[1]
         np.testing.assert_allclose(wrong_xy, sf.lasso_path(X, y, **kw)[1], atol=1e-10)
         assert np.abs(wrong_xy).max() > 0
+        with pytest.warns(UserWarning, match="does not match"):
+            wrong_gram = sf.lasso_path(X, y, precompute=G + 50.0, **kw)[1]
+        np.testing.assert_allclose(wrong_gram, wrong_xy, atol=1e-10)
         auto = sf.Lasso(alpha=alpha, precompute="auto", tol=1e-12).fit(X, y)
         np.testing.assert_allclose(auto.coef_, sf.Lasso(alpha=alpha, tol=1e-12).fit(X, y).coef_,
                                    atol=1e-10)
@@ -285,6 +289,12 @@ def test_path_takes_one_target_column_and_refuses_more():
     assert coefs.shape == expected.shape == (1, X.shape[1], 5)
     np.testing.assert_allclose(coefs, sf.lasso_path(X, y, alphas=5, tol=1e-10)[1][None])
     np.testing.assert_allclose(coefs, expected, atol=1e-6)
+    # (positive too, which scikit-learn's multi-task path refuses)
+    with pytest.raises(ValueError, match="positive"):
+        sk.lasso_path(X, y[:, None], alphas=5, positive=True)
+    coefs = sf.lasso_path(X, y[:, None], alphas=5, tol=1e-10, positive=True)[1]
+    np.testing.assert_allclose(
+        coefs, sf.lasso_path(X, y, alphas=5, tol=1e-10, positive=True)[1][None])
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
@@ -431,6 +441,22 @@ def test_cv_routes_groups_to_the_splitter():
         assert np.all(np.isfinite(scores))
         with pytest.raises(TypeError, match="not routed"):
             sf.LassoCV(cv=GroupKFold(5)).fit(X, y, group=groups)
+
+
+def test_cv_given_gram_serves_the_refit_and_folds_compute_their_own():
+    """Found by a review: a Gram matrix of X given to a CV estimator matched
+    no fold, and each fold warned that it was recomputed."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200, 10))
+    y = X[:, 0] - X[:, 1] + rng.standard_normal(200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = sf.ElasticNetCV(precompute=X.T @ X, fit_intercept=False, l1_ratio=[0.5, 0.9],
+                               tol=1e-10).fit(X, y)
+    theirs = sk.ElasticNetCV(fit_intercept=False, l1_ratio=[0.5, 0.9], tol=1e-10,
+                             max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("routing", [False, True])

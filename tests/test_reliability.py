@@ -608,6 +608,25 @@ def test_finite_x_whose_squares_overflow_is_rejected(fmt, fit_intercept):
     (lambda: sf.Lasso(max_iter=2**40).fit(X_OK, Y_OK), "max_iter"),
     (lambda: sf.GroupLasso(2, alpha=0.0).fit(X_OK, Y_OK), "alpha must be positive"),
     (lambda: sf.Lasso(alpha=0.1).fit(X_OK, Y_OK, sample_weight=-1.0), "scalar sample_weight"),
+    # (found by a review: errors from numpy or the splitter, not naming the
+    # parameter, or a TypeError)
+    (lambda: sf.ElasticNetCV(l1_ratio=[]).fit(X_OK, Y_OK), "l1_ratio must be"),
+    (lambda: sf.ElasticNetCV(l1_ratio=[[0.3, 0.6]]).fit(X_OK, Y_OK), "l1_ratio must be"),
+    (lambda: sf.ElasticNetCV(l1_ratio=["a"]).fit(X_OK, Y_OK), "l1_ratio must be"),
+    (lambda: sf.ElasticNet(selection="random", random_state="x").fit(X_OK, Y_OK),
+     "random_state must be"),
+    (lambda: sf.Lasso(random_state=-1).fit(X_OK, Y_OK), "random_state must be"),
+    (lambda: sf.lasso_path(X_OK, Y_OK, random_state=1.5), "random_state must be"),
+    (lambda: sf.LassoCV(random_state=True).fit(X_OK, Y_OK), "random_state must be"),
+    (lambda: sf.LassoCV(cv=1).fit(X_OK, Y_OK), "cv must be"),
+    (lambda: sf.LassoCV(cv="x").fit(X_OK, Y_OK), "cv must be"),
+    (lambda: sf.GroupLassoCV(2, cv=2.5).fit(X_OK, Y_OK), "cv must be"),
+    # (the README's list of bad values scikit-learn lets through)
+    (lambda: sf.lasso_path(X_OK, Y_OK, alphas=[]), "alphas"),
+    (lambda: sf.lasso_path(X_OK, Y_OK, alphas=[np.nan]), "alphas"),
+    (lambda: sf.lasso_path(X_OK, Y_OK, eps=2), "eps"),
+    (lambda: sf.ElasticNetCV(l1_ratio=[0.5, 1.5]).fit(X_OK, Y_OK), "l1_ratio"),
+    (lambda: sf.ElasticNet(precompute=np.eye(3)).fit(X_OK, Y_OK), "Gram matrix of shape"),
 ])
 def test_more_bad_parameters(call, message):
     with pytest.raises(ValueError, match=message):

@@ -15,6 +15,7 @@ without sample weights in the Lasso, elastic-net and group kernels (see
 
 import numbers
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -845,7 +846,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
     check_solver_params(l1_ratio=l1_ratio, tol=tol, max_iter=max_iter,
                         selection=selection, positive=positive, y=y,
                         anderson=devices.get("anderson", 5),
-                        working_set=devices.get("working_set", "auto"))
+                        working_set=devices.get("working_set", "auto"),
+                        random_state=random_state)
     check_precompute(precompute, X.shape[1])
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     # (every parameter is checked before make_design, which may centre X in
@@ -982,9 +984,18 @@ def check_bools(**flags):
             raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
 
 
-def check_cv_params(n_jobs, verbose=False):
-    """n_jobs (None or an int) and verbose (a bool or an int >= 0), as
-    scikit-learn's CV estimators check them."""
+def check_cv_params(n_jobs, verbose=False, cv=None):
+    """n_jobs (None or an int), verbose (a bool or an int >= 0) and cv (None,
+    an int >= 2, a splitter or an iterable of folds), as scikit-learn's CV
+    estimators check them."""
+    # (a string has a split method too)
+    if isinstance(cv, str) or not (
+            cv is None or hasattr(cv, "split") or isinstance(cv, Iterable)
+            or (isinstance(cv, numbers.Integral) and not isinstance(cv, (bool, np.bool_))
+                and cv >= 2)):
+        raise InvalidParameterError(
+            "cv must be an int >= 2 (the number of folds), a cross-validation splitter, an "
+            f"iterable of (train, test) splits or None; got {cv!r}.")
     if not (n_jobs is None or isinstance(n_jobs, numbers.Integral)):
         raise InvalidParameterError(f"n_jobs must be an int or None; got {n_jobs!r}.")
     if not (isinstance(verbose, (bool, np.bool_))
@@ -1051,7 +1062,7 @@ def check_alphas(alphas):
 
 
 def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, anderson=5,
-                        working_set="auto"):
+                        working_set="auto", random_state=None):
     if not (isinstance(l1_ratio, numbers.Real) and 0 <= l1_ratio <= 1):
         raise InvalidParameterError(f"l1_ratio must be a number in [0, 1]; got {l1_ratio!r}.")
     if not (isinstance(tol, numbers.Real) and tol >= 0 and np.isfinite(tol)):
@@ -1061,6 +1072,13 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
             f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise InvalidParameterError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
+    if not (random_state is None or isinstance(random_state, np.random.RandomState)
+            or (isinstance(random_state, numbers.Integral)
+                and not isinstance(random_state, (bool, np.bool_))
+                and 0 <= random_state < 2**32)):
+        raise InvalidParameterError(
+            "random_state must be None, an int in [0, 2**32) or a numpy RandomState; "
+            f"got {random_state!r}.")
     if not (isinstance(anderson, numbers.Integral) and 0 <= anderson <= _cd.MAX_ANDERSON):
         raise InvalidParameterError(
             f"anderson must be an integer in [0, {_cd.MAX_ANDERSON}]; got {anderson!r}."

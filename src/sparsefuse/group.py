@@ -1017,7 +1017,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
             The fitted estimator.
         """
         check_bools(fit_intercept=self.fit_intercept, positive=self.positive)
-        check_cv_params(self.n_jobs)
+        check_cv_params(self.n_jobs, cv=self.cv)
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc", "coo"],
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,

@@ -188,7 +188,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
                             max_iter=self.max_iter, selection=self.selection,
                             positive=self.positive, y=y, anderson=self.anderson,
-                            working_set=self.working_set)
+                            working_set=self.working_set, random_state=self.random_state)
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X,
                     warm_start=self.warm_start, screening=self.screening)
         check_precompute(self.precompute, X.shape[1])
@@ -373,7 +373,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
-        Gram-matrix updates, see :class:`ElasticNet`.
+        Gram-matrix updates, see :class:`ElasticNet`. A given Gram matrix (of
+        all of X) serves the final refit; each fold computes its own.
     max_iter : int, default=1000
         Maximum number of epochs per alpha.
     tol : float, default=1e-4
@@ -451,7 +452,15 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     def _l1_ratios(self):
         if self._fixed_l1_ratio is not None:
             return np.array([self._fixed_l1_ratio])
-        return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        try:
+            l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        except (TypeError, ValueError):
+            l1_ratios = None
+        if l1_ratios is None or l1_ratios.ndim != 1 or l1_ratios.size == 0:
+            raise InvalidParameterError(
+                "l1_ratio must be a number in [0, 1] or a non-empty 1-D list of them; "
+                f"got {self.l1_ratio!r}.")
+        return l1_ratios
 
     def fit(self, X, y, sample_weight=None, **params):
         """Choose the regularization by cross-validation, then refit.
@@ -489,11 +498,11 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X)
-        check_cv_params(self.n_jobs, self.verbose)
+        check_cv_params(self.n_jobs, self.verbose, self.cv)
         for l1_ratio in l1_ratios:
             check_solver_params(l1_ratio=float(l1_ratio), tol=self.tol,
                                 max_iter=self.max_iter, selection=self.selection,
-                                positive=self.positive, y=y)
+                                positive=self.positive, y=y, random_state=self.random_state)
         split_params = split_params_of(self, sample_weight, params)
         sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y,
@@ -508,6 +517,11 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         # whatever the order in which threads run them
         seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=1000)
 
+        # (a given Gram matrix is X's: the folds compute their own, it serves
+        # the refit)
+        fold_precompute = (self.precompute
+                           if isinstance(self.precompute, (str, bool, np.bool_)) else True)
+
         def fold_path_for(l1_ratio):
             def fold_path(X_train, y_train, sw_train, alphas, fold, unconverged):
                 fold_design = make_design(X_train, self.fit_intercept, sw_train, y=y_train,
@@ -517,7 +531,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                     fold_design, y_fold, alphas, l1_ratio=l1_ratio, tol=self.tol,
                     max_iter=self.max_iter, random_state=int(seeds[fold % 1000]),
                     selection=self.selection,
-                    positive=self.positive, gram=resolve_gram(fold_design, self.precompute),
+                    positive=self.positive, gram=resolve_gram(fold_design, fold_precompute),
                     warn=unconverged)
                 if self.fit_intercept:
                     return coefs, y_offset, fold_design.intercept_offset
@@ -569,7 +583,8 @@ class LassoCV(ElasticNetCV):
     fit_intercept : bool, default=True
         Whether to fit an intercept.
     precompute : bool, 'auto' or array-like, default='auto'
-        Gram-matrix updates, see :class:`Lasso`.
+        Gram-matrix updates, see :class:`Lasso`. A given Gram matrix (of
+        all of X) serves the final refit; each fold computes its own.
     max_iter : int, default=1000
         Maximum number of epochs per alpha.
     tol : float, default=1e-4
