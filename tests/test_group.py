@@ -282,6 +282,23 @@ def test_group_names_from_dataframe_columns():
     df = pd.DataFrame(X, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
     model = sf.GroupLasso({"a": ["a1", "a2", "a3"], "b": ["b1", "b2", "b3"]}, 0.01).fit(df, y)
     assert model.group_names_ == ["a", "b"]
+    # (found by a review: the columns' own Index, a Series or an object
+    # array of names, not strings to numpy, failed in string formatting)
+    for groups in ({"a": df.columns[:3], "b": df.columns[3:]},
+                   {"a": pd.Series(["a1", "a2", "a3"]), "b": np.array(["b1", "b2", "b3"],
+                                                                       dtype=object)}):
+        other = sf.GroupLasso(groups, 0.01).fit(df, y)
+        np.testing.assert_array_equal(other.coef_, model.coef_)
+
+
+def test_group_weights_keyed_by_group_name():
+    X, y, _, _ = problem(seed=9, sizes=(3, 3))
+    groups = {"text": [0, 1, 2], "image": [3, 4, 5]}
+    named = sf.SparseGroupLasso(groups, 0.05, weights={"image": 2.0, "text": 0.5}).fit(X, y)
+    ordered = sf.SparseGroupLasso(groups, 0.05, weights=[0.5, 2.0]).fit(X, y)
+    np.testing.assert_array_equal(named.coef_, ordered.coef_)
+    with pytest.raises(ValueError, match="keyed by the group names"):
+        sf.SparseGroupLasso(groups, 0.05, weights={"text": 1.0}).fit(X, y)
 
 
 @pytest.mark.parametrize("groups,message", [
@@ -296,6 +313,11 @@ def test_group_names_from_dataframe_columns():
     ({"a": [0, 1, 2], "b": ["x"]}, "no feature names"),
     ("abc", "must be an int"),
     ([[0, 1.5, 2], [3, 4, 5]], "non-integer"),
+    # (found by a review: numpy's TypeError or OverflowError)
+    ([[0, 1, None], [3, 4, 5]], "feature indices \\(ints\\) or feature names"),
+    (2**70, "must divide"),
+    ([2**70, 3], "at most the number of features"),
+    ([[0, 1, 2], [3, 4, 2**70]], "outside"),
 ])
 def test_bad_groups_are_clear_errors(groups, message):
     X, y, _, _ = problem(seed=10, sizes=(3, 3))

@@ -91,9 +91,10 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     _check_ungrouped(ungrouped, False)
     names = None
     if isinstance(groups, numbers.Real) and not isinstance(groups, (bool, np.bool_)):
-        # (a whole float such as 3.0 is read as the int 3)
-        if not (np.isfinite(groups) and groups == np.round(groups) and groups >= 1
-                ) or n_features % int(groups):
+        # (a whole float such as 3.0 is read as the int 3; a Python int may
+        # exceed any float or int64)
+        if not (groups >= 1 and (isinstance(groups, numbers.Integral)
+                                 or float(groups).is_integer())) or n_features % int(groups):
             raise ValueError(
                 f"groups={groups}: an int is the size of contiguous equal blocks; it must "
                 f"be a positive whole number and must divide n_features={n_features}."
@@ -102,7 +103,8 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         indices = [np.arange(k, k + size) for k in range(0, n_features, size)]
     elif isinstance(groups, dict):
         names = list(groups)
-        indices = [_resolve(groups[name], name, feature_names) for name in names]
+        indices = [_resolve(groups[name], name, feature_names, n_features)
+                   for name in names]
     elif isinstance(groups, (list, tuple, np.ndarray)):
         if len(groups) == 0:
             raise ValueError("groups is empty.")
@@ -117,7 +119,8 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
             bounds = np.concatenate([[0], np.cumsum(sizes)])
             indices = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
         else:
-            indices = [_resolve(g, k, feature_names) for k, g in enumerate(groups)]
+            indices = [_resolve(g, k, feature_names, n_features)
+                       for k, g in enumerate(groups)]
     else:
         raise ValueError(
             "groups must be an int, a list of group sizes, a list of index lists or a "
@@ -180,10 +183,13 @@ def _check_sizes(sizes):
             f"group sizes must be whole numbers; got {sizes}.")
     if np.any(values < 1):
         raise InvalidParameterError(f"group sizes must be positive; got {sizes}.")
+    if np.any(values > 2**53):  # (beyond int64 once summed, and beyond any X)
+        raise InvalidParameterError(
+            f"group sizes must be at most the number of features; got {sizes}.")
     return values.astype(np.int64)
 
 
-def _resolve(group, label, feature_names):
+def _resolve(group, label, feature_names, n_features):
     if not isinstance(group, np.ndarray) and any(
             isinstance(v, (bool, np.bool_))
             for v in np.asarray(group, dtype=object).ravel()):
@@ -192,6 +198,22 @@ def _resolve(group, label, feature_names):
             f"group {label!r} holds booleans; give feature indices or names, not "
             "True/False.")
     values = np.atleast_1d(np.asarray(group))
+    if values.size and values.dtype == object:
+        # (a pandas Index of column names, a Series, a list mixing types, or
+        # Python ints beyond int64)
+        items = list(values.ravel())
+        if all(isinstance(v, str) for v in items):
+            values = np.array(items, dtype=str)
+        elif all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                 for v in items):
+            if not all(-1 < v < n_features for v in items):
+                raise ValueError(
+                    f"group {label!r} has feature indices outside [0, {n_features}).")
+            values = np.array(items, dtype=np.float64)
+        else:
+            raise ValueError(
+                f"group {label!r} must hold feature indices (ints) or feature names "
+                f"(strings); got {items[:3]}.")
     if values.size and values.dtype.kind in "US":
         if feature_names is None:
             raise ValueError(
@@ -209,10 +231,19 @@ def _resolve(group, label, feature_names):
     return values.astype(np.int64)
 
 
-def check_weights(weights, sizes):
-    """Group weights: sqrt(group size) by default; validated otherwise."""
+def check_weights(weights, sizes, names=None):
+    """Group weights: sqrt(group size) by default; validated otherwise (a
+    dict: keyed by the group names ``names``)."""
     if weights is None:
         return np.sqrt(np.asarray(sizes, dtype=np.float64))
+    if isinstance(weights, dict):
+        names = list(range(len(sizes))) if names is None else list(names)
+        if set(weights) != set(names):
+            raise ValueError(
+                "weights given as a dict must have one entry per group, keyed by the "
+                f"group names {names[:5]}{' ...' if len(names) > 5 else ''}; got keys "
+                f"{list(weights)[:5]}.")
+        weights = [weights[name] for name in names]
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (len(sizes),):
         raise ValueError(
@@ -235,7 +266,7 @@ class _GroupProblem:
         self.indices, self.names = check_groups(groups, n_features, feature_names,
                                                 ungrouped)
         sizes = [idx.size for idx in self.indices]
-        self.weights = check_weights(weights, sizes)
+        self.weights = check_weights(weights, sizes, self.names)
         grouped = np.concatenate(self.indices)
         # unpenalised features go last, after every group
         self.ungrouped = np.setdiff1d(np.arange(n_features), grouped)
@@ -592,8 +623,9 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         The groups, see :func:`check_groups`.
     l1_ratio : float, default=0.0
         ``tau``: 0 is the group lasso, in (0, 1) the sparse-group lasso.
-    weights : array-like of shape (n_groups,), default=None
-        Group weights; ``sqrt(group size)`` by default.
+    weights : array-like of shape (n_groups,) or dict, default=None
+        Group weights, in the order of the groups or keyed by group name;
+        ``sqrt(group size)`` by default.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int or array-like, default=100
@@ -689,9 +721,10 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Regularization strength; non-negative.
     l1_ratio : float, default=0.5
         ``tau`` in [0, 1]: 0 is the group lasso, 1 the Lasso.
-    weights : array-like of shape (n_groups,), default=None
-        Group weights; ``sqrt(group size)`` by default, ``np.ones(n_groups)``
-        for celer's and skglm's convention.
+    weights : array-like of shape (n_groups,) or dict, default=None
+        Group weights, in the order of the groups or keyed by group name;
+        ``sqrt(group size)`` by default, ``np.ones(n_groups)`` for celer's
+        and skglm's convention.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept (sparse X is never centred).
     max_iter : int, default=1000
@@ -856,8 +889,9 @@ class GroupLasso(SparseGroupLasso):
         The groups, see :class:`SparseGroupLasso`.
     alpha : float, default=1.0
         Regularization strength; non-negative.
-    weights : array-like of shape (n_groups,), default=None
-        Group weights; ``sqrt(group size)`` by default.
+    weights : array-like of shape (n_groups,) or dict, default=None
+        Group weights, in the order of the groups or keyed by group name;
+        ``sqrt(group size)`` by default.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     max_iter : int, default=1000
@@ -928,8 +962,9 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         The groups, see :class:`SparseGroupLasso`.
     l1_ratio : float, default=0.0
         0 for the group lasso, in (0, 1) for the sparse-group lasso.
-    weights : array-like of shape (n_groups,), default=None
-        Group weights; ``sqrt(group size)`` by default.
+    weights : array-like of shape (n_groups,) or dict, default=None
+        Group weights, in the order of the groups or keyed by group name;
+        ``sqrt(group size)`` by default.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int or array-like, default=50
