@@ -153,6 +153,26 @@ def test_path_plot_without_matplotlib_fails_before_the_path(npz_file, tmp_path, 
                          str(tmp_path / "p.png")], "matplotlib")
 
 
+def test_path_plot_format_is_checked_before_the_path(npz_file, tmp_path, capsys, monkeypatch):
+    """Found by a review: the path was computed and printed first."""
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(sparsefuse, "enet_path", must_not_run)
+    usage_error(capsys, ["path", str(npz_file), "--format", "npz", "--plot",
+                         str(tmp_path / "p.txt")], "--plot", "cannot write .txt", "png")
+
+
+@pytest.mark.parametrize("options,words", [
+    (["--cv", "1"], ["--cv", "at least 2"]),
+    (["--cv", "3", "--n-alphas", "0"], ["--n-alphas", "at least 1"]),
+])
+def test_fit_cv_options_name_the_option(npz_file, tmp_path, capsys, monkeypatch,
+                                        options, words):
+    """Found by a review: errors named the library's parameters (cv, alphas)."""
+    monkeypatch.setattr(cli, "load_data", must_not_run)
+    usage_error(capsys, ["fit", str(npz_file), "--format", "npz", "--out",
+                         str(tmp_path / "m.json")] + options, *words)
+
+
 @pytest.mark.parametrize("option", ["--out", "--plot"])
 def test_path_unwritable_outputs_fail_before_the_path(npz_file, tmp_path, capsys,
                                                       monkeypatch, option):

@@ -333,6 +333,11 @@ def check_groups_option(args):
 
 def cmd_fit(args):
     check_groups_option(args)
+    if args.cv is not None:
+        if args.cv < 2:
+            raise UsageError(f"--cv must be at least 2 (folds); got {args.cv}")
+        if args.n_alphas < 1:
+            raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
     check_output(args.out, "--out")
     X, y, names = load_data(args.data, args.format, args.target)
     groups = parse_groups(args.groups, names) if args.penalty in GROUP_PENALTIES else None
@@ -364,6 +369,19 @@ def cmd_fit(args):
     return 0
 
 
+def check_plot_format(path, option):
+    """Fail before the computation if matplotlib cannot write ``path``'s
+    format (its suffix; none means PNG)."""
+    suffix = Path(path).suffix[1:].lower()
+    plt = pyplot()
+    figure = plt.figure()
+    formats = figure.canvas.get_supported_filetypes()
+    plt.close(figure)
+    if suffix and suffix not in formats:
+        raise UsageError(f"{option} {path}: matplotlib cannot write .{suffix} files "
+                         f"(it writes {', '.join(sorted(formats))})")
+
+
 def cmd_path(args):
     check_groups_option(args)
     if args.n_alphas < 1:
@@ -372,7 +390,7 @@ def cmd_path(args):
         check_output(args.out, "--out")
     if args.plot:
         check_output(args.plot, "--plot")
-        pyplot()
+        check_plot_format(args.plot, "--plot")
     X, y, names = load_data(args.data, args.format, args.target)
     # eps goes to the library, which checks it as for fit: a number in (0, 1]
     common = dict(eps=args.eps, tol=args.tol, max_iter=args.max_iter,
