@@ -122,9 +122,25 @@ def test_bad_fusion_parameters():
         FusionRegressor(group_size=0).fit(data, y)
     with pytest.raises(ValueError, match="one value per sample"):
         FusionRegressor().fit(data, y[:10])
-    for bad in (dict(penalty="ridge"), dict(group_size=True), dict(alpha=-1.0)):
+    for bad in (dict(penalty="ridge"), dict(group_size=True), dict(alpha=-1.0),
+                dict(alpha=0.0)):  # (the group models need alpha > 0)
         with pytest.raises(InvalidParameterError):
             FusionRegressor(**bad).fit(data, y)
+    # (found by a review: range()'s error for 0, no group for -1)
+    stacker = BlockStacker().fit(data)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(InvalidParameterError, match="group_size"):
+            stacker.groups(bad)
+
+
+def test_debian_loader_bad_arguments():
+    """Found by a review: errors from numpy or scikit-learn's vectorizers."""
+    for kw, message in ((dict(n_samples=100.0), "n_samples must be an int"),
+                        (dict(n_samples=True), "n_samples must be an int"),
+                        (dict(n_samples=3), "no feature in n_samples=3"),
+                        (dict(n_samples=200, min_df=0), "min_df")):
+        with pytest.raises(ValueError, match=message):
+            load_debian_packages(**kw)
 
 
 def test_debian_loader():

@@ -2,6 +2,7 @@
 
 import gzip
 import lzma
+import numbers
 import re
 from importlib import resources
 
@@ -75,6 +76,16 @@ def _package_names(field):
     return names
 
 
+def _vectorize(vectorizer, documents, block, n_samples, min_df):
+    """The vectorizer's matrix; a block left without features is a clear error."""
+    try:
+        return vectorizer.fit_transform(documents)
+    except ValueError as exc:  # (scikit-learn: "After pruning, no terms remain", ...)
+        raise ValueError(
+            f"the {block} block has no feature in n_samples={n_samples} packages with "
+            f"min_df={min_df}: take more samples or a smaller min_df ({exc}).") from None
+
+
 def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     """Load Debian 12 package metadata as a five-modality regression problem.
 
@@ -86,7 +97,8 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
       package name (split on ``-``, ``.`` and ``+``);
     - ``name``: binary character 3-grams of the package name;
     - ``depends``: binary indicators of the packages named in ``Depends``,
-      ``Pre-Depends`` and ``Recommends`` (versions and alternatives dropped);
+      ``Pre-Depends`` and ``Recommends`` (versions and architecture
+      qualifiers dropped; each alternative of ``a | b`` counts as named);
     - ``debtags``: binary indicators of the debtags facets (``Tag``);
     - ``metadata``: one-hot ``Section``, ``Priority``, ``Architecture``,
       ``Multi-Arch`` and maintainer.
@@ -99,7 +111,8 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     Parameters
     ----------
     n_samples : int, default=None
-        Keep a random subset of this many packages (all when None).
+        Keep a random subset of this many packages (all when None). Too few
+        for ``min_df`` to leave a feature in some block is an error.
     min_df : int, default=2
         Drop terms, 3-grams and dependencies seen in fewer packages.
     random_state : int, default=0
@@ -116,9 +129,14 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     from sklearn.utils import Bunch
 
     records = [r for r in _debian_records() if r.get("Installed-Size", "").isdigit()]
+    if not (isinstance(min_df, numbers.Integral) and not isinstance(min_df, bool)
+            and min_df >= 1):
+        raise ValueError(f"min_df must be a positive int; got {min_df!r}.")
     if n_samples is not None:
-        if not 0 < n_samples <= len(records):
-            raise ValueError(f"n_samples must be in [1, {len(records)}]; got {n_samples}.")
+        if not (isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool)
+                and 0 < n_samples <= len(records)):
+            raise ValueError(f"n_samples must be an int in [1, {len(records)}]; got "
+                             f"{n_samples!r}.")
         keep = np.sort(np.random.default_rng(random_state).choice(
             len(records), n_samples, replace=False))
         records = [records[k] for k in keep]
@@ -134,31 +152,31 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     blocks, names = {}, {}
     text = [r.get("Description", "") + " " + name_words(r["Package"]) for r in records]
     vectorizer = TfidfVectorizer(min_df=min_df, sublinear_tf=True, dtype=np.float64)
-    blocks["description"] = vectorizer.fit_transform(text)
+    blocks["description"] = _vectorize(vectorizer, text, "description", n_samples, min_df)
     names["description"] = vectorizer.get_feature_names_out()
 
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), min_df=min_df,
                                  binary=True, lowercase=False, dtype=np.float64)
-    blocks["name"] = vectorizer.fit_transform(packages)
+    blocks["name"] = _vectorize(vectorizer, packages, "name", n_samples, min_df)
     names["name"] = vectorizer.get_feature_names_out()
 
     deps = ["\x00".join(_package_names(", ".join(
         r.get(k, "") for k in ("Depends", "Pre-Depends", "Recommends")))) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, min_df=min_df, binary=True,
                                  dtype=np.float64)
-    blocks["depends"] = vectorizer.fit_transform(deps)
+    blocks["depends"] = _vectorize(vectorizer, deps, "depends", n_samples, min_df)
     names["depends"] = vectorizer.get_feature_names_out()
 
     tags = ["\x00".join(t.strip() for t in r.get("Tag", "").split(",")) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, binary=True, dtype=np.float64)
-    blocks["debtags"] = vectorizer.fit_transform(tags)
+    blocks["debtags"] = _vectorize(vectorizer, tags, "debtags", n_samples, min_df)
     names["debtags"] = vectorizer.get_feature_names_out()
 
     fields = ("Section", "Priority", "Architecture", "Multi-Arch", "Maintainer")
     meta = ["\x00".join(f"{k}={r.get(k, 'none')}" for k in fields) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, binary=True, lowercase=False,
                                  dtype=np.float64)
-    blocks["metadata"] = vectorizer.fit_transform(meta)
+    blocks["metadata"] = _vectorize(vectorizer, meta, "metadata", n_samples, min_df)
     names["metadata"] = vectorizer.get_feature_names_out()
 
     blocks = {k: sparse.csr_matrix(v) for k, v in blocks.items()}

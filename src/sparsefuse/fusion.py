@@ -344,6 +344,11 @@ class BlockStacker(TransformerMixin, BaseEstimator):
             Column indices of each group in the stacked design.
         """
         check_is_fitted(self)
+        if group_size is not None and not (
+                isinstance(group_size, numbers.Integral)
+                and not isinstance(group_size, (bool, np.bool_)) and group_size >= 1):
+            raise InvalidParameterError(
+                f"group_size must be None or a positive int; got {group_size!r}.")
         groups = {}
         for name, sl in self.modality_slices_.items():
             if group_size is None:
@@ -466,9 +471,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             raise InvalidParameterError(
                 f"group_size must be None or a positive int; got {self.group_size!r}.")
         if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
-                                           and np.isfinite(self.alpha) and self.alpha >= 0):
+                                           and np.isfinite(self.alpha) and self.alpha > 0):
             raise InvalidParameterError(
-                f"alpha must be None or a finite number >= 0; got {self.alpha!r}.")
+                f"alpha must be None or a finite positive number; got {self.alpha!r}.")
 
     def fit(self, X, y, sample_weight=None):
         """Scale, stack and fit; choose alpha by cross-validation if not given.
@@ -477,7 +482,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         ----------
         X : Blocks, dict or list
             The modality blocks (a list needs ``modality_names``, or gets
-            default names).
+            default names). scikit-learn's splitters (``cross_val_score``,
+            ``GridSearchCV``, ``train_test_split``) slice samples of a
+            :class:`Blocks` only: wrap a dict in ``Blocks(...)`` for them.
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -638,7 +638,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         Warm start for the first alpha. With ``positive=True`` negative
         entries start at 0.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol * ||y_centred||^2 / n_samples``.
+        Stop when the duality gap is below ``tol * ||y||^2 / n_samples``
+        (y centred when ``fit_intercept``).
     max_iter : int, default=1000
         Maximum number of epochs per alpha.
     positive : bool, default=False
@@ -718,7 +719,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         sizes, a list of index lists, or a dict ``{name: indices}``. Every
         feature must be in exactly one group, unless ``ungrouped="unpenalized"``.
     alpha : float, default=1.0
-        Regularization strength; non-negative.
+        Regularization strength; positive.
     l1_ratio : float, default=0.5
         ``tau`` in [0, 1]: 0 is the group lasso, 1 the Lasso.
     weights : array-like of shape (n_groups,) or dict, default=None
@@ -730,7 +731,8 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol * ||y_centred||^2 / n_samples``.
+        Stop when the duality gap is below ``tol * ||y||^2 / n_samples``
+        (y centred when ``fit_intercept``).
     warm_start : bool, default=False
         Start from the previous ``coef_``.
     positive : bool, default=False
@@ -888,7 +890,7 @@ class GroupLasso(SparseGroupLasso):
     groups : int, list or dict
         The groups, see :class:`SparseGroupLasso`.
     alpha : float, default=1.0
-        Regularization strength; non-negative.
+        Regularization strength; positive.
     weights : array-like of shape (n_groups,) or dict, default=None
         Group weights, in the order of the groups or keyed by group name;
         ``sqrt(group size)`` by default.

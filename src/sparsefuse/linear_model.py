@@ -69,8 +69,8 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     copy_X : bool, default=True
         If False, a dense X may be centred and reweighted in place.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol * ||y_centred||^2 / n_samples``
-        (scikit-learn's meaning of ``tol``).
+        Stop when the duality gap is below ``tol * ||y||^2 / n_samples``
+        (y centred when ``fit_intercept``: scikit-learn's meaning of ``tol``).
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
     positive : bool, default=False
@@ -289,7 +289,8 @@ class Lasso(ElasticNet):
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
-        Stop when the duality gap is below ``tol * ||y_centred||^2 / n_samples``.
+        Stop when the duality gap is below ``tol * ||y||^2 / n_samples``
+        (y centred when ``fit_intercept``).
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
     positive : bool, default=False
