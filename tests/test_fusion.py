@@ -133,6 +133,24 @@ def test_bad_fusion_parameters():
             stacker.groups(bad)
 
 
+def test_stacker_feature_names_out_and_pandas_output():
+    """Found by a review: set_output(transform="pandas") raised."""
+    import pandas as pd
+
+    data, y = modalities()
+    stacker = BlockStacker().fit(data)
+    names = stacker.get_feature_names_out()
+    assert len(names) == stacker.transform(data).shape[1]
+    assert len(set(names)) == len(names)
+    # (pandas output: dense blocks only)
+    dense = {"a": np.ones((5, 2)), "b": pd.DataFrame(np.zeros((5, 2)), columns=["u", "v"])}
+    frame = BlockStacker().set_output(transform="pandas").fit_transform(dense)
+    assert list(frame.columns) == ["a[0]", "a[1]", "b__u", "b__v"]
+    model = FusionRegressor(alpha=0.05).fit(data, y)
+    with pytest.raises(InvalidParameterError, match="top"):
+        model.report(top=-1)
+
+
 def test_debian_loader_bad_arguments():
     """Found by a review: errors from numpy or scikit-learn's vectorizers."""
     for kw, message in ((dict(n_samples=100.0), "n_samples must be an int"),

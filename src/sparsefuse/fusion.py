@@ -329,6 +329,26 @@ class BlockStacker(TransformerMixin, BaseEstimator):
             return sparse.csr_matrix(sparse.hstack([sparse.csr_matrix(b) for b in scaled]))
         return np.hstack(scaled)
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the stacked columns (scikit-learn's ``set_output`` and
+        pipelines take them): ``modality__column`` for the columns of a block
+        that came with names, else the default names, ``modality[k]``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: the names come from the blocks seen in ``fit``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        return np.asarray([f"{name}__{feature}" if self.input_feature_names_[name] is not None
+                           else feature
+                           for name in self.modality_names_
+                           for feature in self.feature_names_[name]], dtype=object)
+
     def groups(self, group_size=None):
         """Return groups of stacked columns: one per modality, or finer ones inside each.
 
@@ -599,6 +619,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             The table.
         """
         check_is_fitted(self)
+        if not (isinstance(top, numbers.Integral) and not isinstance(top, (bool, np.bool_))
+                and top >= 0):
+            raise InvalidParameterError(f"top must be an int >= 0; got {top!r}.")
         rows = [f"{'modality':<14} {'features':>9} {'selected':>9} {'importance':>11}  top features",
                 "-" * 80]
         order = sorted(self.modality_names_, key=lambda n: -self.modality_importance_[n])
