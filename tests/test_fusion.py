@@ -244,7 +244,7 @@ def test_cli_path_npz_with_plot(tmp_path):
 
 BAD_FILES = [
     ("csv", "a,b,target\n1,2\n3,4,5\n", "fields but the header has"),
-    ("csv", "a;b;target\n1;2;3\n", "unknown target column"),
+    ("csv", "a;b;target\n1;2;3\n", "a;b;target; the file is read as comma-separated"),
     ("csv", "a,b,target\n1,x,3\n", "non-numeric"),
     ("csv", "", "header row"),
     ("libsvm", "1 1:2 2:x\n", "not a valid libsvm"),

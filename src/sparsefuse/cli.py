@@ -125,8 +125,11 @@ def _read_csv(path, target):
         raise UsageError(f"{path}: duplicate column names in the header: "
                          f"{_first_ten(map(repr, repeated))}")
     if target not in header:
+        # (one column whose name holds ; or a tab: another separator)
+        hint = ("; the file is read as comma-separated"
+                if len(header) == 1 and any(sep in header[0] for sep in ";\t") else "")
         raise UsageError(f"{path}: unknown target column {target!r} "
-                         f"(columns: {_first_ten(header)})")
+                         f"(columns: {_first_ten(header)}{hint})")
     widths = {len(r) for r in body}
     if widths != {len(header)}:
         raise UsageError(f"{path}: rows have {sorted(widths)} fields but the header has "
