@@ -445,14 +445,22 @@ def test_cv_routes_groups_to_the_splitter():
 
 def test_cv_given_gram_serves_the_refit_and_folds_compute_their_own():
     """Found by a review: a Gram matrix of X given to a CV estimator matched
-    no fold, and each fold warned that it was recomputed."""
+    no fold, and each fold warned that it was recomputed. The refit checks
+    it (a wrong one: one warning, the refit's)."""
     rng = np.random.default_rng(7)
     X = rng.standard_normal((200, 10))
     y = X[:, 0] - X[:, 1] + rng.standard_normal(200)
+    kw = dict(fit_intercept=False, l1_ratio=[0.5, 0.9], tol=1e-10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        ours = sf.ElasticNetCV(precompute=X.T @ X, fit_intercept=False, l1_ratio=[0.5, 0.9],
-                               tol=1e-10).fit(X, y)
+        ours = sf.ElasticNetCV(precompute=X.T @ X, **kw).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrong = sf.ElasticNetCV(precompute=X.T @ X + 50.0, **kw).fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        "The Gram matrix passed in precompute does not match X after centring and "
+        "reweighting; recomputing it."]
+    np.testing.assert_allclose(wrong.coef_, ours.coef_)
     theirs = sk.ElasticNetCV(fit_intercept=False, l1_ratio=[0.5, 0.9], tol=1e-10,
                              max_iter=100_000).fit(X, y)
     np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)

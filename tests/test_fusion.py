@@ -126,6 +126,8 @@ def test_bad_fusion_parameters():
                 dict(alpha=0.0)):  # (the group models need alpha > 0)
         with pytest.raises(InvalidParameterError):
             FusionRegressor(**bad).fit(data, y)
+    with pytest.warns(UserWarning, match="least squares"):  # (the Lasso takes alpha=0)
+        FusionRegressor("l1", alpha=0.0).fit(data, y)
     # (found by a review: range()'s error for 0, no group for -1)
     stacker = BlockStacker().fit(data)
     for bad in (0, -1, 2.5, True):
@@ -141,22 +143,25 @@ def test_stacker_feature_names_out_and_pandas_output():
     stacker = BlockStacker().fit(data)
     names = stacker.get_feature_names_out()
     assert len(names) == stacker.transform(data).shape[1]
-    assert len(set(names)) == len(names)
-    # (pandas output: dense blocks only)
-    dense = {"a": np.ones((5, 2)), "b": pd.DataFrame(np.zeros((5, 2)), columns=["u", "v"])}
+    # (pandas output: dense blocks only; unnamed, named, non-string columns)
+    dense = {"a": np.ones((5, 2)), "b": pd.DataFrame(np.zeros((5, 2)), columns=["u", "v"]),
+             "c": pd.DataFrame(np.zeros((5, 2))), "d": pd.DataFrame(np.zeros((5, 2)))}
     frame = BlockStacker().set_output(transform="pandas").fit_transform(dense)
-    assert list(frame.columns) == ["a[0]", "a[1]", "b__u", "b__v"]
+    assert list(frame.columns) == ["a[0]", "a[1]", "b__u", "b__v", "c__0", "c__1", "d__0",
+                                   "d__1"]
     model = FusionRegressor(alpha=0.05).fit(data, y)
     with pytest.raises(InvalidParameterError, match="top"):
         model.report(top=-1)
+    selected = np.count_nonzero(model.coef_)
+    assert sum(line.count("(") for line in model.report(top=None).splitlines()[2:]) == selected
 
 
 def test_debian_loader_bad_arguments():
     """Found by a review: errors from numpy or scikit-learn's vectorizers."""
     for kw, message in ((dict(n_samples=100.0), "n_samples must be an int"),
                         (dict(n_samples=True), "n_samples must be an int"),
-                        (dict(n_samples=3), "no feature in n_samples=3"),
-                        (dict(n_samples=200, min_df=0), "min_df")):
+                        (dict(n_samples=3), "no feature in n_samples=3 .* smaller min_df"),
+                        (dict(n_samples=1, min_df=1), "debtags block .* take more samples \\(")):
         with pytest.raises(ValueError, match=message):
             load_debian_packages(**kw)
 

@@ -299,6 +299,11 @@ def test_group_weights_keyed_by_group_name():
     np.testing.assert_array_equal(named.coef_, ordered.coef_)
     with pytest.raises(ValueError, match="keyed by the group names"):
         sf.SparseGroupLasso(groups, 0.05, weights={"text": 1.0}).fit(X, y)
+    # a pandas Series by its labels too (not by position)
+    import pandas as pd
+
+    series = sf.SparseGroupLasso(groups, 0.05, weights=pd.Series({"image": 2.0, "text": 0.5}))
+    np.testing.assert_array_equal(series.fit(X, y).coef_, ordered.coef_)
 
 
 @pytest.mark.parametrize("groups,message", [
@@ -318,6 +323,7 @@ def test_group_weights_keyed_by_group_name():
     (2**70, "must divide"),
     ([2**70, 3], "at most the number of features"),
     ([[0, 1, 2], [3, 4, 2**70]], "outside"),
+    ([[0, 1, 2], np.array([3, 4, np.nan], dtype=object)], "non-integer"),
 ])
 def test_bad_groups_are_clear_errors(groups, message):
     X, y, _, _ = problem(seed=10, sizes=(3, 3))

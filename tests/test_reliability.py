@@ -617,7 +617,11 @@ def test_finite_x_whose_squares_overflow_is_rejected(fmt, fit_intercept):
      "random_state must be"),
     (lambda: sf.Lasso(random_state=-1).fit(X_OK, Y_OK), "random_state must be"),
     (lambda: sf.lasso_path(X_OK, Y_OK, random_state=1.5), "random_state must be"),
-    (lambda: sf.LassoCV(random_state=True).fit(X_OK, Y_OK), "random_state must be"),
+    (lambda: sf.LassoCV(random_state=np.random.default_rng(0)).fit(X_OK, Y_OK),
+     "random_state must be"),
+    (lambda: sf.ElasticNetCV(l1_ratio=None).fit(X_OK, Y_OK), "got None"),
+    (lambda: sf.ElasticNetCV(l1_ratio=[0.5, None]).fit(X_OK, Y_OK), r"got \[0.5, None\]"),
+    (lambda: sf.ElasticNetCV(l1_ratio="0.5").fit(X_OK, Y_OK), "l1_ratio must be"),
     (lambda: sf.LassoCV(cv=1).fit(X_OK, Y_OK), "cv must be"),
     (lambda: sf.LassoCV(cv="x").fit(X_OK, Y_OK), "cv must be"),
     (lambda: sf.GroupLassoCV(2, cv=2.5).fit(X_OK, Y_OK), "cv must be"),
@@ -626,6 +630,7 @@ def test_finite_x_whose_squares_overflow_is_rejected(fmt, fit_intercept):
     (lambda: sf.lasso_path(X_OK, Y_OK, alphas=[np.nan]), "alphas"),
     (lambda: sf.lasso_path(X_OK, Y_OK, eps=2), "eps"),
     (lambda: sf.ElasticNetCV(l1_ratio=[0.5, 1.5]).fit(X_OK, Y_OK), "l1_ratio"),
+    (lambda: sf.LassoCV(eps=2).fit(X_OK, Y_OK), "eps"),
     (lambda: sf.ElasticNet(precompute=np.eye(3)).fit(X_OK, Y_OK), "Gram matrix of shape"),
 ])
 def test_more_bad_parameters(call, message):

@@ -1072,10 +1072,9 @@ def check_solver_params(*, l1_ratio, tol, max_iter, selection, positive, y, ande
             f"max_iter must be an integer in [1, 2**31); got {max_iter!r}.")
     if selection not in ("cyclic", "random"):
         raise InvalidParameterError(f"selection must be 'cyclic' or 'random'; got {selection!r}.")
+    # (True and False are ints here, as in scikit-learn)
     if not (random_state is None or isinstance(random_state, np.random.RandomState)
-            or (isinstance(random_state, numbers.Integral)
-                and not isinstance(random_state, (bool, np.bool_))
-                and 0 <= random_state < 2**32)):
+            or (isinstance(random_state, numbers.Integral) and 0 <= random_state < 2**32)):
         raise InvalidParameterError(
             "random_state must be None, an int in [0, 2**32) or a numpy RandomState; "
             f"got {random_state!r}.")

@@ -476,7 +476,7 @@ def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
     fig.tight_layout()
     try:
         fig.savefig(filename, dpi=110)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:  # (RuntimeError: pgf without LaTeX)
         raise UsageError(f"cannot write the plot {filename}: {_one_line(exc)}") from None
     finally:
         plt.close(fig)

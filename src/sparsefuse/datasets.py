@@ -76,14 +76,17 @@ def _package_names(field):
     return names
 
 
-def _vectorize(vectorizer, documents, block, n_samples, min_df):
+def _vectorize(vectorizer, documents, block, n_samples):
     """The vectorizer's matrix; a block left without features is a clear error."""
     try:
         return vectorizer.fit_transform(documents)
     except ValueError as exc:  # (scikit-learn: "After pruning, no terms remain", ...)
-        raise ValueError(
-            f"the {block} block has no feature in n_samples={n_samples} packages with "
-            f"min_df={min_df}: take more samples or a smaller min_df ({exc}).") from None
+        if vectorizer.min_df != 1:
+            advice = f"take more samples or a smaller min_df (given {vectorizer.min_df})"
+        else:
+            advice = "take more samples"
+        raise ValueError(f"the {block} block has no feature in n_samples={n_samples} "
+                         f"packages: {advice} ({exc}).") from None
 
 
 def load_debian_packages(n_samples=None, min_df=2, random_state=0):
@@ -112,9 +115,10 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     ----------
     n_samples : int, default=None
         Keep a random subset of this many packages (all when None). Too few
-        for ``min_df`` to leave a feature in some block is an error.
-    min_df : int, default=2
-        Drop terms, 3-grams and dependencies seen in fewer packages.
+        to leave a feature in some block is an error.
+    min_df : int or float, default=2
+        Drop terms, 3-grams and dependencies seen in fewer packages (a float:
+        in a smaller share of them, as scikit-learn's vectorizers read it).
     random_state : int, default=0
         Seed of the subset.
 
@@ -129,9 +133,6 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     from sklearn.utils import Bunch
 
     records = [r for r in _debian_records() if r.get("Installed-Size", "").isdigit()]
-    if not (isinstance(min_df, numbers.Integral) and not isinstance(min_df, bool)
-            and min_df >= 1):
-        raise ValueError(f"min_df must be a positive int; got {min_df!r}.")
     if n_samples is not None:
         if not (isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool)
                 and 0 < n_samples <= len(records)):
@@ -152,31 +153,31 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     blocks, names = {}, {}
     text = [r.get("Description", "") + " " + name_words(r["Package"]) for r in records]
     vectorizer = TfidfVectorizer(min_df=min_df, sublinear_tf=True, dtype=np.float64)
-    blocks["description"] = _vectorize(vectorizer, text, "description", n_samples, min_df)
+    blocks["description"] = _vectorize(vectorizer, text, "description", n_samples)
     names["description"] = vectorizer.get_feature_names_out()
 
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(3, 3), min_df=min_df,
                                  binary=True, lowercase=False, dtype=np.float64)
-    blocks["name"] = _vectorize(vectorizer, packages, "name", n_samples, min_df)
+    blocks["name"] = _vectorize(vectorizer, packages, "name", n_samples)
     names["name"] = vectorizer.get_feature_names_out()
 
     deps = ["\x00".join(_package_names(", ".join(
         r.get(k, "") for k in ("Depends", "Pre-Depends", "Recommends")))) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, min_df=min_df, binary=True,
                                  dtype=np.float64)
-    blocks["depends"] = _vectorize(vectorizer, deps, "depends", n_samples, min_df)
+    blocks["depends"] = _vectorize(vectorizer, deps, "depends", n_samples)
     names["depends"] = vectorizer.get_feature_names_out()
 
     tags = ["\x00".join(t.strip() for t in r.get("Tag", "").split(",")) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, binary=True, dtype=np.float64)
-    blocks["debtags"] = _vectorize(vectorizer, tags, "debtags", n_samples, min_df)
+    blocks["debtags"] = _vectorize(vectorizer, tags, "debtags", n_samples)
     names["debtags"] = vectorizer.get_feature_names_out()
 
     fields = ("Section", "Priority", "Architecture", "Multi-Arch", "Maintainer")
     meta = ["\x00".join(f"{k}={r.get(k, 'none')}" for k in fields) for r in records]
     vectorizer = CountVectorizer(analyzer=split_list, binary=True, lowercase=False,
                                  dtype=np.float64)
-    blocks["metadata"] = _vectorize(vectorizer, meta, "metadata", n_samples, min_df)
+    blocks["metadata"] = _vectorize(vectorizer, meta, "metadata", n_samples)
     names["metadata"] = vectorizer.get_feature_names_out()
 
     blocks = {k: sparse.csr_matrix(v) for k, v in blocks.items()}

@@ -330,9 +330,13 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         return np.hstack(scaled)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the stacked columns (scikit-learn's ``set_output`` and
-        pipelines take them): ``modality__column`` for the columns of a block
-        that came with names, else the default names, ``modality[k]``.
+        """Get the names of the stacked columns.
+
+        scikit-learn's ``set_output`` and pipelines take them. A block's
+        default names (``modality[k]``, for an array) are kept; the columns of
+        a block that came with its own names (a DataFrame's, or given to
+        :class:`Blocks`) are named ``modality__column``, unique even where
+        two blocks share a column name.
 
         Parameters
         ----------
@@ -342,12 +346,16 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         Returns
         -------
         feature_names_out : ndarray of str
+            One name per column of :meth:`transform`'s output.
         """
         check_is_fitted(self)
-        return np.asarray([f"{name}__{feature}" if self.input_feature_names_[name] is not None
-                           else feature
-                           for name in self.modality_names_
-                           for feature in self.feature_names_[name]], dtype=object)
+        out = []
+        for name in self.modality_names_:
+            labels = [str(label) for label in self.feature_names_[name]]
+            if labels != [f"{name}[{j}]" for j in range(len(labels))]:
+                labels = [f"{name}__{label}" for label in labels]
+            out.extend(labels)
+        return np.asarray(out, dtype=object)
 
     def groups(self, group_size=None):
         """Return groups of stacked columns: one per modality, or finer ones inside each.
@@ -491,9 +499,13 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             raise InvalidParameterError(
                 f"group_size must be None or a positive int; got {self.group_size!r}.")
         if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
-                                           and np.isfinite(self.alpha) and self.alpha > 0):
+                                           and np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidParameterError(
-                f"alpha must be None or a finite positive number; got {self.alpha!r}.")
+                f"alpha must be None or a finite number >= 0; got {self.alpha!r}.")
+        if self.alpha == 0 and self.penalty != "l1":
+            raise InvalidParameterError(
+                f"alpha=0 is least squares, which the {self.penalty} penalty does not "
+                "fit: use penalty='l1' (the Lasso takes alpha=0) or a positive alpha.")
 
     def fit(self, X, y, sample_weight=None):
         """Scale, stack and fit; choose alpha by cross-validation if not given.
@@ -608,8 +620,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        top : int, default=5
-            Number of features listed per modality, by absolute coefficient.
+        top : int or None, default=5
+            Number of features listed per modality, by absolute coefficient
+            (None: every selected one).
         file : file-like, default=None
             Where to print (standard output when None).
 
@@ -619,9 +632,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             The table.
         """
         check_is_fitted(self)
-        if not (isinstance(top, numbers.Integral) and not isinstance(top, (bool, np.bool_))
-                and top >= 0):
-            raise InvalidParameterError(f"top must be an int >= 0; got {top!r}.")
+        if top is not None and not (isinstance(top, numbers.Integral)
+                                    and not isinstance(top, (bool, np.bool_)) and top >= 0):
+            raise InvalidParameterError(f"top must be None (all) or an int >= 0; got {top!r}.")
         rows = [f"{'modality':<14} {'features':>9} {'selected':>9} {'importance':>11}  top features",
                 "-" * 80]
         order = sorted(self.modality_names_, key=lambda n: -self.modality_importance_[n])

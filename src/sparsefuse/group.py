@@ -204,12 +204,14 @@ def _resolve(group, label, feature_names, n_features):
         items = list(values.ravel())
         if all(isinstance(v, str) for v in items):
             values = np.array(items, dtype=str)
-        elif all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-                 for v in items):
+        elif all(isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_, complex))
+                 for v in items):  # (numbers.Number: Decimal too)
+            if not all(float(v).is_integer() for v in items):
+                raise ValueError(f"group {label!r} has non-integer feature indices.")
             if not all(-1 < v < n_features for v in items):
                 raise ValueError(
                     f"group {label!r} has feature indices outside [0, {n_features}).")
-            values = np.array(items, dtype=np.float64)
+            values = np.array([int(v) for v in items], dtype=np.int64)
         else:
             raise ValueError(
                 f"group {label!r} must hold feature indices (ints) or feature names "
@@ -236,6 +238,8 @@ def check_weights(weights, sizes, names=None):
     dict: keyed by the group names ``names``)."""
     if weights is None:
         return np.sqrt(np.asarray(sizes, dtype=np.float64))
+    if hasattr(weights, "items") and hasattr(weights, "index"):
+        weights = dict(weights.items())  # (a pandas Series: by its labels)
     if isinstance(weights, dict):
         names = list(range(len(sizes))) if names is None else list(names)
         if set(weights) != set(names):
@@ -624,7 +628,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     l1_ratio : float, default=0.0
         ``tau``: 0 is the group lasso, in (0, 1) the sparse-group lasso.
     weights : array-like of shape (n_groups,) or dict, default=None
-        Group weights, in the order of the groups or keyed by group name;
+        Group weights, in the order of the groups, or keyed by group name (a
+        dict or a pandas Series);
         ``sqrt(group size)`` by default.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
@@ -723,7 +728,8 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     l1_ratio : float, default=0.5
         ``tau`` in [0, 1]: 0 is the group lasso, 1 the Lasso.
     weights : array-like of shape (n_groups,) or dict, default=None
-        Group weights, in the order of the groups or keyed by group name;
+        Group weights, in the order of the groups, or keyed by group name (a
+        dict or a pandas Series);
         ``sqrt(group size)`` by default, ``np.ones(n_groups)`` for celer's
         and skglm's convention.
     fit_intercept : bool, default=True
@@ -892,7 +898,8 @@ class GroupLasso(SparseGroupLasso):
     alpha : float, default=1.0
         Regularization strength; positive.
     weights : array-like of shape (n_groups,) or dict, default=None
-        Group weights, in the order of the groups or keyed by group name;
+        Group weights, in the order of the groups, or keyed by group name (a
+        dict or a pandas Series);
         ``sqrt(group size)`` by default.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
@@ -965,7 +972,8 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     l1_ratio : float, default=0.0
         0 for the group lasso, in (0, 1) for the sparse-group lasso.
     weights : array-like of shape (n_groups,) or dict, default=None
-        Group weights, in the order of the groups or keyed by group name;
+        Group weights, in the order of the groups, or keyed by group name (a
+        dict or a pandas Series);
         ``sqrt(group size)`` by default.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.

@@ -453,9 +453,11 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     def _l1_ratios(self):
         if self._fixed_l1_ratio is not None:
             return np.array([self._fixed_l1_ratio])
-        try:
-            l1_ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
-        except (TypeError, ValueError):
+        values = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
+        if values.ndim == 1 and values.size and all(
+                isinstance(v, numbers.Real) for v in values):
+            l1_ratios = values.astype(np.float64)
+        else:  # (None, strings, nested lists: none is a number)
             l1_ratios = None
         if l1_ratios is None or l1_ratios.ndim != 1 or l1_ratios.size == 0:
             raise InvalidParameterError(
