@@ -119,17 +119,24 @@ def test_table_shows_the_time_of_one_pass_when_measured(small):
     assert table[2].startswith("| a | w | 0.0011 | 0.01 | 0.0498 | 4.98x |")
 
 
-def test_skglm_path_function_joins_the_peers_on_paths_without_intercept(small):
+def test_skglm_path_function_joins_the_peers_on_paths(small):
     """skglm's Lasso.path is timed beside its warm-started fits (found by a
-    review: faster on dense paths), on the workloads it applies to."""
+    review: faster on dense paths), on the paths, with an intercept too (its
+    last row; found by a review of the benchmark)."""
     pytest.importorskip("skglm")
     X, y, alpha, _ = small
     alphas = [4 * alpha, 2 * alpha, alpha]
     ref = sf.lasso_path(X, y, alphas=alphas, tol=1e-14, max_iter=100_000)[1]
     out = bench.run_skglm_path(X, y, alphas, False, 1e-10)
     np.testing.assert_allclose(np.column_stack([w for w, _ in out]), ref, atol=1e-6)
+    y_shifted = y + 3.0
+    out = bench.run_skglm_path(X, y_shifted, alphas, True, 1e-10)
+    for (w, b), alpha_k in zip(out, alphas):
+        expected = sf.Lasso(alpha=alpha_k, tol=1e-12).fit(X, y_shifted)
+        np.testing.assert_allclose(w, expected.coef_, atol=1e-6)
+        assert b == pytest.approx(expected.intercept_, abs=1e-6)
     assert bench.applies("skglm-path", "path-20", False)
-    assert not bench.applies("skglm-path", "path-20", True)
+    assert bench.applies("skglm-path", "path-20", True)
     assert not bench.applies("skglm-path", "alpha_max/10", False)
     skipped = {"time": None, "tol": None, "skipped": True}
     rows = [{"problem": "a", "workload": "w",
@@ -139,6 +146,25 @@ def test_skglm_path_function_joins_the_peers_on_paths_without_intercept(small):
     table = bench.markdown_table(rows).splitlines()
     assert table[2].endswith("| 0.04 | - | 10.0x | 4.00x |")
     assert table[3].endswith("| 0.04 | 0.02 | 10.0x | 2.00x |")
+
+
+def test_celer_group_runs_its_path_function(small):
+    """Found by a review of the benchmark: warm-started celer GroupLasso fits
+    repeated celer's set-up at every alpha; celer_path solves the same
+    problem (weights 1) once per path."""
+    pytest.importorskip("celer")
+    X, y, _, _ = small
+    sizes = [2] * (X.shape[1] // 2)
+    top = bench.group_alpha_max(X, y, sizes)
+    alphas = [top / 2, top / 5]
+    out = bench.run_celer_group(X, y, alphas, False, 1e-10, sizes=sizes)
+    ref = bench.run_sparsefuse_group(X, y, alphas, False, 1e-12, sizes=sizes)
+    p_zero = 0.5 * (y @ y) / len(y)
+    for (w, _), (w_ref, _), alpha in zip(out, ref, alphas):
+        gap = (bench.group_objective(X, y, w, 0.0, alpha, sizes)
+               - bench.group_objective(X, y, w_ref, 0.0, alpha, sizes))
+        assert abs(gap) < 1e-9 * p_zero
+        assert np.count_nonzero(w) > 0
 
 
 def test_a_solver_below_the_reference_is_reported():
