@@ -833,3 +833,31 @@ def test_unpenalised_features_with_far_off_y_dense_intercept():
         model = sf.GroupLasso(**kw).fit(X, y)
         ref = sf.GroupLasso(**kw).fit(X, y, sample_weight=np.ones(n))
         np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-7, atol=1e-9)
+
+
+def test_sparse_intercept_setup_reads_the_column_means_once_per_fit(monkeypatch):
+    """Found by a review: the set-up of the group Gram matrices on sparse X
+    with an intercept recomputed every column's mean (a product with all of
+    X) twice per group: 23 s for 16,000 groups of a 200 x 80,000 matrix,
+    against 3 s without intercept. The number of such recomputations must
+    not grow with the number of groups."""
+    from scipy import sparse
+
+    from sparsefuse import _path
+
+    calls = []
+    offset = _path._Design.X_offset
+
+    def counted(self):
+        calls.append(1)
+        return offset.fget(self)
+
+    monkeypatch.setattr(_path._Design, "X_offset", property(counted))
+    y = np.random.default_rng(0).standard_normal(50)
+    counts = []
+    for n_groups in (20, 200):
+        X = sparse.random(50, 5 * n_groups, density=0.05, format="csc", random_state=0)
+        calls.clear()
+        sf.SparseGroupLasso(5, alpha=0.05).fit(X, y)
+        counts.append(len(calls))
+    assert counts[1] == counts[0] and counts[0] < 20

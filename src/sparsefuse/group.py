@@ -311,21 +311,23 @@ class _GroupProblem:
         return out
 
 
-def centred_gram(design, a, b, c=None, d=None):
+def centred_gram(design, a, b, c=None, d=None, offsets=None):
     """Gram matrix of the design's columns [a, b), centred like the kernels see them.
 
     With an implicit intercept (sparse X, or dense X not centred in memory),
     (X_g - v m^T)^T (X_g - v m^T) with m = X_g^T v / ||v||^2, without forming
     the centred block. With ``c, d``, the cross product of the columns [a, b)
-    with the columns [c, d).
+    with the columns [c, d). ``offsets``: ``design.X_offset`` when the caller
+    has it (for sparse X it costs a product with every column).
     """
     block = design.X[:, a:b]
     other = block if c is None else design.X[:, c:d]
+    if design.implicit and offsets is None:
+        offsets = design.X_offset
     if design.implicit and not design.is_sparse:
         # dense blocks are centred explicitly (a copy of the block only): the
         # subtraction below would lose digits to columns of large mean, and
         # exact block steps solve with these matrices
-        offsets = design.X_offset
         block = block - offsets[a:b].astype(block.dtype)
         other = block if c is None else other - offsets[c:d].astype(other.dtype)
         return np.asarray(block.T @ other, dtype=np.float64)
@@ -333,8 +335,7 @@ def centred_gram(design, a, b, c=None, d=None):
     gram = np.asarray(gram.toarray() if sparse.issparse(gram) else gram, dtype=np.float64)
     if design.implicit:
         v = design.v.astype(np.float64)
-        gram -= np.outer(design.X_offset[a:b], design.X_offset[a:b] if c is None
-                         else design.X_offset[c:d]) * (v @ v)
+        gram -= np.outer(offsets[a:b], offsets[a:b] if c is None else offsets[c:d]) * (v @ v)
     return gram
 
 
@@ -369,10 +370,12 @@ def _stacked_grams(design, starts, m, other=None):
     """Centred Gram matrices of the blocks ``[s, s + m)`` for ``s`` in ``starts``,
     shape ``(len(starts), m, m)``; with ``other``, the cross products with the
     blocks ``[o, o + m)``."""
+    # (once: for sparse X each X_offset is a product with every column)
+    offsets = design.X_offset if design.implicit else None
     if design.is_sparse:
         return np.stack([
-            centred_gram(design, s, s + m) if other is None
-            else centred_gram(design, s, s + m, o, o + m)
+            centred_gram(design, s, s + m, offsets=offsets) if other is None
+            else centred_gram(design, s, s + m, o, o + m, offsets=offsets)
             for s, o in zip(starts, starts if other is None else other)])
 
     def stack(first):
@@ -389,7 +392,7 @@ def _stacked_grams(design, starts, m, other=None):
         block = stack(first)
         if not design.implicit:
             return block
-        return block - design.X_offset[first[:, None] + np.arange(m)][:, :, None]
+        return block - offsets[first[:, None] + np.arange(m)][:, :, None]
 
     a = centred(starts)
     b = a if other is None else centred(other)
@@ -498,7 +501,8 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
         block = X[:, a:b]
         means = offsets[a:b] if implicit else None
         if b - a <= EXACT_LIPSCHITZ_MAX_SIZE:
-            top = np.linalg.eigvalsh(centred_gram(design, a, b))[-1]
+            top = np.linalg.eigvalsh(centred_gram(design, a, b,
+                                                  offsets=offsets if implicit else None))[-1]
             out[g] = min(top * (1 + 1e-12), frobenius)
             continue
 
