@@ -847,6 +847,10 @@ def test_alpha_grid_reuses_the_statistics_pass(monkeypatch):
     (sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, working_set=False), "enet_solve"),
     (sf.Lasso(alpha=0.01, tol=0.0, max_iter=300_000, precompute=True), "enet_gram_solve"),
     (sf.GroupLasso(3, alpha=0.01, tol=0.0, max_iter=300_000), "group_solve"),
+    # (found by a review: the group kernel checked only between inner solves,
+    # and without working sets one inner solve is the whole fit)
+    (sf.GroupLasso(3, alpha=0.01, tol=0.0, max_iter=300_000, working_set=False),
+     "group_solve"),
 ])
 def test_ctrl_c_stops_a_long_fit_inside_the_kernel(model, kernel):
     """Found by a review: Ctrl-C could not stop a single long fit (the

@@ -459,7 +459,7 @@ def group_solve(
     cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
     cdef int[::1] supp = np.zeros(max(n_groups, 1), dtype=np.intc)
     cdef int n_supp = 0, n_visit
-    cdef bint full_pass, small
+    cdef bint full_pass, small, stop = False
     cdef int max_size = 0, g, k, j, i, t, m, start, end
     for g in range(n_groups):
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
@@ -544,9 +544,10 @@ def group_solve(
             rv = rv * inv_vv if fold else 0.0
 
         while True:
-            # (Ctrl-C, at each outer iteration: the working set's buffers are
-            # freed by then)
-            if interrupted():
+            # (Ctrl-C, at each outer iteration, where the working set's buffers
+            # are freed, and at each gap check of the inner loop, which stops
+            # there)
+            if stop or interrupted():
                 with gil:
                     reraise()
             # ---- outer: exact residual, every group's dual scale, the gap ---
@@ -851,6 +852,9 @@ def group_solve(
                 if epochs_in < check_at:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
+                if interrupted():
+                    stop = True
+                    break
                 # Gap of the working-set subproblem.
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
