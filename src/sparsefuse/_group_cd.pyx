@@ -13,11 +13,11 @@ Groups of fewer than ``coordinate_min_size`` features take one proximal
 gradient step per epoch, with step ``1 / L_g``, ``L_g`` the squared spectral
 norm of ``X_g`` (computed once per design): soft-thresholding then group
 shrinkage, the exact proximal operator, which sets a whole group to zero at
-once. In the sparse-group lasso or with ``positive``, unless their columns
-are scaled unevenly (``L_g`` above ``UNEVEN_SCALE`` times the group's size
-times its smallest squared column norm): a step of ``1 / L_g`` barely moves
-the small columns there, and such groups are updated like the big ones,
-below. Group lasso blocks for which Python passes the eigendecomposition of
+once. Except, in the sparse-group lasso or with ``positive``, groups whose
+columns are scaled unevenly (``L_g`` above ``UNEVEN_SCALE`` times the
+group's size times its smallest squared column norm): a step of ``1 / L_g``
+barely moves their small columns there, and they are updated like the big
+ones, below. Group lasso blocks for which Python passes the eigendecomposition of
 the Gram matrix (coherent blocks, see ``sparsefuse.group.block_spectra``)
 are minimised exactly instead (:func:`block_exact_step`). In bigger groups (whole modalities) such steps are too short, so inside
 a nonzero group, where the group norm is smooth, coefficients are updated one
@@ -464,13 +464,13 @@ def group_solve(
     for g in range(n_groups):
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
     # Groups updated one coefficient at a time (see the module docstring):
-    # the big ones, and the small ones whose columns are scaled unevenly, on
-    # which a block step of 1 / L_g barely moves the smallest columns (a
-    # group of m columns of equal norms, however correlated, has L_g at most
-    # m times their squared norm).
-    # Only in the sparse-group lasso or with positive=True: the group lasso's
-    # block steps converge there in half the epochs of coordinates (news20 in
-    # groups of 50 TF-IDF columns, whose norms spread widely: 264 and 526).
+    # the big ones, and, in the sparse-group lasso or with positive=True, the
+    # small ones whose columns are scaled unevenly, on which a block step of
+    # 1 / L_g barely moves the smallest columns (a group of m columns of
+    # equal norms, however correlated, has L_g at most m times their squared
+    # norm). Not in the group lasso: there block steps converge in half the
+    # epochs of coordinates (news20 in groups of 50 TF-IDF columns, whose
+    # norms spread widely: 264 and 526).
     cdef bint uneven_route = l1_reg > 0 or positive
     cdef unsigned char[::1] by_coordinates = np.zeros(max(n_groups, 1), dtype=np.uint8)
     cdef double min_norm2

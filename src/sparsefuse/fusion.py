@@ -177,6 +177,14 @@ def as_blocks(X, names=None):
     return X if isinstance(X, Blocks) and names is None else Blocks(X, names)
 
 
+def _check_group_size(group_size):
+    if group_size is not None and not (
+            isinstance(group_size, numbers.Integral)
+            and not isinstance(group_size, (bool, np.bool_)) and group_size >= 1):
+        raise InvalidParameterError(
+            f"group_size must be None or a positive int; got {group_size!r}.")
+
+
 class BlockStacker(TransformerMixin, BaseEstimator):
     """Scale each modality block and stack them into one design matrix.
 
@@ -372,11 +380,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
             Column indices of each group in the stacked design.
         """
         check_is_fitted(self)
-        if group_size is not None and not (
-                isinstance(group_size, numbers.Integral)
-                and not isinstance(group_size, (bool, np.bool_)) and group_size >= 1):
-            raise InvalidParameterError(
-                f"group_size must be None or a positive int; got {group_size!r}.")
+        _check_group_size(group_size)
         groups = {}
         for name, sl in self.modality_slices_.items():
             if group_size is None:
@@ -493,11 +497,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         if not isinstance(self.penalty, str) or self.penalty not in PENALTIES:
             raise InvalidParameterError(
                 f"penalty must be one of {PENALTIES}; got {self.penalty!r}.")
-        if self.group_size is not None and not (
-                isinstance(self.group_size, numbers.Integral)
-                and not isinstance(self.group_size, bool) and self.group_size >= 1):
-            raise InvalidParameterError(
-                f"group_size must be None or a positive int; got {self.group_size!r}.")
+        _check_group_size(self.group_size)
         if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
                                            and np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidParameterError(

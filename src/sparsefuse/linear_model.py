@@ -454,16 +454,13 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         if self._fixed_l1_ratio is not None:
             return np.array([self._fixed_l1_ratio])
         values = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
-        if values.ndim == 1 and values.size and all(
-                isinstance(v, numbers.Real) for v in values):
-            l1_ratios = values.astype(np.float64)
-        else:  # (None, strings, nested lists: none is a number)
-            l1_ratios = None
-        if l1_ratios is None or l1_ratios.ndim != 1 or l1_ratios.size == 0:
+        # (None, strings, nested lists: not a list of numbers)
+        if not (values.ndim == 1 and values.size
+                and all(isinstance(v, numbers.Real) for v in values)):
             raise InvalidParameterError(
                 "l1_ratio must be a number in [0, 1] or a non-empty 1-D list of them; "
                 f"got {self.l1_ratio!r}.")
-        return l1_ratios
+        return values.astype(np.float64)
 
     def fit(self, X, y, sample_weight=None, **params):
         """Choose the regularization by cross-validation, then refit.
