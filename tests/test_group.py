@@ -394,9 +394,14 @@ def test_block_lipschitz_bounds_the_centred_spectral_norm(fmt, fit_intercept, mo
     Xf = sparse.csc_matrix(X) if fmt == "csc" else X
     Xc = X - X.mean(axis=0) if fit_intercept else X
     truth = [np.linalg.norm(Xc[:, a:b], 2) ** 2 for a, b in zip(ptr[:-1], ptr[1:])]
-    exact = group.block_lipschitz(make_design(Xf, fit_intercept, None, True), ptr)
+    design = make_design(Xf, fit_intercept, None, True)
+    exact = group.block_lipschitz(design, ptr)
     np.testing.assert_allclose(exact, truth, rtol=1e-10)
     assert np.all(exact >= np.asarray(truth) * (1 - 1e-13))
+    # (as the solvers call it: the spectra block_spectra found)
+    known = group.block_lipschitz(design, ptr, group.block_spectra(design, ptr)[3])
+    np.testing.assert_allclose(known, truth, rtol=1e-10)
+    assert np.all(known >= np.asarray(truth) * (1 - 1e-13))
     monkeypatch.setattr(group, "EXACT_LIPSCHITZ_MAX_SIZE", 2)
     power = group.block_lipschitz(make_design(Xf, fit_intercept, None, True), ptr)
     assert np.all(power >= np.asarray(truth) * (1 - 1e-9))

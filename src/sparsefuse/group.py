@@ -108,7 +108,9 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     elif isinstance(groups, (list, tuple, np.ndarray)):
         if len(groups) == 0:
             raise ValueError("groups is empty.")
-        if all(np.ndim(g) == 0 and not isinstance(g, str) for g in groups):
+        # (isinstance first: np.ndim costs a microsecond per group)
+        if all(isinstance(g, numbers.Number) or (np.ndim(g) == 0 and not isinstance(g, str))
+               for g in groups):
             # a flat list of numbers: block sizes (never feature indices)
             sizes = _check_sizes(groups)
             if sizes.sum() > n_features or (
@@ -273,7 +275,9 @@ class _GroupProblem:
         self.weights = check_weights(weights, sizes, self.names)
         grouped = np.concatenate(self.indices)
         # unpenalised features go last, after every group
-        self.ungrouped = np.setdiff1d(np.arange(n_features), grouped)
+        in_group = np.zeros(n_features, dtype=bool)
+        in_group[grouped] = True
+        self.ungrouped = np.flatnonzero(~in_group)
         self.perm = np.concatenate([grouped, self.ungrouped])
         self.group_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intc)
         contiguous = np.array_equal(self.perm, np.arange(n_features))
@@ -437,8 +441,6 @@ def block_spectra(design, group_ptr):
             if not candidate.any():
                 top[chunk] = np.linalg.eigvalsh(grams)[:, -1]
                 continue
-            lam, Q = np.linalg.eigh(grams)
-            top[chunk] = lam[:, -1]
             # the m columns after the block (before it, for the last blocks)
             neighbour = np.where(starts + 2 * m <= n_grouped, starts + m, starts - m)
             # (columns of zero centred norm, constant ones, count as
@@ -459,12 +461,20 @@ def block_spectra(design, group_ptr):
                     (cross / (scale[near][:, :, None] * other[:, None, :])) ** 2, axis=(1, 2))
             # (not with a column of zero norm: the kernel keeps those at zero,
             # which the exact step, over the whole block, would not)
-            exact = (candidate & (lam[:, -1] > 0) & (between < EXACT_BLOCK_COUPLING * within)
+            exact = (candidate & (between < EXACT_BLOCK_COUPLING * within)
                      & np.all(np.isfinite(scale), axis=1))
-            for i in np.flatnonzero(exact):
-                g = chunk[i]
-                eig_vals[group_ptr[g]:group_ptr[g + 1]] = np.maximum(lam[i], 0.0)
-                vecs[g] = np.ascontiguousarray(Q[i]).ravel()
+            # whole eigendecompositions only for those (often a few blocks),
+            # the top eigenvalue alone for the others
+            if not exact.all():
+                top[chunk[~exact]] = np.linalg.eigvalsh(grams[~exact])[:, -1]
+            if not exact.any():
+                continue
+            lam, Q = np.linalg.eigh(grams[exact])
+            top[chunk[exact]] = lam[:, -1]
+            for i, g in enumerate(chunk[exact]):
+                if lam[i, -1] > 0:
+                    eig_vals[group_ptr[g]:group_ptr[g + 1]] = np.maximum(lam[i], 0.0)
+                    vecs[g] = np.ascontiguousarray(Q[i]).ravel()
     eig_ptr = np.zeros(n_groups + 1, dtype=np.int64)
     eig_ptr[1:] = np.cumsum([sizes[g] ** 2 if g in vecs else 0 for g in range(n_groups)])
     eig_vecs = (np.concatenate([vecs[g] for g in sorted(vecs)]) if vecs
@@ -489,21 +499,24 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
     if implicit:
         v = design.v.astype(np.float64)
         offsets = design.X_offset
-    out = np.empty(len(group_ptr) - 1)
-    for g, (a, b) in enumerate(zip(group_ptr[:-1], group_ptr[1:])):
-        frobenius = np.sum(norms[a:b] * norms[a:b])
-        if b - a == 1:
-            out[g] = frobenius
-            continue
-        if known is not None and np.isfinite(known[g]):
-            out[g] = min(known[g] * (1 + 1e-12), frobenius)
-            continue
+    sizes = np.diff(group_ptr)
+    frobenius = np.add.reduceat(np.square(norms[:group_ptr[-1]]), group_ptr[:-1]) \
+        if sizes.size else np.zeros(0)
+    # (single columns, and the blocks whose spectrum is known, at once)
+    out = frobenius.copy()
+    if known is not None:
+        given = (sizes > 1) & np.isfinite(known)
+        out[given] = np.minimum(known[given] * (1 + 1e-12), frobenius[given])
+    else:
+        given = np.zeros(sizes.size, dtype=bool)
+    for g in np.flatnonzero((sizes > 1) & ~given):
+        a, b = group_ptr[g], group_ptr[g + 1]
         block = X[:, a:b]
         means = offsets[a:b] if implicit else None
         if b - a <= EXACT_LIPSCHITZ_MAX_SIZE:
             top = np.linalg.eigvalsh(centred_gram(design, a, b,
                                                   offsets=offsets if implicit else None))[-1]
-            out[g] = min(top * (1 + 1e-12), frobenius)
+            out[g] = min(top * (1 + 1e-12), frobenius[g])
             continue
 
         def matvec(u):
@@ -523,7 +536,7 @@ def block_lipschitz(design, group_ptr, known=None, n_iter=100, seed=0):
             if norm == 0:
                 break
             estimate, u = norm, u / norm
-        out[g] = min(1.02 * estimate, frobenius)
+        out[g] = min(1.02 * estimate, frobenius[g])
     return out
 
 
