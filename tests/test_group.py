@@ -175,7 +175,7 @@ def test_devices_do_not_change_the_answer(tau, fmt):
     kw = dict(l1_ratio=tau, alphas=8, eps=0.05, tol=1e-12, max_iter=100_000,
               fit_intercept=True)
     alphas, ref, _ = sf.group_lasso_path(Xf, y, sizes, screening=False, working_set=False,
-                                         anderson=0, **kw)
+                                         anderson=0, path_extrapolation=False, **kw)
     indices = [np.arange(a, b) for a, b in zip(np.cumsum([0] + sizes)[:-1], np.cumsum(sizes))]
     weights = np.sqrt(sizes)
 
@@ -183,12 +183,50 @@ def test_devices_do_not_change_the_answer(tau, fmt):
         return sgl_objective(X, y, w, y.mean() - X.mean(0) @ w, alpha, tau, indices, weights)
 
     for devices in ({}, {"screening": False}, {"working_set": False}, {"anderson": 0},
-                    {"working_set": False, "strong_rules": False}):
+                    {"working_set": False, "strong_rules": False},
+                    {"path_extrapolation": False}):
         _, coefs, _ = sf.group_lasso_path(Xf, y, sizes, **devices, **kw)
         for k, alpha in enumerate(alphas):
             assert objective(coefs[:, k], alpha) == pytest.approx(
                 objective(ref[:, k], alpha), rel=1e-10)
         np.testing.assert_allclose(coefs, ref, atol=1e-4)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_path_extrapolation_saves_epochs(tau, fmt):
+    """On an AR(1) design in groups of 10 the path moves smoothly with alpha:
+    warm starts moved along its last step need fewer epochs (10-25% fewer
+    on three seeds), to the same certified tolerance."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 400))
+    for j in range(1, 400):
+        X[:, j] = 0.6 * X[:, j - 1] + 0.8 * X[:, j]
+    w = np.zeros(400)
+    w[rng.choice(400, 30, replace=False)] = rng.standard_normal(30)
+    y = X @ w + rng.standard_normal(100)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    epochs, gaps = {}, {}
+    for on in (True, False):
+        _, _, gaps[on], n_iter = sf.group_lasso_path(
+            Xf, y, 10, l1_ratio=tau, alphas=20, eps=0.01, tol=1e-8, max_iter=100_000,
+            return_n_iter=True, path_extrapolation=on)
+        epochs[on] = sum(n_iter)
+    tol_abs = 1e-8 * (y @ y) / len(y)
+    assert np.all(gaps[True] <= tol_abs) and np.all(gaps[False] <= tol_abs)
+    assert epochs[True] <= 0.95 * epochs[False]
+
+
+def test_path_extrapolation_leaves_large_groups():
+    """Groups of more than EXTRAPOLATE_MAX_SIZE columns keep the last solution
+    (moved, the Debian modalities took up to ten times the epochs): on a
+    path over such groups only, the switch changes nothing."""
+    X, y, _, _ = problem(seed=6, sizes=(70, 80))
+    runs = [sf.group_lasso_path(X, y, [70, 80], alphas=6, eps=0.05, tol=1e-10,
+                                max_iter=100_000, return_n_iter=True, path_extrapolation=on)
+            for on in (True, False)]
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    assert runs[0][3] == runs[1][3]
 
 
 @pytest.mark.parametrize("tau, positive", [(0.0, True), (0.3, True), (0.3, False)])
@@ -753,7 +791,7 @@ def test_estimator_flags_must_be_bools(name, flag):
 
 
 @pytest.mark.parametrize("flag", ["fit_intercept", "positive", "return_n_iter", "screening",
-                                  "working_set", "strong_rules"])
+                                  "working_set", "strong_rules", "path_extrapolation"])
 def test_path_flags_must_be_bools(flag):
     from sparsefuse._path import InvalidParameterError
 
