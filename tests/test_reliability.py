@@ -546,6 +546,29 @@ def test_path_parameters_are_checked_before_x_changes_in_place(bad):
     np.testing.assert_array_equal(X, before)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_overflowing_x_is_refused_with_copy_x_false_and_kept(dtype):
+    """Found by a review: with copy_X=False, an entry near the top of the
+    dtype's range was centred and weighted in the caller's X, which then
+    overflowed, and only then was X refused. Such X is now centred in a copy:
+    the error is the same, the caller's X intact."""
+    huge = np.finfo(dtype).max / 2
+    X = np.asfortranarray(X_OK, dtype=dtype)
+    X[0, 0] = huge
+    before = X.copy()
+    sw = np.ones(X.shape[0])
+    sw[0] = 0.5
+    for fit_intercept, weights in [(True, None), (True, sw), (False, sw)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                sf.Lasso(alpha=0.1, fit_intercept=fit_intercept, copy_X=False).fit(
+                    X, Y_OK, sample_weight=weights)
+            except ValueError as error:
+                assert "overflow" in str(error) or "infinity" in str(error)
+        np.testing.assert_array_equal(X, before)
+
+
 @pytest.mark.parametrize("value,message", [(np.nan, "NaN"), (np.inf, "infinity")])
 @pytest.mark.parametrize("kind", ["dense", "dense copy_X=False", "csr", "csc unsorted"])
 def test_non_finite_x_is_named_and_the_input_kept(value, message, kind):

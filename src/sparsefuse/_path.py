@@ -222,6 +222,18 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     return sw.astype(dtype, copy=False)
 
 
+def _in_place_safe(X, sqrt_sw):
+    """Whether centring and weighting dense X cannot overflow: every centred,
+    weighted entry and every column's sum of squares stay far inside the
+    range of X's dtype (two passes over X, no temporary array)."""
+    if X.size == 0:
+        return True
+    top = max(float(X.max()), -float(X.min()))
+    bound = 2.0 * top * (float(sqrt_sw.max()) if sqrt_sw is not None else 1.0)
+    return (bound < np.finfo(X.dtype).max / 4
+            and bound * np.sqrt(X.shape[0]) < np.sqrt(np.finfo(np.float64).max) / 4)
+
+
 def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
                 implicit_dense=False):
     """Centre, reweight and reorder a validated X (float32/64 dense or sparse).
@@ -316,6 +328,11 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         if changes and np.may_share_memory(X, X_in):
             # the caller's X changes in place (copy_X=False): check it first
             assert_all_finite(X, input_name="X")
+            if not _in_place_safe(X, sqrt_sw):
+                # (entries so large that centring or weighting may overflow,
+                # which is reported only after them: on a copy, the caller's
+                # X stays intact whatever comes)
+                X = np.array(X, dtype=dtype, order="F")
     with np.errstate(invalid="ignore"):  # (inf - inf, inf * 0: reported below)
         if fit_intercept:
             X_offset = _weighted_mean(X, sqrt_sw)
