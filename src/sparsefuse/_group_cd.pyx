@@ -64,9 +64,17 @@ cdef int descending(const void *a, const void *b) noexcept nogil:
 
 
 cdef double robust_norm(const double *x, int m) noexcept nogil:
-    """||x||_2 without overflow or underflow of the squares (scaled by max |x_i|)."""
+    """||x||_2 without overflow or underflow of the squares: the plain sum of
+    squares when it lies well inside the range of doubles (no square
+    overflowed, and squares lost to underflow weigh below 1e-300 of it),
+    else scaled by max |x_i|."""
     cdef double top = 0.0, acc = 0.0, t
     cdef int i
+    for i in range(m):
+        acc += x[i] * x[i]
+    if 1e-280 < acc < 1e280:
+        return sqrt(acc)
+    acc = 0.0
     for i in range(m):
         top = max_d(top, fabs(x[i]))
     if top == 0.0:
