@@ -66,6 +66,45 @@ def write_csv(path, header):
 
 # --- fit: data files ---------------------------------------------------------------
 
+def test_fit_csv_with_a_byte_order_mark(tmp_path, capsys):
+    """Found by a review: spreadsheet programs start a UTF-8 csv with a
+    byte-order mark, which became part of the first column's name."""
+    path = write_csv(tmp_path / "bom.csv", ["a", "b", "y"])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    out = tmp_path / "m.json"
+    assert main(["fit", str(path), "--format", "csv", "--target", "a", "--alpha", "0.01",
+                 "--out", str(out), "--quiet"]) == 0
+    assert json.loads(out.read_text())["feature_names"] == ["b", "y"]
+
+
+def test_fit_csv_target_with_spaces_gets_a_hint(tmp_path, capsys):
+    path = tmp_path / "spaced.csv"
+    path.write_text("a, b, y\n1, 2, 3\n2, 3, 5\n")
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y", "--alpha",
+                         "0.1", "--out", str(tmp_path / "m.json")], "spaces")
+
+
+@pytest.mark.parametrize("command,extra,words", [
+    ("fit", ["--penalty", "group", "--groups", "3", "--l1-ratio", "0.7", "--alpha", "0.1"],
+     ["--l1-ratio", "group"]),
+    ("path", ["--penalty", "l1", "--l1-ratio", "0.7"], ["--l1-ratio", "l1"]),
+    ("fit", ["--alpha", "0.1", "--eps", "0.01"], ["--eps", "fixed --alpha"]),
+    ("fit", ["--alpha", "0.1", "--n-alphas", "5"], ["--n-alphas", "fixed --alpha"]),
+    ("fit", ["--cv", "3", "--n-alphas", "-5"], ["--n-alphas", "at least 1"]),
+    ("fit", ["--penalty", "elasticnet", "--l1-ratio", "0", "--cv", "3"], ["ridge"]),
+    ("path", ["--penalty", "elasticnet", "--l1-ratio", "0"], ["ridge"]),
+])
+def test_options_that_do_not_apply_are_refused(npz_file, tmp_path, capsys, monkeypatch,
+                                               command, extra, words):
+    """Found by a review: --l1-ratio with a penalty that has none, and the
+    grid options with a fixed alpha, were silently ignored."""
+    for name in ("Lasso", "LassoCV", "ElasticNetCV", "SparseGroupLasso", "lasso_path",
+                 "enet_path", "group_lasso_path"):
+        monkeypatch.setattr(sparsefuse, name, must_not_run)
+    out = ["--out", str(tmp_path / "o.json")]
+    usage_error(capsys, [command, str(npz_file), "--format", "npz", *extra, *out], *words)
+
+
 @pytest.mark.parametrize("header,repeated", [
     (["a", "a", "b", "y"], "'a'"),  # the model file would merge the two coefficients
     (["a", "b", "y", "y"], "'y'"),  # the second target would stay among the features
@@ -186,9 +225,9 @@ def test_group_path_is_one_call(npz_file, tmp_path, monkeypatch, penalty):
     library = sparsefuse.group_lasso_path
     calls = count_alphas(monkeypatch, "group_lasso_path")
     out = tmp_path / "path.json"
+    ratio = ["--l1-ratio", "0.3"] if penalty == "sparse_group" else []
     assert main(["path", str(npz_file), "--format", "npz", "--penalty", penalty, "--groups",
-                 "2", "--n-alphas", "8", "--l1-ratio", "0.3", "--out", str(out),
-                 "--quiet"]) == 0
+                 "2", "--n-alphas", "8", *ratio, "--out", str(out), "--quiet"]) == 0
     assert calls == [8]  # the block problem is built once, not once per alpha
     doc = json.loads(out.read_text())
     # the grid the command used to build alpha by alpha, and every point

@@ -25,6 +25,7 @@ import sparsefuse
 FORMATS = ("libsvm", "npz", "csv")
 PENALTIES = ("l1", "elasticnet", "group", "sparse_group")
 GROUP_PENALTIES = ("group", "sparse_group")
+L1_RATIO_PENALTIES = ("elasticnet", "sparse_group")
 # dtype kinds a model can take: bool, signed and unsigned int, float
 NUMERIC_KINDS = "biuf"
 # Packages with an installed size in the shipped Debian snapshot (the demo's
@@ -109,7 +110,9 @@ def _read_csv(path, target):
     import csv
 
     try:
-        with open(path, newline="") as f:
+        # (utf-8-sig: a byte-order mark, as spreadsheet programs write, is
+        # not part of the first column's name)
+        with open(path, newline="", encoding="utf-8-sig") as f:
             rows = list(csv.reader(f))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
@@ -128,6 +131,8 @@ def _read_csv(path, target):
         # (one column whose name holds ; or a tab: another separator)
         hint = ("; the file is read as comma-separated"
                 if len(header) == 1 and any(sep in header[0] for sep in ";\t") else "")
+        if not hint and target.strip() in [h.strip() for h in header]:
+            hint = "; column names keep the spaces around them in the header"
         raise UsageError(f"{path}: unknown target column {target!r} "
                          f"(columns: {_first_ten(header)}{hint})")
     widths = {len(r) for r in body}
@@ -328,19 +333,34 @@ def model_document(model, args, names, n_samples):
 # --- commands -----------------------------------------------------------------
 
 def check_groups_option(args):
-    """``--groups`` only means something to the group penalties."""
+    """Refuse the options that mean nothing to the command as given (rather
+    than ignore them), then fill in the defaults of the others."""
     if args.groups is not None and args.penalty not in GROUP_PENALTIES:
         raise UsageError(f"--groups applies to --penalty group or sparse_group, "
                          f"not {args.penalty}")
+    if args.l1_ratio is not None and args.penalty not in L1_RATIO_PENALTIES:
+        raise UsageError(f"--l1-ratio applies to --penalty elasticnet or sparse_group, "
+                         f"not {args.penalty}")
+    fixed = getattr(args, "alpha", None) is not None
+    for option, value in (("--eps", args.eps), ("--n-alphas", args.n_alphas)):
+        if fixed and value is not None:
+            raise UsageError(f"{option} sets the alpha grid of --cv; it does not apply to "
+                             "a fixed --alpha")
+    args.l1_ratio = 0.5 if args.l1_ratio is None else args.l1_ratio
+    args.eps = 1e-3 if args.eps is None else args.eps
+    args.n_alphas = 50 if args.n_alphas is None else args.n_alphas
+    if args.n_alphas < 1:
+        raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
+    if args.penalty == "elasticnet" and not fixed and args.l1_ratio == 0:
+        # (the grid starts at alpha_max, which a ridge penalty has not)
+        raise UsageError("--l1-ratio 0 (ridge) has no automatic alpha grid: give a fixed "
+                         "--alpha, or an --l1-ratio in (0, 1]")
 
 
 def cmd_fit(args):
     check_groups_option(args)
-    if args.cv is not None:
-        if args.cv < 2:
-            raise UsageError(f"--cv must be at least 2 (folds); got {args.cv}")
-        if args.n_alphas < 1:
-            raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
+    if args.cv is not None and args.cv < 2:
+        raise UsageError(f"--cv must be at least 2 (folds); got {args.cv}")
     check_output(args.out, "--out")
     X, y, names = load_data(args.data, args.format, args.target)
     groups = parse_groups(args.groups, names) if args.penalty in GROUP_PENALTIES else None
@@ -387,8 +407,6 @@ def check_plot_format(path, option):
 
 def cmd_path(args):
     check_groups_option(args)
-    if args.n_alphas < 1:
-        raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
     if args.out:
         check_output(args.out, "--out")
     if args.plot:
@@ -547,12 +565,15 @@ def build_parser():
         p.add_argument("--format", choices=FORMATS, required=True)
         p.add_argument("--target", help="target column (csv)")
         p.add_argument("--penalty", choices=PENALTIES, default="l1")
-        p.add_argument("--l1-ratio", type=float, default=0.5)
+        p.add_argument("--l1-ratio", type=float, default=None,
+                       help="L1 share of the penalty (elasticnet, sparse_group; default 0.5)")
         p.add_argument("--groups", help="int block size, or JSON file {name: columns} "
                        "(group penalties only)")
-        p.add_argument("--eps", type=float, default=1e-3,
-                       help="alpha_min / alpha_max of the automatic grid, in (0, 1]")
-        p.add_argument("--n-alphas", type=int, default=50)
+        p.add_argument("--eps", type=float, default=None,
+                       help="alpha_min / alpha_max of the automatic grid, in (0, 1] "
+                       "(default 1e-3)")
+        p.add_argument("--n-alphas", type=int, default=None,
+                       help="alphas in the grid (default 50)")
         p.add_argument("--tol", type=float, default=1e-4)
         p.add_argument("--max-iter", type=int, default=1000)
         p.add_argument("--no-intercept", action="store_true")
