@@ -182,3 +182,22 @@ def test_machine_records_the_commit_the_run_began_at(monkeypatch):
     assert "commit_at_end" not in bench.machine("b" * 40)
     info = bench.machine("a" * 40)
     assert info["commit"] == "a" * 40 and info["commit_at_end"] == "b" * 40
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--workloads", "nope"], "invalid choice"),
+    (["--budget", "-1"], "--budget must be a positive"),
+    (["--repeat", "0"], "--repeat must be at least 1"),
+    (["--problems", "news20", "--data-dir", "/nonexistent"], "news20.npz"),
+    (["--group", "--workloads", "alpha_max/10"], "path-20 only"),
+])
+def test_bad_options_are_refused_before_any_work(argv, words, capsys, monkeypatch):
+    """Found by a review: these ran (or printed an empty table) and exited 0."""
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the benchmark ran before the options were checked")
+
+    monkeypatch.setattr(bench, "git_commit", must_not_run)
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(argv)
+    assert exit_info.value.code == 2
+    assert words in capsys.readouterr().err

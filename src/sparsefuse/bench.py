@@ -474,6 +474,12 @@ def save_plots(results, folder):
         plt.close(fig)
 
 
+WORKLOADS = ("path-20", "alpha_max/10", "alpha_max/100")
+
+# Files a problem reads from --data-dir (the others are built in or synthetic).
+DATA_FILES = {"news20": ("news20.npz", "news20_labels.npz")}
+
+
 def workloads(X, y, fit_intercept):
     a_max = alpha_max(X, y, fit_intercept)
     return {
@@ -580,7 +586,8 @@ def _main(argv=None):
     parser.add_argument("--solvers", nargs="+", default=None,
                         choices=list(dict.fromkeys([*SOLVERS, *GROUP_SOLVERS])),
                         help="default: every solver of the chosen mode")
-    parser.add_argument("--workloads", nargs="+", default=None)
+    parser.add_argument("--workloads", nargs="+", default=None, choices=WORKLOADS,
+                        help="default: all (the group benchmark has path-20 only)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--budget", type=float, default=600.0,
                         help="seconds a solver may spend on one workload's tol ladder")
@@ -594,6 +601,20 @@ def _main(argv=None):
     parser.add_argument("--plots", default=None,
                         help="folder for suboptimality-versus-time plots (PNG)")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error(f"--repeat must be at least 1; got {args.repeat}")
+    if not args.budget > 0:
+        parser.error(f"--budget must be a positive number of seconds; got {args.budget}")
+    # (problems asked for by name must have their data; by default those
+    # without it are skipped, with a message)
+    for problem in args.problems or []:
+        missing = [name for name in DATA_FILES.get(problem.split("/")[0], ())
+                   if not (Path(args.data_dir) / name).is_file()]
+        if missing:
+            parser.error(f"--problems {problem} needs {missing[0]} in --data-dir "
+                         f"{args.data_dir}")
+    if args.group and args.workloads and "path-20" not in args.workloads:
+        parser.error("--group times path-20 only (the group benchmark has no single fits)")
     commit = git_commit()
     if args.group:
         return main_group(args, commit)
