@@ -426,3 +426,9 @@ def test_fusion_edge_cases_are_clear_errors():
     with pytest.raises(ValueError, match="differ from the names of the given Blocks"):
         Blocks(blocks, names=["b", "a"])
     assert Blocks(blocks, names=["a", "b"]).names == ["a", "b"]
+    # a block dense in fit (centred) and sparse in predict ended in
+    # StandardScaler's "pass with_mean=False", an option the user never set
+    model = FusionRegressor(alpha=0.05).fit({"a": A, "b": B}, y)
+    with pytest.raises(ValueError, match="block 'b' was dense in fit and is sparse now"):
+        model.predict({"a": A, "b": sparse.csr_matrix(B)})
+    np.testing.assert_allclose(model.predict({"a": A, "b": B}), model.predict(blocks))

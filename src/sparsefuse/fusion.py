@@ -295,6 +295,13 @@ class BlockStacker(TransformerMixin, BaseEstimator):
                 raise ValueError(f"block {name!r} has {block.shape[1]} features; fit saw "
                                  f"{sl.stop - sl.start}.")
             self._check_feature_names(name, blocks)
+        for name, block, scaler in zip(blocks.names, blocks.data, self.scalers_):
+            if sparse.issparse(block) and isinstance(scaler, StandardScaler):
+                # (centred in fit, as dense blocks are; a sparse block cannot be
+                # centred without densifying it, which is the caller's call)
+                raise ValueError(
+                    f"block {name!r} was dense in fit and is sparse now; pass it dense, "
+                    "as in fit (block.toarray()), or fit on the sparse block.")
         return self._stack(blocks, fit=False)
 
     def _check_feature_names(self, name, blocks):
