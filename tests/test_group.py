@@ -904,3 +904,17 @@ def test_sparse_intercept_setup_reads_the_column_means_once_per_fit(monkeypatch)
         sf.SparseGroupLasso(5, alpha=0.05).fit(X, y)
         counts.append(len(calls))
     assert counts[1] == counts[0] and counts[0] < 20
+
+
+def test_path_takes_column_names_of_a_dataframe():
+    """Found by a review: the estimators resolved groups given as column names
+    of a DataFrame, group_lasso_path said X had no feature names."""
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = problem(seed=15, sizes=(2, 2))
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    _, named, _ = sf.group_lasso_path(frame, y, {"one": ["a", "b"], "two": ["c", "d"]},
+                                      alphas=5, tol=1e-10)
+    _, plain, _ = sf.group_lasso_path(X, y, [2, 2], alphas=5, tol=1e-10)
+    np.testing.assert_array_equal(named, plain)
+    with pytest.raises(ValueError, match="unknown feature name"):
+        sf.group_lasso_path(frame, y, {"one": ["a", "x"], "two": ["c", "d"]}, alphas=5)

@@ -658,6 +658,16 @@ def _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y):
             f"the group lasso takes a 1-D target; got y of shape {y.shape}.")
 
 
+def _column_names(X):
+    """The column names of a DataFrame (pandas, polars) when all are strings,
+    else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(columns, str):
+        return None
+    names = list(columns)
+    return np.asarray(names, dtype=object) if all(isinstance(n, str) for n in names) else None
+
+
 def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alphas=100,
                      fit_intercept=False, sample_weight=None, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, return_n_iter=False,
@@ -675,7 +685,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     y : array-like of shape (n_samples,)
         Target values.
     groups : int, list or dict
-        The groups, see :func:`check_groups`.
+        The groups, see :func:`check_groups`; column names of a DataFrame X
+        may stand for its features.
     l1_ratio : float, default=0.0
         ``tau``: 0 is the group lasso, in (0, 1) the sparse-group lasso.
     weights : array-like of shape (n_groups,) or dict, default=None
@@ -734,6 +745,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     check_bools(fit_intercept=fit_intercept, positive=positive, return_n_iter=return_n_iter,
                 screening=screening, working_set=working_set, strong_rules=strong_rules,
                 path_extrapolation=path_extrapolation)
+    # (groups may name the columns of a DataFrame, as for the estimators)
+    feature_names = _column_names(X)
     X, y = check_Xy(X, y)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
     alphas = resolve_alphas(_deprecated_alphas(alphas, None))
@@ -741,7 +754,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
     _check_ungrouped(ungrouped, positive)
     problem = _GroupProblem(X, groups, weights, fit_intercept, sample_weight,
-                            ungrouped=ungrouped)
+                            feature_names=feature_names, ungrouped=ungrouped)
     y_prep, _ = problem.design.prepare_target(y)
     if isinstance(alphas, int):
         top = group_alpha_max(problem, y_prep, l1_ratio, positive)
