@@ -918,3 +918,57 @@ def test_path_takes_column_names_of_a_dataframe():
     np.testing.assert_array_equal(named, plain)
     with pytest.raises(ValueError, match="unknown feature name"):
         sf.group_lasso_path(frame, y, {"one": ["a", "x"], "two": ["c", "d"]}, alphas=5)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+def test_warm_started_steps_take_at_least_one_epoch(tau):
+    """Found by a review: at the default tol, a step whose warm start (the
+    last solution, not moved: groups of 70 columns) already met the gap
+    returned it unchanged, so that cross-validation curves had flat runs.
+    Every warm-started step now takes an inner solve, as scikit-learn's
+    solvers take at least one epoch."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 210))
+    y = (X[:, :6] @ rng.standard_normal(6) + X[:, 80:83] @ rng.standard_normal(3)
+         + rng.standard_normal(200))
+    _, coefs, gaps, n_iter = sf.group_lasso_path(X, y, 70, l1_ratio=tau, alphas=30,
+                                                 return_n_iter=True)
+    nonzero = np.flatnonzero(np.any(coefs != 0, axis=0))
+    assert nonzero.size > 20
+    assert all(n_iter[k] >= 1 for k in nonzero[1:])
+    assert not any(np.array_equal(coefs[:, k], coefs[:, k + 1]) for k in nonzero[:-1])
+    assert np.all(gaps <= 1e-4 * np.mean(y ** 2))  # (no intercept: y as it is)
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_a_start_on_the_optimum_stays_there(tau, fmt):
+    """Found by the test suite's estimator checks: a warm start exactly on the
+    optimum (an extrapolated start on a straight stretch of the path, or the
+    solution given back as coef_init) has a gap of rounding, and Gap Safe
+    screening with that radius discarded a group active there: the solver
+    then stalled at max_iter with a gap of 2% of the objective."""
+    X, y, sizes, _ = problem(seed=16, sparse_density=0.5 if fmt == "csc" else None)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    kw = dict(l1_ratio=tau, tol=1e-12, max_iter=2000, fit_intercept=True,
+              return_n_iter=True)
+    alphas, coefs, _, _ = sf.group_lasso_path(Xf, y, sizes, alphas=6, eps=0.1, **kw)
+    for k in range(1, 6):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            _, again, gaps, n_iter = sf.group_lasso_path(
+                Xf, y, sizes, alphas=alphas[k:k + 1], coef_init=coefs[:, k], **kw)
+        # (coefficients are known to about sqrt(tol) here; a stall at zero
+        # would be off by their size)
+        np.testing.assert_allclose(again[:, 0], coefs[:, k], atol=1e-4)
+        assert n_iter[0] < 50
+    # the path of the review's case: two features in groups of one, whose
+    # extrapolated starts land on the optimum
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(random_state=0, n_samples=21)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, _, gaps, _ = sf.group_lasso_path(X[7:], y[7:].astype(float), 1, alphas=50,
+                                            **dict(kw, max_iter=100_000))
+    assert np.all(gaps <= 1e-12 * np.var(y[7:]))

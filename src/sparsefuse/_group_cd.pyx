@@ -57,6 +57,10 @@ from sparsefuse._utils cimport (
 # times its smallest squared column norm (see group_solve).
 cdef double UNEVEN_SCALE = 4.0
 
+# Gap Safe radii use gap + SCREEN_SLACK * (size of its terms), as in the Lasso
+# kernel: rounding must not let a group active at the optimum be screened.
+cdef double SCREEN_SLACK = 1e-12
+
 
 cdef int descending(const void *a, const void *b) noexcept nogil:
     cdef double x = (<const double *> a)[0], y = (<const double *> b)[0]
@@ -467,7 +471,7 @@ def group_solve(
     cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
     cdef int[::1] supp = np.zeros(max(n_groups, 1), dtype=np.intc)
     cdef int n_supp = 0, n_visit
-    cdef bint full_pass, small, stop = False
+    cdef bint full_pass, small, stop = False, warm = False
     cdef int max_size = 0, g, k, j, i, t, m, start, end
     for g in range(n_groups):
         max_size = max(max_size, group_ptr[g + 1] - group_ptr[g])
@@ -534,6 +538,8 @@ def group_solve(
                 # rounding residue; not counted as screened)
                 w[j] = 0
                 feat_off[j] = 1
+            elif w[j] != 0:
+                warm = True
         acc = 0.0
         for i in range(n):
             acc += <double> y[i] * y[i]
@@ -593,12 +599,21 @@ def group_solve(
                 s = max_d(s, group_scale[g])
             gap = group_gap(r_norm2, r_dot_y, penalty, s)
             n_outer += 1
-            if gap <= tol_abs or epochs >= max_iter:
+            # A warm start that already meets tol still takes one inner solve
+            # (as scikit-learn's solvers take at least one epoch): along a
+            # path at a loose tol, steps would otherwise return the last
+            # solution unchanged, and cross-validation curves go flat.
+            if (gap <= tol_abs and (epochs > 0 or not warm)) or epochs >= max_iter:
                 break
 
             # ---- Gap Safe screening of groups, then of features -------------
             if do_screen:
-                radius = sqrt(2.0 * gap)
+                # (the gap plus SCREEN_SLACK times the size of its terms: at a
+                # start on the optimum the gap is rounding, and a zero radius
+                # would screen a group active there, whose dual norm is 1 up
+                # to rounding; it could never come back)
+                radius = sqrt(2.0 * (gap + SCREEN_SLACK * (
+                    r_norm2 + penalty + fabs(r_dot_y))))
                 t = 0
                 for k in range(n_active):
                     g = active[k]
