@@ -656,7 +656,9 @@ def group_solve(
                 ws_size = min(max(ws_start, 2 * nnz_groups, ws_prev), n_active)
                 select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
-                tol_in = inner_ratio * gap
+                # (a warm start that met tol goes on to one inner solve: its
+                # gap may be rounding, so the inner target is tol's share)
+                tol_in = inner_ratio * max_d(gap, tol_abs)
                 if ws_size == n_active:
                     # the working set is the whole (unscreened) problem, whose
                     # inner gap need not go below tol: close to the precision
