@@ -110,15 +110,20 @@ def _read_csv(path, target):
     import csv
 
     try:
-        # (utf-8-sig: a byte-order mark, as spreadsheet programs write, is
-        # not part of the first column's name)
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with open(path, newline="") as f:
             rows = list(csv.reader(f))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
     if len(rows) < 2:
         raise UsageError(f"{path}: a csv file needs a header row and at least one data row")
     header, body = rows[0], rows[1:]
+    if header:
+        # a UTF-8 byte-order mark, as spreadsheet programs write it, is not
+        # part of the first column's name (read as UTF-8, or as Latin-1 /
+        # cp1252 where the locale says so)
+        for mark in ("\ufeff", "\u00ef\u00bb\u00bf"):
+            if header[0].startswith(mark):
+                header[0] = header[0][len(mark):]
     if target is None:
         raise UsageError("--target is required with --format csv (the target column name)")
     # a repeated name would merge coefficients in the model file, and a
