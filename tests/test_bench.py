@@ -190,6 +190,9 @@ def test_machine_records_the_commit_the_run_began_at(monkeypatch):
     (["--repeat", "0"], "--repeat must be at least 1"),
     (["--problems", "news20", "--data-dir", "/nonexistent"], "news20.npz"),
     (["--group", "--workloads", "alpha_max/10"], "path-20 only"),
+    (["--group", "--problems", "news20"], "not a group problem"),
+    (["--problems", "leukemia/10"], "not a Lasso problem"),
+    (["--quick", "--problems", "news20"], "--quick runs leukemia and the AR(1) design only"),
 ])
 def test_bad_options_are_refused_before_any_work(argv, words, capsys, monkeypatch):
     """Found by a review: these ran (or printed an empty table) and exited 0."""

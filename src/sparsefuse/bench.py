@@ -605,9 +605,19 @@ def _main(argv=None):
         parser.error(f"--repeat must be at least 1; got {args.repeat}")
     if not args.budget > 0:
         parser.error(f"--budget must be a positive number of seconds; got {args.budget}")
-    # (problems asked for by name must have their data; by default those
-    # without it are skipped, with a message)
-    for problem in args.problems or []:
+    # (problems asked for by name must belong to the mode and have their
+    # data; by default those without data are skipped, with a message)
+    modes = GROUP_PROBLEMS if args.group else PROBLEMS
+    other = [p for p in args.problems or [] if p not in modes]
+    if other:
+        parser.error(f"--problems {other[0]} is not a{' group' if args.group else ' Lasso'} "
+                     f"problem; {'with' if args.group else 'without'} --group: "
+                     f"{', '.join(modes)}")
+    quick = [p for p in args.problems or [] if p.startswith(("leukemia", "ar1"))]
+    if args.quick and args.problems and not quick:
+        parser.error("--quick runs leukemia and the AR(1) design only; "
+                     f"--problems {' '.join(args.problems)} has neither")
+    for problem in quick if args.quick else args.problems or []:
         missing = [name for name in DATA_FILES.get(problem.split("/")[0], ())
                    if not (Path(args.data_dir) / name).is_file()]
         if missing:
