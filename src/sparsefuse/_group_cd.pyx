@@ -600,9 +600,9 @@ def group_solve(
             gap = group_gap(r_norm2, r_dot_y, penalty, s)
             n_outer += 1
             # A warm start that already meets tol still takes one inner solve
-            # (as scikit-learn's solvers take at least one epoch): along a
-            # path at a loose tol, steps would otherwise return the last
-            # solution unchanged, and cross-validation curves go flat.
+            # (one epoch or more; scikit-learn's solvers take at least one):
+            # along a path at a loose tol, steps would otherwise return the
+            # last solution unchanged, and cross-validation curves go flat.
             if (gap <= tol_abs and (epochs > 0 or not warm)) or epochs >= max_iter:
                 break
 

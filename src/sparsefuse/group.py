@@ -559,8 +559,9 @@ def group_alpha_max(problem, y_prepared, l1_ratio=0.0, positive=False):
 
 
 # Path extrapolation moves the coefficients of groups of at most this many
-# columns (updated by the kernel as blocks); larger groups, updated one
-# coordinate at a time, keep the last solution. Moved along the path's last
+# columns (below the kernel's coordinate_min_size: updated as blocks, but for
+# unevenly scaled ones in the sparse-group lasso or under positive=True);
+# larger groups, updated one coordinate at a time, keep the last solution. Moved along the path's last
 # step, the five Debian modalities (groups of 1,000 to 30,000 columns,
 # nearly all nonzero once selected) started closer in objective to the next
 # solution at every step, yet took up to ten times the epochs to certify
@@ -726,7 +727,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         Start each step after two converged ones from the last solution
         moved along the path's last step, on the groups of at most 63
         columns (larger groups, updated coordinate-wise, keep the last
-        solution). It changes the work, not the answer.
+        solution). It changes the work; the answer, only within tol.
     ungrouped : {"error", "unpenalized"}, default="error"
         Features in no group: an error, or unpenalised (fitted jointly by
         least squares; not compatible with ``positive=True``).
