@@ -337,7 +337,7 @@ def model_document(model, args, names, n_samples):
 
 # --- commands -----------------------------------------------------------------
 
-def check_groups_option(args):
+def check_options(args):
     """Refuse the options that mean nothing to the command as given (rather
     than ignore them), then fill in the defaults of the others."""
     if args.groups is not None and args.penalty not in GROUP_PENALTIES:
@@ -363,7 +363,7 @@ def check_groups_option(args):
 
 
 def cmd_fit(args):
-    check_groups_option(args)
+    check_options(args)
     if args.cv is not None and args.cv < 2:
         raise UsageError(f"--cv must be at least 2 (folds); got {args.cv}")
     check_output(args.out, "--out")
@@ -411,7 +411,7 @@ def check_plot_format(path, option):
 
 
 def cmd_path(args):
-    check_groups_option(args)
+    check_options(args)
     if args.out:
         check_output(args.out, "--out")
     if args.plot:
