@@ -589,6 +589,16 @@ def resolve_gram(design, precompute):
 FLOAT32_CERTIFIABLE_TOL = 1e-6
 
 
+def extrapolation_step(alphas, k, converged):
+    """How far step k of a path may move its warm start along the last step,
+    ``w + e (w - w_prev)``: the ratio of the penalty steps (at most 1), or 0
+    before two converged steps of decreasing alphas (moving unconverged
+    iterates along their difference can amplify it from step to step)."""
+    if k < 2 or not converged[k - 2:k].all() or not alphas[k - 2] > alphas[k - 1] > alphas[k]:
+        return 0.0
+    return min(1.0, (alphas[k - 1] - alphas[k]) / (alphas[k - 2] - alphas[k - 1]))
+
+
 def warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples):
     """The ConvergenceWarning of a solve whose gap stayed above ``tol_abs``
     (both in the kernels' units, reported divided by ``n_samples``: the units
@@ -687,12 +697,9 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
             w[:] = coefs[:, k - 1]
         use_ws = working_set is True or (working_set == "auto" and not (strong_rules and k > 0))
         extrapolate = {}
-        # (only from converged solutions: moving unconverged iterates along
-        # their difference can amplify it from step to step)
-        if (path_extrapolation and not use_ws and k >= 2 and converged[k - 2:k].all()
-                and alphas[k - 2] > alphas[k - 1] > alpha):
-            extrapolate = dict(w_prev=coefs[:, k - 2], extrapolation=min(
-                1.0, (alphas[k - 1] - alpha) / (alphas[k - 2] - alphas[k - 1])))
+        e = extrapolation_step(alphas, k, converged) if path_extrapolation and not use_ws else 0
+        if e:
+            extrapolate = dict(w_prev=coefs[:, k - 2], extrapolation=e)
         if gram is not None:
             w, gap, tol_abs, n_iter = _cd.enet_gram_solve(
                 gram, xy, y_norm2, w, l1_reg, l2_reg, max_iter, tol, seed,

@@ -37,6 +37,7 @@ from sparsefuse._path import (
     check_solver_params,
     check_sparse_structure,
     check_Xy,
+    extrapolation_step,
     make_design,
     _deprecated_alphas,
     resolve_alphas,
@@ -561,8 +562,8 @@ def group_alpha_max(problem, y_prepared, l1_ratio=0.0, positive=False):
 # Path extrapolation moves the coefficients of groups of at most this many
 # columns (below the kernel's coordinate_min_size: updated as blocks, but for
 # unevenly scaled ones in the sparse-group lasso or under positive=True);
-# larger groups, updated one coordinate at a time, keep the last solution. Moved along the path's last
-# step, the five Debian modalities (groups of 1,000 to 30,000 columns,
+# larger groups, updated one coordinate at a time, keep the last solution.
+# Moved along the path's last step, the five Debian modalities (groups of 1,000 to 30,000 columns,
 # nearly all nonzero once selected) started closer in objective to the next
 # solution at every step, yet took up to ten times the epochs to certify
 # it: 31-41 s for the path instead of 11. On groups of 10 to 50 columns the
@@ -609,9 +610,8 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     sizes = np.diff(problem.group_ptr)
     movable = np.repeat(sizes <= EXTRAPOLATE_MAX_SIZE, sizes)
     for k, alpha in enumerate(alphas):
-        if (path_extrapolation and k >= 2 and converged[k - 2:k].all()
-                and alphas[k - 2] > alphas[k - 1] > alpha):
-            e = min(1.0, (alphas[k - 1] - alpha) / (alphas[k - 2] - alphas[k - 1]))
+        e = extrapolation_step(alphas, k, converged) if path_extrapolation else 0
+        if e:
             last = w[:n_grouped].astype(np.float64)
             moved = last + e * (last - coefs[:n_grouped, k - 2])
             moved[moved * last <= 0] = 0.0  # (sign flips, and zeros stay zero)
