@@ -597,6 +597,8 @@ def test_kernel_rejects_inconsistent_spectra():
                      eig_vals=eig_vals, eig_vecs=eig_vecs)):
         with pytest.raises(ValueError, match="eig_ptr"):
             _group_cd.group_solve(*args, **bad)
+    with pytest.raises(ValueError, match="bound_norms needs one entry per group"):
+        _group_cd.group_solve(*args, bound_norms=prepared.bound_norms[:-1])
 
 
 def _project_out(X, y, free, fit_intercept):
@@ -972,3 +974,59 @@ def test_a_start_on_the_optimum_stays_there(tau, fmt):
         _, _, gaps, _ = sf.group_lasso_path(X[7:], y[7:].astype(float), 1, alphas=50,
                                             **dict(kw, max_iter=100_000))
     assert np.all(gaps <= 1e-12 * np.var(y[7:]))
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("fit_intercept, weighted", [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize("tau, positive, working_set",
+                         [(0.0, False, True), (0.5, False, True), (0.0, True, True),
+                          (0.0, False, False)])
+def test_screened_groups_skipped_by_bounds_keep_the_path(fmt, fit_intercept, weighted, tau,
+                                                         positive, working_set):
+    """An outer pass skips the products of a screened group while a bound
+    proves it feasible; a group whose bound fails is evaluated. The dual
+    scale is the maximum over the groups either way (a skipped group's is
+    below it), so the gaps and the path are the same numbers, with fewer
+    products. The 300-column group (above EXACT_LIPSCHITZ_MAX_SIZE: no
+    proven norm bound) is always evaluated."""
+    from sparsefuse import group
+
+    rng = np.random.default_rng(3)
+    sizes = [4] * 60 + [300]
+    n, p = 70, sum(sizes)
+    X = rng.standard_normal((n, p)) + 1.0
+    if fmt == "csc":
+        X[rng.random(X.shape) < 0.6] = 0.0
+    w = np.zeros(p)
+    w[[0, 1, 9, 40, 41, 42]] = [2.0, -1.0, 1.5, 1.0, 1.0, -2.0]
+    y = X @ w + 0.5 * rng.standard_normal(n) + 2.0
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    sw = rng.uniform(0.5, 2.0, n) if weighted else None
+    prepared = group._GroupProblem(Xf, sizes, None, fit_intercept, sw)
+    assert np.isinf(prepared.bound_norms[-1]) and np.isfinite(prepared.bound_norms[:-1]).all()
+    y_prep, _ = prepared.design.prepare_target(y)
+    top = group.group_alpha_max(prepared, y_prep, tau, positive)
+    alphas = np.geomspace(top, top / 30, 12)
+    runs = []
+    # (norm bounds too large to prove anything: every screened group's
+    # bound fails, and it is evaluated)
+    for bounds in (prepared.bound_norms, None, np.full(len(sizes), 1e300)):
+        prepared.bound_norms = bounds
+        stats = []
+        coefs, gaps, _ = group.solve_group_path(
+            prepared, y_prep, alphas, l1_ratio=tau, tol=1e-10, max_iter=100_000,
+            positive=positive, working_set=working_set, stats=stats)
+        runs.append((coefs, gaps, stats))
+    (coefs, gaps, stats), (coefs_all, gaps_all, stats_all), (coefs_fail, gaps_fail, stats_fail) \
+        = runs
+    for c, g, st in [(coefs, gaps, stats), (coefs_fail, gaps_fail, stats_fail)]:
+        np.testing.assert_array_equal(c, coefs_all)
+        np.testing.assert_array_equal(g, gaps_all)
+        assert [s["n_outer"] for s in st] == [s["n_outer"] for s in stats_all]
+    assert all(s["n_group_products"] == s["n_outer"] * len(sizes)
+               for s in stats_all + stats_fail)
+    assert sum(s["n_screened_groups"] for s in stats) > 0
+    # (with working sets, 0.29 to 0.48 of the products; with strong rules,
+    # two passes per alpha, of which the first screens: 0.77 to 0.98)
+    assert sum(s["n_group_products"] for s in stats) \
+        < (0.6 if working_set else 1.0) * sum(s["n_group_products"] for s in stats_all)

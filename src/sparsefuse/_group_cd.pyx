@@ -395,6 +395,7 @@ def group_solve(
     const double[::1] eig_vals=None,
     const double[::1] eig_vecs=None,
     int support_passes=5,
+    const double[::1] bound_norms=None,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -412,13 +413,23 @@ def group_solve(
     eigenvectors, row-major, at ``eig_vecs[eig_ptr[g]:eig_ptr[g + 1]]`` (empty
     when not computed). In the group lasso (``l1_reg = 0``, not positive)
     those blocks are minimised exactly instead of taking a proximal step.
+    ``bound_norms`` (optional, one per group): upper bounds on the spectral
+    norms of the centred blocks (inf where none is known). With them, an
+    outer pass after the first skips the products of a group Gap Safe
+    screened while a bound proves it feasible at the new dual point: by
+    Cauchy-Schwarz its products moved by at most its norm times the distance
+    the centred residual moved since they were computed (summed over the
+    passes between), and soft-thresholding is 1-Lipschitz, so the group's
+    dual norm is at most that of its last products plus the movement. A
+    group whose bound fails is evaluated again.
 
     Returns
     -------
     w, gap, tol_abs, n_epochs, stats
         ``stats`` has ``n_outer``, ``n_screened_groups``,
-        ``n_screened_features`` and ``ws_size`` (groups in the last working
-        set).
+        ``n_screened_features``, ``ws_size`` (groups in the last working
+        set) and ``n_group_products`` (groups whose products the outer
+        passes computed, over all passes).
     """
     cdef int n = y.shape[0], n_features = w.shape[0], n_groups = group_ptr.shape[0] - 1
     if is_sparse:
@@ -431,6 +442,8 @@ def group_solve(
             or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
             or norms.shape[0] != n_features):
         raise ValueError("groups do not partition the features")
+    if bound_norms is not None and bound_norms.shape[0] != n_groups:
+        raise ValueError("bound_norms needs one entry per group")
     if n_free and (free_inv is None or free_inv.shape[0] != n_free
                    or free_inv.shape[1] != n_free):
         raise ValueError("features outside the groups need free_inv of shape "
@@ -469,6 +482,17 @@ def group_solve(
     cdef int[::1] active = np.arange(n_groups, dtype=np.intc)
     cdef int[::1] ws = np.arange(n_groups, dtype=np.intc)
     cdef unsigned char[::1] feat_off = np.zeros(n_features, dtype=np.uint8)
+    # Screened groups' products are skipped while a bound proves them
+    # feasible (bound_norms): the centred residual of the last outer pass,
+    # the distance it has moved in all (summed over passes), and that sum
+    # when each group's products were last computed.
+    cdef bint skip_screened = bound_norms is not None and n_groups > 0
+    cdef const double *bnorm = &bound_norms[0] if skip_screened else NULL
+    cdef double[::1] u_prev = np.zeros(n if skip_screened else 0)
+    cdef double[::1] moved_at = np.zeros(n_groups if skip_screened else 0)
+    cdef unsigned char[::1] screened = np.zeros(max(n_groups, 1), dtype=np.uint8)
+    cdef double moved = 0.0, u
+    cdef long long n_group_products = 0
     cdef int[::1] supp = np.zeros(max(n_groups, 1), dtype=np.intc)
     cdef int n_supp = 0, n_visit
     cdef bint full_pass, small, stop = False, warm = False
@@ -580,9 +604,22 @@ def group_solve(
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             rv = inv_vv * r_dot_v if fold else 0.0
             coef = c - inv_vv * r_dot_v
+            if skip_screened:
+                # the centred residual u = q + coef v (the products are
+                # X^T u) and how far it moved since the last pass
+                acc = 0.0
+                for i in range(n):
+                    u = q[i] + coef * vp[i] if implicit else q[i]
+                    d = u - u_prev[i]
+                    acc += d * d
+                    u_prev[i] = u
+                if n_outer > 0:
+                    moved += sqrt(acc)
             penalty = 0.0
             s = 1.0
             for g in range(n_groups):
+                if screened[g]:
+                    continue  # (w = 0 there; its bound is checked below)
                 start = group_ptr[g]
                 end = group_ptr[g + 1]
                 norm = 0.0
@@ -597,6 +634,32 @@ def group_solve(
                 group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                 group_reg * weights[g], &work[0])
                 s = max_d(s, group_scale[g])
+                n_group_products += 1
+            if skip_screened and n_active < n_groups:
+                # Screened groups: feasible at the dual point u / s if
+                # ||S_l1(c_ref / s)|| + ||X_g|| ||u - u_ref|| / s <= lambda_g
+                # (c_ref their last products, at u_ref); else evaluated (which
+                # can only raise s, and a larger s keeps the others feasible).
+                # A NaN bound (an infinite norm that did not move) fails.
+                for g in range(n_groups):
+                    if not screened[g]:
+                        continue
+                    start = group_ptr[g]
+                    end = group_ptr[g + 1]
+                    if shrunk_norm(&grad[start], end - start, 1.0 / s, l1_reg, &work[0]) \
+                            + bnorm[g] * (moved - moved_at[g]) / s \
+                            <= group_reg * weights[g]:
+                        continue
+                    for j in range(start, end):
+                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
+                                              implicit, xvp, coef)
+                        if positive and grad[j] < 0:
+                            grad[j] = 0.0
+                    moved_at[g] = moved
+                    n_group_products += 1
+                    group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
+                                                    group_reg * weights[g], &work[0])
+                    s = max_d(s, group_scale[g])
             gap = group_gap(r_norm2, r_dot_y, penalty, s)
             n_outer += 1
             # A warm start that already meets tol still takes one inner solve
@@ -628,6 +691,9 @@ def group_solve(
                                 move_residual(j, w[j], n, is_sparse, Xp, data, indices, indptr,
                                               implicit, xvp, inv_vv, q, &c)
                                 w[j] = 0
+                        if skip_screened:
+                            screened[g] = 1
+                            moved_at[g] = moved
                         continue
                     if l1_reg > 0:
                         for j in range(start, end):
@@ -917,7 +983,8 @@ def group_solve(
                 hist = w_acc = q_hist = NULL
 
     stats = {"n_outer": n_outer, "n_screened_groups": n_groups - n_active,
-             "n_screened_features": n_feat_off, "ws_size": ws_size}
+             "n_screened_features": n_feat_off, "ws_size": ws_size,
+             "n_group_products": n_group_products}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 

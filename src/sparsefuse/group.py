@@ -293,6 +293,12 @@ class _GroupProblem:
                                   implicit_dense=True)
         self.spectra = block_spectra(self.design, self.group_ptr)
         self.lipschitz = block_lipschitz(self.design, self.group_ptr, self.spectra[3])
+        # Proven bounds on the blocks' spectral norms, for the kernel's skipped
+        # products of screened groups: exact up to EXACT_LIPSCHITZ_MAX_SIZE
+        # columns; above, power iteration only estimates it (those groups are
+        # always evaluated).
+        self.bound_norms = np.where(np.diff(self.group_ptr) <= EXACT_LIPSCHITZ_MAX_SIZE,
+                                    np.sqrt(self.lipschitz), np.inf)
         self.free_inv = None
         if self.ungrouped.size:
             gram = centred_gram(self.design, self.group_ptr[-1], n_features)
@@ -624,7 +630,8 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             screening=screening, working_set=working_set, anderson=anderson,
             strong_ratio=alphas[k - 1] / alpha if strong_rules and k > 0 and alpha > 0 else 0.0,
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
-            eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2])
+            eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2],
+            bound_norms=problem.bound_norms if screening else None)
         if gap > tol_abs:
             warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, design.X.dtype,
                                n_samples)
