@@ -122,6 +122,39 @@ def test_tol_zero_is_allowed():
     assert np.all(np.isfinite(model.coef_))
 
 
+@pytest.mark.parametrize("make", [lambda: sf.LassoCV(tol=0.0, max_iter=5, cv=3),
+                                  lambda: sf.ElasticNetCV(tol=0.0, max_iter=5, cv=3),
+                                  lambda: sf.GroupLassoCV(2, tol=0.0, max_iter=5, cv=3)])
+def test_tol_zero_is_allowed_in_cross_validation(make):
+    """Found by a review: the folds' aggregated warning divided each gap by
+    the tolerance, and tol=0 raised ZeroDivisionError."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = make().fit(X_OK, Y_OK)  # (the final fit warns too)
+    assert any("above the tolerance 0" in str(w.message) for w in caught)
+    assert np.all(np.isfinite(model.coef_))
+
+
+@pytest.mark.parametrize("call", [
+    lambda y: sf.Lasso(alpha=1e159).fit(X_OK, y),
+    lambda y: sf.lasso_path(X_OK, y, alphas=[1e159]),
+    lambda y: sf.ElasticNetCV(cv=3).fit(X_OK, y),
+    lambda y: sf.GroupLasso(2, alpha=1e159).fit(X_OK, y),
+])
+def test_target_whose_squares_overflow_is_rejected(call):
+    """Found by a review: a y of about 1e160 made ||y||^2, and with it the
+    tolerance, infinite, so that an infinite gap passed as converged: zeros
+    with no warning."""
+    with pytest.raises(ValueError, match="sum of squares of y"):
+        call(Y_OK * 1e160)
+
+
+def test_precompute_none_is_a_clear_error():
+    with pytest.raises(ValueError, match="precompute must be True, False, 'auto' or an array; "
+                                         "got None"):
+        sf.Lasso(precompute=None).fit(X_OK, Y_OK)
+
+
 @pytest.mark.parametrize("cls", [sf.Lasso, sf.GroupLasso])
 def test_feature_count_mismatch_at_predict(cls):
     model = cls(alpha=0.1) if cls is sf.Lasso else cls(2, alpha=0.1)

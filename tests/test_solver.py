@@ -99,6 +99,22 @@ def test_path_coef_init_warm_starts():
     assert warm[0] < cold[0]
 
 
+def test_path_coef_init_of_a_one_column_target():
+    """As in scikit-learn, a y of shape (n, 1) gives coefs of shape
+    (1, n_features, n_alphas), and one of their slices warm-starts the next
+    call (found by a review: only (n_features,) was accepted)."""
+    X, y = problem(seed=5)
+    _, coefs, _ = sf.lasso_path(X, y[:, None], alphas=[0.1, 0.05], tol=1e-10)
+    assert coefs.shape == (1, X.shape[1], 2)
+    _, again, _, n_iter = sf.lasso_path(X, y[:, None], alphas=[0.05], tol=1e-10,
+                                        coef_init=coefs[..., 1], return_n_iter=True)
+    np.testing.assert_allclose(again[..., 0], coefs[..., 1], atol=1e-6)
+    _, flat, _ = sf.lasso_path(X, y, alphas=[0.05], tol=1e-10, coef_init=coefs[0, :, 1])
+    np.testing.assert_allclose(flat[:, 0], coefs[0, :, 1], atol=1e-6)
+    with pytest.raises(ValueError, match="coef_init must have shape"):
+        sf.lasso_path(X, y, alphas=[0.05], coef_init=coefs[..., 1])
+
+
 @pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("fmt", ["dense", "csc"])
 @pytest.mark.parametrize("fit_intercept", [True, False])

@@ -115,11 +115,13 @@ def warn_unconverged(unconverged, n_fits):
     """One ConvergenceWarning for the fits of a CV estimator's folds that did
     not converge (their ratios gap / tolerance), raised in its ``fit``."""
     if unconverged:
+        worst = max(unconverged)
+        above = (f"duality gap up to {worst:.3g} times the tolerance" if np.isfinite(worst)
+                 else "duality gap above the tolerance 0")
         warnings.warn(
             f"Objective did not converge on {len(unconverged)} of {n_fits} fits of the "
-            f"cross-validation folds (alphas x folds): duality gap up to "
-            f"{max(unconverged):.3g} times the tolerance. Increase max_iter, loosen tol, "
-            "or scale the features.", ConvergenceWarning, stacklevel=3)
+            f"cross-validation folds (alphas x folds): {above}. Increase max_iter, loosen "
+            "tol, or scale the features.", ConvergenceWarning, stacklevel=3)
 
 
 def _rows(X, index):

@@ -120,7 +120,16 @@ class _Design:
             y_offset = np.zeros(y.shape[1:], dtype=y.dtype)
         if self.sqrt_sw is not None:
             y = y * (self.sqrt_sw if y.ndim == 1 else self.sqrt_sw[:, None])
-        return np.ascontiguousarray(y, dtype=self.X.dtype), y_offset
+        y = np.ascontiguousarray(y, dtype=self.X.dtype)
+        # (the kernels measure tol against ||y||^2, in float64: an overflow
+        # there would make every gap "converged")
+        with np.errstate(over="ignore"):
+            overflow = not np.isfinite(np.square(y, dtype=np.float64).sum())
+        if overflow:
+            raise ValueError(
+                "The sum of squares of y (centred and weighted as fitted) overflows "
+                "float64 (values of about 1e154 or more): scale the target.")
+        return y, y_offset
 
     @property
     def buffers(self):
@@ -605,7 +614,7 @@ def warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
     of ``dual_gap_``), if ``warn``; a list ``warn`` gets the ratio
     gap / tol_abs appended instead (the CV folds report them at once)."""
     if isinstance(warn, list):
-        warn.append(gap / tol_abs)
+        warn.append(gap / tol_abs if tol_abs > 0 else np.inf)  # (tol=0: no ratio)
         return
     if not warn:
         return
@@ -790,8 +799,9 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
         If False, a dense X may be centred (intercept) and reweighted (sample
         weights) in place.
     coef_init : array-like of shape (n_features,), default=None
-        Initial coefficients (warm start for the first alpha). With
-        ``positive=True`` negative entries start at 0.
+        Initial coefficients (warm start for the first alpha); for a ``y`` of
+        shape (n_samples, 1), also of shape (1, n_features), as scikit-learn
+        returns them there. With ``positive=True`` negative entries start at 0.
     verbose : bool or int, default=False
         Print one line per alpha when positive.
     return_n_iter : bool, default=False
@@ -880,7 +890,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
     if grid:
         check_eps(eps)
         check_grid_l1_ratio(l1_ratio)
-    coef_init = check_coef_init(coef_init, X.shape[1], X.dtype)
+    coef_init = check_coef_init(coef_init, X.shape[1], X.dtype, one_task)
     design = make_design(X, fit_intercept, sample_weight, copy_X=copy_X, y=y,
                          implicit_dense=True)
     y_prep, _ = design.target
@@ -929,7 +939,8 @@ def lasso_path(X, y, *, eps=1e-3, alphas=_DEFAULT_GRID, precompute="auto", Xy=No
     copy_X : bool, default=True
         If False, a dense X may be centred in place when an intercept is fitted.
     coef_init : array-like of shape (n_features,), default=None
-        Initial coefficients. With ``positive=True`` negative entries start
+        Initial coefficients; for a ``y`` of shape (n_samples, 1), also of
+        shape (1, n_features). With ``positive=True`` negative entries start
         at 0.
     verbose : bool or int, default=False
         Print one line per alpha when positive.
@@ -1063,11 +1074,15 @@ def resolve_alphas(alphas):
     return np.sort(check_alphas(alphas))[::-1]
 
 
-def check_coef_init(coef_init, n_features, dtype):
-    """A finite 1-D warm start of the right length, or None."""
+def check_coef_init(coef_init, n_features, dtype, one_task=False):
+    """A finite 1-D warm start of the right length, or None. ``one_task``: y
+    came as one column, for which scikit-learn's paths take (and return)
+    coefficients of shape (1, n_features); that shape is accepted too."""
     if coef_init is None:
         return None
     coef_init = np.asarray(coef_init, dtype=np.float64)
+    if one_task and coef_init.shape == (1, n_features):
+        coef_init = coef_init[0]
     if coef_init.shape != (n_features,):
         raise ValueError(
             f"coef_init must have shape ({n_features},); got {coef_init.shape}.")
@@ -1118,6 +1133,9 @@ def check_precompute(precompute, n_features):
             raise InvalidParameterError(
                 f"precompute must be True, False, 'auto' or an array; got {precompute!r}."
             )
+    elif precompute is None:
+        raise InvalidParameterError(
+            "precompute must be True, False, 'auto' or an array; got None.")
     elif not isinstance(precompute, (bool, np.bool_)):
         gram = np.asarray(precompute)
         if gram.shape != (n_features, n_features):
