@@ -130,6 +130,56 @@ def test_fit_npz_with_unreadable_or_non_numeric_arrays(tmp_path, capsys, arrays,
                          "--out", str(tmp_path / "m.json")], *words)
 
 
+@pytest.mark.parametrize("fmt", ["npz", "libsvm"])
+def test_target_with_a_format_that_holds_its_target(npz_file, capsys, monkeypatch, fmt):
+    """Found by a review: --target was silently ignored but for csv."""
+    monkeypatch.setattr(cli, "load_data", must_not_run)
+    usage_error(capsys, ["path", str(npz_file), "--format", fmt, "--target", "y"],
+                "--target names a csv column", fmt)
+
+
+@pytest.mark.parametrize("make,argv,words", [
+    (lambda d: d.write_text("a,b,y\n1,2,3\n"), ["--format", "npz"], ["not an npz archive"]),
+    (lambda d: d.write_bytes(b"\x7fELF" + b"\x01" * 1000), ["--format", "libsvm"],
+     ["not a valid libsvm file"]),
+    (lambda d: d.write_text("a,b,y\n1,2,3\n4,5,6\n"),
+     ["--format", "csv", "--target", "y", "--penalty", "group", "--groups", "-3"],
+     ["--groups -3: a block size is a positive int"]),
+])
+def test_unreadable_input_messages_are_short_and_say_what_is_wrong(tmp_path, capsys, make,
+                                                                   argv, words):
+    """Found by a review: numpy's advice about allow_pickle (not an option
+    here), a binary file's bytes quoted whole, a negative block size called
+    "neither an int nor an existing JSON file"."""
+    data = tmp_path / "data.bin"
+    make(data)
+    err = usage_error(capsys, ["fit", str(data), *argv, "--alpha", "0.1",
+                               "--out", str(tmp_path / "m.json")], *words)
+    assert "pickle" not in err and len(err) < 300
+
+
+def test_npz_sparse_arrays_as_save_npz_writes_them(tmp_path, capsys):
+    """Found by a review: scipy.sparse.save_npz stores the format as bytes,
+    which was read as "b'csc'", not 'csc': a square CSC matrix was taken as
+    CSR, silently transposed. Formats other than csr / csc are refused."""
+    from scipy import sparse
+
+    X = sparse.random(25, 25, density=0.3, format="csc", random_state=0)
+    y = np.arange(25.0)
+    sparse.save_npz(tmp_path / "X.npz", X)
+    arrays = dict(np.load(tmp_path / "X.npz"))
+    assert isinstance(arrays["format"].item(), bytes)
+    for name, fmt in [("bytes", arrays["format"]), ("str", np.array("csc"))]:
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, y=y, **dict(arrays, format=fmt))
+        read, _, _ = cli.load_data(str(path), "npz")
+        assert read.format == "csc" and abs(read - X).max() == 0
+    path = tmp_path / "coo.npz"
+    np.savez(path, y=y, **dict(arrays, format=np.array("coo")))
+    usage_error(capsys, ["fit", str(path), "--format", "npz", "--alpha", "0.1",
+                         "--out", str(tmp_path / "m.json")], "format 'coo'", "'csr' or 'csc'")
+
+
 def test_fit_npz_single_array_file(tmp_path, capsys):
     path = tmp_path / "X.npz"
     with open(path, "wb") as f:
@@ -183,6 +233,19 @@ def test_path_eps_one_is_a_constant_grid(npz_file, tmp_path):
                  "--out", str(out), "--quiet"]) == 0
     alphas = json.loads(out.read_text())["alphas"]
     assert len(alphas) == 3 and len(set(alphas)) == 1
+
+
+@pytest.mark.parametrize("penalty", ["l1", "group"])
+def test_path_reports_alphas_that_did_not_converge(npz_file, capsys, penalty):
+    """Found by a review: the path command silenced every warning, so gaps
+    far above the tolerance came without one. One line counts them."""
+    argv = ["path", str(npz_file), "--format", "npz", "--n-alphas", "4", "--max-iter", "1",
+            "--tol", "1e-12", "--penalty", penalty]
+    assert main(argv + (["--groups", "2"] if penalty == "group" else [])) == 0
+    warned = [line for line in capsys.readouterr().err.split("\n") if "warning" in line]
+    assert len(warned) == 1 and "3 of 4 alphas did not converge" in warned[0], warned
+    assert main(["path", str(npz_file), "--format", "npz", "--n-alphas", "4"]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_path_plot_without_matplotlib_fails_before_the_path(npz_file, tmp_path, capsys,

@@ -66,6 +66,11 @@ def test_selects_the_informative_modalities(penalty):
         model.modality_importance_["dense"], model.modality_importance_["text"])
     text = model.report(top=3)
     assert "dense" in text and "alpha" in text
+    # (returned, not printed, unless a file is given: a REPL showed it twice)
+    import io
+
+    out = io.StringIO()
+    assert model.report(top=3, file=out) == text and out.getvalue() == text + "\n"
 
 
 def test_scaling_is_learnt_on_fit_and_applied_at_predict():
@@ -254,7 +259,7 @@ BAD_FILES = [
     ("csv", "", "header row"),
     ("libsvm", "1 1:2 2:x\n", "not a valid libsvm"),
     ("libsvm", "garbage line without colon pairs ::\n", "not a valid libsvm"),
-    ("npz", "not a zip file", "not a valid npz"),
+    ("npz", "not a zip file", "not an npz archive"),
 ]
 
 
@@ -262,7 +267,8 @@ BAD_FILES = [
 def test_cli_bad_files_are_one_line_errors(tmp_path, capsys, fmt, content, message):
     path = tmp_path / f"bad.{fmt}"
     path.write_text(content)
-    code = main(["fit", str(path), "--format", fmt, "--target", "target", "--alpha", "0.1",
+    target = ["--target", "target"] if fmt == "csv" else []
+    code = main(["fit", str(path), "--format", fmt, *target, "--alpha", "0.1",
                  "--out", str(tmp_path / "m.json")])
     err = capsys.readouterr().err
     assert code == 2

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from scipy import sparse
 
 import sparsefuse
@@ -87,7 +88,11 @@ def load_data(path, fmt, target=None):
         try:
             X, y = load_svmlight_file(str(path))
         except (ValueError, RuntimeError, UnicodeDecodeError, OverflowError) as exc:
-            raise UsageError(f"{path}: not a valid libsvm file ({_one_line(exc)})") from None
+            # (the parser quotes the bytes it choked on: a binary file's would
+            # fill the screen)
+            detail = _one_line(exc)
+            detail = detail if len(detail) <= 120 and detail.isprintable() else type(exc).__name__
+            raise UsageError(f"{path}: not a valid libsvm file ({detail})") from None
         names = [f"x{j}" for j in range(X.shape[1])]
     elif fmt == "npz":
         X, y = _read_npz(path)
@@ -163,7 +168,10 @@ def _read_npz(path):
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
-        raise UsageError(f"{path}: not a valid npz file ({_one_line(exc)})") from None
+        # (numpy reads a file that is neither npy nor npz as a pickle, which
+        # it refuses with advice about allow_pickle: not this command's option)
+        detail = "" if "pickle" in str(exc) else f" ({_one_line(exc)})"
+        raise UsageError(f"{path}: not an npz archive{detail}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise UsageError(f"{path}: a single .npy array, not an npz archive of X and y")
 
@@ -185,8 +193,18 @@ def _read_npz(path):
         if not {"data", "indices", "indptr", "shape"} <= keys:
             raise UsageError(f"{path}: the npz archive needs 'X' or the arrays of a sparse "
                              f"matrix (found {sorted(keys)})")
-        fmt_name = str(read("format")) if "format" in keys else "csr"
-        cls = sparse.csc_matrix if fmt_name.startswith("csc") else sparse.csr_matrix
+        fmt_name = "csr"
+        if "format" in keys:
+            # (scipy.sparse.save_npz stores the format as bytes: b'csc')
+            fmt_name = read("format")
+            fmt_name = fmt_name.item() if fmt_name.size == 1 else fmt_name
+            if isinstance(fmt_name, bytes):
+                fmt_name = fmt_name.decode("ascii", "replace")
+            fmt_name = str(fmt_name)
+        if fmt_name not in ("csr", "csc"):
+            raise UsageError(f"{path}: the sparse matrix has format {fmt_name!r}; the npz "
+                             "arrays data/indices/indptr/shape are read as 'csr' or 'csc'")
+        cls = sparse.csc_matrix if fmt_name == "csc" else sparse.csr_matrix
         arrays = [read(name) for name in ("data", "indices", "indptr", "shape")]
     try:
         return cls(tuple(arrays[:3]), shape=tuple(arrays[3])), y
@@ -200,7 +218,11 @@ def parse_groups(spec, names):
         raise UsageError("--groups is required with the group penalties "
                          "(an int block size, or a JSON file {name: columns})")
     if spec.isdigit():
+        if int(spec) == 0:
+            raise UsageError("--groups 0: a block size is a positive int")
         return int(spec)
+    if spec.lstrip("-+").isdigit():
+        raise UsageError(f"--groups {spec}: a block size is a positive int")
     path = Path(spec)
     if not path.is_file():
         raise UsageError(f"--groups: {spec!r} is neither an int nor an existing JSON file")
@@ -270,7 +292,7 @@ def pyplot():
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UsageError("plots need matplotlib: pip install 'sparsefuse[plot]'") from None
+        raise UsageError("plots need matplotlib: pip install matplotlib") from None
     return plt
 
 
@@ -346,6 +368,9 @@ def check_options(args):
     if args.l1_ratio is not None and args.penalty not in L1_RATIO_PENALTIES:
         raise UsageError(f"--l1-ratio applies to --penalty elasticnet or sparse_group, "
                          f"not {args.penalty}")
+    if args.target is not None and args.format != "csv":
+        raise UsageError(f"--target names a csv column; a {args.format} file holds its "
+                         "target (y) itself")
     fixed = getattr(args, "alpha", None) is not None
     for option, value in (("--eps", args.eps), ("--n-alphas", args.n_alphas)):
         if fixed and value is not None:
@@ -421,8 +446,8 @@ def cmd_path(args):
     # eps goes to the library, which checks it as for fit: a number in (0, 1]
     common = dict(eps=args.eps, tol=args.tol, max_iter=args.max_iter,
                   fit_intercept=not args.no_intercept)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             if args.penalty in GROUP_PENALTIES:
                 groups = parse_groups(args.groups, names)
@@ -435,6 +460,18 @@ def cmd_path(args):
                 alphas, coefs, gaps = _enet_path(X, y, args, common)
         except ValueError as exc:
             raise UsageError(_one_line(exc)) from None
+    # one line for the alphas that did not converge (a warning each would
+    # bury the table), the other warnings as fit prints them
+    unconverged = sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+    if not args.quiet:
+        if unconverged:
+            print(f"sparsefuse: warning: {unconverged} of {len(alphas)} alphas did not "
+                  "converge (duality gap above the tolerance): increase --max-iter or "
+                  "loosen --tol", file=sys.stderr)
+        for w in caught:
+            if issubclass(w.category, UserWarning) \
+                    and not issubclass(w.category, ConvergenceWarning):
+                print(f"sparsefuse: warning: {_one_line(w.message)}", file=sys.stderr)
     if not args.quiet:
         print(f"{'alpha':>12} {'nonzero':>8} {'duality gap':>12}")
         for a, c, g in zip(alphas, coefs.T, gaps):
@@ -532,8 +569,8 @@ def check_demo_options(args):
         raise UsageError(f"--n-samples must be between {DEMO_MIN_SAMPLES} and "
                          f"{DEBIAN_PACKAGES} (the Debian packages); got {args.n_samples}")
     if args.n_jobs == 0:
-        raise UsageError("--n-jobs must be a number of processes (-1: all CPUs, -2: all "
-                         "but one, ...); got 0")
+        raise UsageError("--n-jobs must be a number of parallel jobs (-1: all CPUs, -2: "
+                         "all but one, ...); got 0")
     check_output(args.out_dir, "--out-dir", folder=True)
 
 
@@ -548,6 +585,18 @@ def cmd_demo(args):
 
 # --- entry point -------------------------------------------------------------------
 
+DATA_FORMATS_HELP = """\
+data formats (--format):
+  csv     a header row of column names, then one row per sample; --target names
+          the target column, every other column is a feature
+  npz     a NumPy archive (numpy.savez) with arrays X (2-D) and y, or with the
+          arrays data, indices, indptr, shape (and format, 'csr' or 'csc'; csr
+          when absent) of a SciPy sparse matrix, as scipy.sparse.save_npz
+          writes them, plus y
+  libsvm  svmlight / libsvm text: the target first on each line, then
+          index:value pairs
+"""
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="sparsefuse", description="Certified sparse linear models for multimodal data.")
@@ -555,21 +604,26 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="fusion of the built-in Debian package data")
-    demo.add_argument("--out-dir", default="sparsefuse-demo", help="where the PNG plots go")
+    demo.add_argument("--out-dir", default="sparsefuse-demo",
+                      help="where the PNG plots go (default: sparsefuse-demo)")
     demo.add_argument("--n-jobs", type=int, default=2,
-                      help="cross-validation folds solved in parallel (-1: all CPUs)")
+                      help="cross-validation folds solved in parallel (-1: all CPUs; "
+                      "default 2)")
     demo.add_argument("--n-samples", type=int, default=None,
                       help="a random subset of the packages, for a quicker run "
                       f"({DEMO_MIN_SAMPLES} to {DEBIAN_PACKAGES})")
-    demo.add_argument("--quiet", action="store_true")
+    demo.add_argument("--quiet", action="store_true", help="no progress or report")
 
     for name, text in (("fit", "fit one model and save it as JSON"),
                        ("path", "compute a regularization path")):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".",
+                           epilog=DATA_FORMATS_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("data", help="data file")
-        p.add_argument("--format", choices=FORMATS, required=True)
-        p.add_argument("--target", help="target column (csv)")
-        p.add_argument("--penalty", choices=PENALTIES, default="l1")
+        p.add_argument("--format", choices=FORMATS, required=True,
+                       help="how the data file is laid out (see below)")
+        p.add_argument("--target", help="the target column's name (csv only)")
+        p.add_argument("--penalty", choices=PENALTIES, default="l1", help="default: l1")
         p.add_argument("--l1-ratio", type=float, default=None,
                        help="L1 share of the penalty (elasticnet, sparse_group; default 0.5)")
         p.add_argument("--groups", help="int block size, or JSON file {name: columns} "
@@ -579,9 +633,12 @@ def build_parser():
                        "(default 1e-3)")
         p.add_argument("--n-alphas", type=int, default=None,
                        help="alphas in the grid (default 50)")
-        p.add_argument("--tol", type=float, default=1e-4)
-        p.add_argument("--max-iter", type=int, default=1000)
-        p.add_argument("--no-intercept", action="store_true")
+        p.add_argument("--tol", type=float, default=1e-4,
+                       help="duality gap to reach, relative to ||y - mean(y)||^2 / n "
+                       "(||y||^2 / n with --no-intercept; default 1e-4)")
+        p.add_argument("--max-iter", type=int, default=1000,
+                       help="epochs per alpha (default 1000)")
+        p.add_argument("--no-intercept", action="store_true", help="fit no intercept")
         p.add_argument("--quiet", action="store_true", help="no progress or summary")
         if name == "fit":
             how = p.add_mutually_exclusive_group(required=True)
@@ -610,7 +667,9 @@ def main(argv=None):
     Returns
     -------
     code : int
-        0 on success, 2 on a usage or input error.
+        0 on success, 2 on a usage or input error. The errors argparse finds
+        itself (an unknown or missing option), ``--help`` and ``--version``
+        exit through ``SystemExit`` instead, with codes 2 and 0.
     """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
