@@ -45,7 +45,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args(argv)
 
-    X, y = news20(args.data_dir)
+    try:
+        X, y = news20(args.data_dir)
+    except FileNotFoundError as exc:
+        parser.error(f"{exc.filename} not found: news20 is read from --data-dir "
+                     "(default ../shared/data next to the repository)")
     design = make_design(X, fit_intercept=False)
     y_prep, _ = design.prepare_target(y)
     norms, xv = design.column_stats

@@ -102,6 +102,10 @@ def main(argv=None):
                         default=[], metavar="KEY=VALUE",
                         help="a kernel keyword and its value (repeatable: one column each)")
     args = parser.parse_args(argv)
+    for name in ("news20.npz", "news20_labels.npz"):
+        if not (Path(args.data_dir) / name).is_file():
+            parser.error(f"{Path(args.data_dir) / name} not found: news20 is read from "
+                         "--data-dir (default ../shared/data next to the repository)")
     columns = [("defaults", {})] + [(f"{k}={v}", {k: v}) for k, v in args.settings]
     print(f"{'problem':22s} {'alpha_max/':>10s} " + " ".join(f"{c:>16s}" for c, _ in columns))
     logs = {c: [] for c, _ in columns[1:]}

@@ -23,7 +23,7 @@ train, test = train_test_split(np.arange(len(data.target)), random_state=0)
 model = FusionRegressor("sparse_group", l1_ratio=0.5, alphas=12, eps=1e-2, cv=3)
 model.fit(blocks[train], data.target[train])
 print(f"held-out R^2: {model.score(blocks[test], data.target[test]):.3f}")
-model.report(top=3)
+print(model.report(top=3))
 
 fig, ax = plt.subplots(figsize=(6, 3))
 names = list(model.modality_importance_)

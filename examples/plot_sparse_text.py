@@ -3,8 +3,10 @@ Sparse text with an intercept
 =============================
 
 TF-IDF features are sparse; centring them to fit an intercept would fill in
-every zero. sparsefuse never centres sparse X: the intercept is projected out
-implicitly, at O(nnz) cost per coordinate update. Here the Lasso picks the
+every zero. sparsefuse never densifies sparse X: the intercept is projected
+out implicitly, at O(nnz) cost per coordinate update (only columns whose mean
+dwarfs their spread, nearly full and rare in text, are stored centred, in a
+copy of X). Here the Lasso picks the
 description words that predict the installed size of Debian packages.
 """
 

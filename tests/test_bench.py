@@ -204,3 +204,14 @@ def test_bad_options_are_refused_before_any_work(argv, words, capsys, monkeypatc
         bench.main(argv)
     assert exit_info.value.code == 2
     assert words in capsys.readouterr().err
+
+
+def test_the_json_records_the_options_of_the_run():
+    """Found by a review: the docs and the README gave different budgets for
+    the group table, and its JSON could not say which one ran."""
+    import argparse
+
+    args = argparse.Namespace(budget=300.0, problems=["leukemia/10"], group=True,
+                              json="r.json", plots=None, hook=print)
+    assert bench.options_of(args) == {"budget": 300.0, "group": True, "json": "r.json",
+                                      "plots": None, "problems": ["leukemia/10"]}

@@ -788,10 +788,11 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
         deprecated ``n_alphas`` in ``params``, which sets the number of
         alphas when ``alphas`` is left to its default.
     precompute : 'auto', bool or array-like, default='auto'
-        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense float64
+        X only; sparse and float32 X ignore it):
         True computes it, an array is used as it is (after a consistency
         check), 'auto' computes it when samples outnumber features tenfold.
-        The solution does not depend on it.
+        The solution depends on it only within ``tol``.
     Xy : array-like of shape (n_features,), default=None
         Accepted for compatibility with scikit-learn; ``X^T y`` is always
         recomputed from the prepared data.

@@ -3,7 +3,7 @@
 Run it as ``sparsefuse bench`` or ``python benchmarks/compare.py`` (same
 options: ``--quick`` for a smoke run, ``--ablation`` to switch sparsefuse's
 devices off one at a time, ``--group`` for the group lasso problems). It needs
-the ``bench`` extra (``pip install "sparsefuse[bench]"``); news20 is read
+the ``bench`` extra (``pip install ".[bench]"`` in the repository); news20 is read
 from ``--data-dir`` (default ``../shared/data`` next to the repository) and
 skipped with a message when absent.
 
@@ -559,6 +559,13 @@ def below_reference(runs):
             if run.get("subopt_min", 0.0) < -P_STAR_SLACK}
 
 
+def options_of(args):
+    """The run's options, recorded in the JSON next to its results (a table's
+    budget or problem list must not have to be guessed afterwards)."""
+    return {key: value for key, value in sorted(vars(args).items())
+            if isinstance(value, (str, int, float, bool, list, type(None)))}
+
+
 def main(argv=None):
     """Run the benchmark with BLAS and OpenMP on one thread.
 
@@ -695,7 +702,8 @@ def _main(argv=None):
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+            json.dump({"machine": info, "options": options_of(args), "subopt": SUBOPT,
+                       "results": results}, f, indent=1)
     if args.plots:
         save_plots(results, args.plots)
 
@@ -758,7 +766,8 @@ def main_group(args, commit):
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "subopt": SUBOPT, "results": results}, f, indent=1)
+            json.dump({"machine": info, "options": options_of(args), "subopt": SUBOPT,
+                       "results": results}, f, indent=1)
     if args.plots:
         save_plots(results, args.plots)
 

@@ -95,7 +95,7 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
 
     say("\nModalities kept by the sparse-group lasso and their top features:")
     if not quiet:
-        fusion.report(top=4)
+        print(fusion.report(top=4))
     survivors = [n for n, v in fusion.modality_importance_.items() if v > 0]
 
     figures = []
@@ -106,7 +106,7 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
         import matplotlib.pyplot as plt
     except ImportError:
         plt = None
-        say("\n(matplotlib is not installed: pip install 'sparsefuse[plot]' to get the "
+        say("\n(matplotlib is not installed: pip install matplotlib to get the "
             "regularization path and importance plots)")
     if plt is not None:
         out = Path(out_dir)

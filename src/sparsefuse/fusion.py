@@ -225,7 +225,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         ----------
         X : Blocks, dict or list
             The modality blocks.
-        y : None
+        y : None, default=None
             Ignored.
 
         Returns
@@ -243,7 +243,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         ----------
         X : Blocks, dict or list
             The modality blocks.
-        y : None
+        y : None, default=None
             Ignored.
 
         Returns
@@ -355,7 +355,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        input_features : None
+        input_features : None, default=None
             Ignored: the names come from the blocks seen in ``fit``.
 
         Returns
@@ -623,7 +623,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         return np.asarray(Z @ self.coef_).ravel() + self.intercept_
 
     def report(self, top=5, file=None):
-        """Print (and return) a table of modalities, their weight and top features.
+        """A table of modalities, their weight and top features, as text.
 
         Parameters
         ----------
@@ -631,7 +631,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             Number of features listed per modality, by absolute coefficient
             (None: every selected one).
         file : file-like, default=None
-            Where to print (standard output when None).
+            Also write the table there (``sys.stdout`` prints it); None only
+            returns it: ``print(model.report())``.
 
         Returns
         -------
@@ -657,5 +658,6 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         rows.append(f"alpha = {self.alpha_:.4g}, penalty = {self.penalty}, "
                     f"duality gap = {self.dual_gap_:.2e}")
         text = "\n".join(rows)
-        print(text, file=file)
+        if file is not None:
+            print(text, file=file)
         return text

@@ -60,10 +60,11 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     precompute : bool, 'auto' or array-like, default=False
-        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only):
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense float64
+        X only; sparse and float32 X ignore it):
         True computes it, an array of shape (n_features, n_features) is used
         after a consistency check, 'auto' computes it when samples outnumber
-        features tenfold. The solution does not depend on it.
+        features tenfold. The solution depends on it only within ``tol``.
     max_iter : int, default=1000
         Maximum number of epochs (passes over the active features).
     copy_X : bool, default=True
@@ -81,11 +82,12 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         Visit coordinates in order, or draw one at random at each step.
     screening : bool, default=True
         Discard features with the Gap Safe rule while solving (sparsefuse
-        only). Never changes the solution.
+        only). Changes the work; the solution, only within ``tol``.
     working_set : bool or 'auto', default='auto'
         Run coordinate descent on a growing working set of features, certified
         on the full problem by the duality gap (sparsefuse only; 'auto' is
-        True for a single fit). Never changes the solution.
+        True for a single fit). Changes the work; the solution, only within
+        ``tol``.
     anderson : int, default=5
         Number of iterates combined by Anderson extrapolation, kept only when
         it lowers the objective; 0 switches it off (sparsefuse only).
@@ -282,8 +284,9 @@ class Lasso(ElasticNet):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     precompute : bool, 'auto' or array-like, default=False
-        Run coordinate descent on the Gram matrix ``X^T X`` (dense X only),
-        see :class:`ElasticNet`. The solution does not depend on it.
+        Run coordinate descent on the Gram matrix ``X^T X`` (dense float64
+        X only; sparse and float32 X ignore it),
+        see :class:`ElasticNet`. The solution depends on it only within ``tol``.
     copy_X : bool, default=True
         If False, a dense X may be centred and reweighted in place.
     max_iter : int, default=1000
@@ -301,11 +304,12 @@ class Lasso(ElasticNet):
         Visit coordinates in order, or draw one at random at each step.
     screening : bool, default=True
         Discard features with the Gap Safe rule while solving (sparsefuse
-        only). Never changes the solution.
+        only). Changes the work; the solution, only within ``tol``.
     working_set : bool or 'auto', default='auto'
         Run coordinate descent on a growing working set of features, certified
         on the full problem by the duality gap (sparsefuse only; 'auto' is
-        True for a single fit). Never changes the solution.
+        True for a single fit). Changes the work; the solution, only within
+        ``tol``.
     anderson : int, default=5
         Number of iterates combined by Anderson extrapolation, kept only when
         it lowers the objective; 0 switches it off (sparsefuse only).
