@@ -1030,3 +1030,38 @@ def test_screened_groups_skipped_by_bounds_keep_the_path(fmt, fit_intercept, wei
     # two passes per alpha, of which the first screens: 0.77 to 0.98)
     assert sum(s["n_group_products"] for s in stats) \
         < (0.6 if working_set else 1.0) * sum(s["n_group_products"] for s in stats_all)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_constant_column_products_do_not_set_the_dual_scale(fmt):
+    """Found by a review of the skipped products: a constant column (centred
+    norm 0, so a norm bound of 0) has an implicitly centred product of
+    rounding residue, about its value times machine epsilon, which moved
+    from pass to pass; it set the dual scale with every product evaluated,
+    not once its group was screened and skipped, and the two paths parted.
+    Such products are 0 now, as in the statistics (alpha_max)."""
+    from sparsefuse import group
+
+    rng = np.random.default_rng(0)
+    sizes = [1] + [3] * 13
+    for _ in range(6):
+        n = int(rng.integers(30, 120))
+        X = rng.standard_normal((n, 40))
+        X[:, 0] = 1e12
+        w = np.zeros(40)
+        w[[3, 4, 10]] = [1.0, -2.0, 1.5]
+        y = X @ w + rng.standard_normal(n)
+        Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+        prepared = group._GroupProblem(Xf, sizes, None, True, None)
+        assert prepared.design.column_stats[0][0] == 0 and prepared.bound_norms[0] == 0
+        y_prep, _ = prepared.design.prepare_target(y)
+        top = group.group_alpha_max(prepared, y_prep)
+        alphas = np.geomspace(top, top * 1e-6, 12)
+        runs = []
+        for bounds in (prepared.bound_norms, None):
+            prepared.bound_norms = bounds
+            runs.append(group.solve_group_path(prepared, y_prep, alphas, l1_ratio=0.0,
+                                               tol=1e-11, max_iter=100_000)[:2])
+        np.testing.assert_array_equal(runs[0][0], runs[1][0])
+        np.testing.assert_array_equal(runs[0][1], runs[1][1])
+        assert np.all(runs[0][0][0] == 0)

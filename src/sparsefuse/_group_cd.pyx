@@ -626,8 +626,11 @@ def group_solve(
                 for j in range(start, end):
                     grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                           implicit, xvp, coef)
-                    if positive and grad[j] < 0:
-                        grad[j] = 0.0  # a sign constraint never binds from below
+                    # (a sign constraint never binds from below; a zero column,
+                    # constant once centred, has a product of rounding residue,
+                    # which must not set the dual scale: its bound is 0)
+                    if (positive and grad[j] < 0) or norms[j] == 0.0:
+                        grad[j] = 0.0
                     penalty += l1_reg * fabs(w[j])
                     norm += <double> w[j] * w[j]
                 penalty += group_reg * weights[g] * sqrt(norm)
@@ -653,7 +656,7 @@ def group_solve(
                     for j in range(start, end):
                         grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                               implicit, xvp, coef)
-                        if positive and grad[j] < 0:
+                        if (positive and grad[j] < 0) or norms[j] == 0.0:
                             grad[j] = 0.0
                     moved_at[g] = moved
                     n_group_products += 1
@@ -963,7 +966,7 @@ def group_solve(
                     for j in range(start, end):
                         grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
                                               implicit, xvp, coef)
-                        if positive and grad[j] < 0:
+                        if (positive and grad[j] < 0) or norms[j] == 0.0:
                             grad[j] = 0.0
                         penalty += l1_reg * fabs(w[j])
                         norm += <double> w[j] * w[j]

@@ -293,12 +293,17 @@ class _GroupProblem:
                                   implicit_dense=True)
         self.spectra = block_spectra(self.design, self.group_ptr)
         self.lipschitz = block_lipschitz(self.design, self.group_ptr, self.spectra[3])
-        # Proven bounds on the blocks' spectral norms, for the kernel's skipped
-        # products of screened groups: exact up to EXACT_LIPSCHITZ_MAX_SIZE
-        # columns; above, power iteration only estimates it (those groups are
-        # always evaluated).
-        self.bound_norms = np.where(np.diff(self.group_ptr) <= EXACT_LIPSCHITZ_MAX_SIZE,
-                                    np.sqrt(self.lipschitz), np.inf)
+        # Bounds on the blocks' spectral norms, for the kernel's skipped
+        # products of screened groups: from the exact top eigenvalue up to
+        # EXACT_LIPSCHITZ_MAX_SIZE columns, with a margin for the rounding of
+        # the Gram matrix (entries off by about n_samples * eps times the
+        # uncentred column norms, at most 101 times the centred ones for the
+        # columns centred implicitly, over m columns); above that size power
+        # iteration only estimates it, and those groups are always evaluated.
+        sizes = np.diff(self.group_ptr)
+        margin = 1.0 + 128 * sizes * self.design.n_samples * np.finfo(np.float64).eps
+        self.bound_norms = np.where(sizes <= EXACT_LIPSCHITZ_MAX_SIZE,
+                                    np.sqrt(self.lipschitz * margin), np.inf)
         self.free_inv = None
         if self.ungrouped.size:
             gram = centred_gram(self.design, self.group_ptr[-1], n_features)
@@ -331,16 +336,18 @@ def centred_gram(design, a, b, c=None, d=None, offsets=None):
     with the columns [c, d). ``offsets``: ``design.X_offset`` when the caller
     has it (for sparse X it costs a product with every column).
     """
-    block = design.X[:, a:b]
-    other = block if c is None else design.X[:, c:d]
+    # (in float64 for float32 data too: the block norms taken from these
+    # matrices must bound the kernels' products, see bound_norms)
+    block = design.X[:, a:b].astype(np.float64, copy=False)
+    other = block if c is None else design.X[:, c:d].astype(np.float64, copy=False)
     if design.implicit and offsets is None:
         offsets = design.X_offset
     if design.implicit and not design.is_sparse:
         # dense blocks are centred explicitly (a copy of the block only): the
         # subtraction below would lose digits to columns of large mean, and
         # exact block steps solve with these matrices
-        block = block - offsets[a:b].astype(block.dtype)
-        other = block if c is None else other - offsets[c:d].astype(other.dtype)
+        block = block - offsets[a:b]
+        other = block if c is None else other - offsets[c:d]
         return np.asarray(block.T @ other, dtype=np.float64)
     gram = block.T @ other
     gram = np.asarray(gram.toarray() if sparse.issparse(gram) else gram, dtype=np.float64)
