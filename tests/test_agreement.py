@@ -332,8 +332,7 @@ def held_problem(X, y, sample_weight, fit_intercept):
     dense, weighted and centred."""
     from sparsefuse._path import check_sample_weight, make_design
 
-    design = make_design(X, fit_intercept, check_sample_weight(sample_weight, X.shape[0],
-                                                                X.dtype))
+    design = make_design(X, fit_intercept, check_sample_weight(sample_weight, X.shape[0]))
     y_held, _ = design.prepare_target(np.asarray(y, dtype=X.dtype))
     X_held = design.X.toarray().astype(float)
     v = design.v.astype(float)

@@ -735,7 +735,7 @@ def test_statistics_pass_gives_the_gradients_of_a_cold_start(fmt, fit_intercept,
     X, y = X.astype(dtype), y.astype(dtype)
     sw = np.linspace(0.2, 3.0, len(y)) if weighted else None
     Xf = {"dense": np.asfortranarray, "csc": sparse.csc_matrix, "csr": sparse.csr_matrix}[fmt](X)
-    design = make_design(Xf, fit_intercept, check_sample_weight(sw, len(y), X.dtype), y=y)
+    design = make_design(Xf, fit_intercept, check_sample_weight(sw, len(y)), y=y)
     y_prep, _ = design.target
     s = np.ones(len(y)) if sw is None else sw / sw.sum() * len(y)
     Xd = X.astype(np.float64)
@@ -776,9 +776,12 @@ def test_gradients_at_zero_keep_the_rounding_of_y_dot_v(monkeypatch):
                            ([0, 1], [2, 2])), shape=(2, 5))
     y = np.array([1.4292947, 1.7007201], np.float32)
     # (the grid the fuzz found it on; the automatic grid now starts where the
-    # kernel's own gradients at zero put alpha_max, and its gap there is 0)
+    # kernel's own gradients at zero put alpha_max, and its gap there is 0.
+    # The fuzz's weights, [1.408, 2.291], give gaps of 0 since the weights
+    # are scaled in float64 before rounding: these still exercise the case)
     kw = dict(l1_ratio=0.5, alphas=[1e-15, 1e-15], positive=True, fit_intercept=True,
-              sample_weight=np.array([1.40842386, 2.29136033]), tol=1e-4, max_iter=50)
+              sample_weight=np.array([2.0924042183036358, 1.1744667844096757]), tol=1e-4,
+              max_iter=50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         _, _, gaps = sf.enet_path(X, y, **kw)

@@ -1065,3 +1065,31 @@ def test_constant_column_products_do_not_set_the_dual_scale(fmt):
         np.testing.assert_array_equal(runs[0][0], runs[1][0])
         np.testing.assert_array_equal(runs[0][1], runs[1][1])
         assert np.all(runs[0][0][0] == 0)
+
+
+def test_sparse_block_grams_in_one_product_match_block_by_block():
+    """The Gram matrices of sparse blocks come from one sparse product (a
+    review measured a minute of set-up for 50,000 groups of 10 columns, one
+    slice and product per block): they equal the block-by-block ones, with
+    and without an implicit intercept, sample weights, float32, empty
+    columns, and for the cross products with the neighbouring blocks."""
+    from sparsefuse import group
+
+    rng = np.random.default_rng(0)
+    for trial in range(24):
+        n, m, count = int(rng.integers(20, 120)), int(rng.integers(2, 7)), int(rng.integers(3, 20))
+        X = sparse.random(n, m * count, density=rng.uniform(0.0, 0.6), format="csc",
+                          random_state=trial)
+        X = X.astype(np.float32) if trial % 3 == 0 else X
+        sw = rng.uniform(0.2, 3.0, n) if trial % 4 == 0 else None
+        design = group._GroupProblem(X, m, None, trial % 2 == 0, sw).design
+        starts = np.arange(0, m * count, m)[::2]
+        slow = np.stack([group.centred_gram(design, s, s + m) for s in starts])
+        np.testing.assert_allclose(group._stacked_grams(design, starts, m), slow,
+                                   rtol=1e-12, atol=1e-12 * max(1.0, np.abs(slow).max()))
+        near = starts[starts + 2 * m <= m * count]
+        if near.size:
+            slow = np.stack([group.centred_gram(design, s, s + m, s + m, s + 2 * m)
+                             for s in near])
+            np.testing.assert_allclose(group._stacked_grams(design, near, m, near + m), slow,
+                                       rtol=1e-12, atol=1e-12 * max(1.0, np.abs(slow).max()))

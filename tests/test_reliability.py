@@ -969,3 +969,23 @@ def test_cv_boolean_mask_folds_on_fortran_X():
         a = sf.LassoCV(cv=masks).fit(Xo, y)
         b = sf.LassoCV(cv=indices).fit(Xo, y)
         np.testing.assert_allclose(a.mse_path_, b.mse_path_)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("scale", [1e-50, 1e39])
+def test_float32_data_with_tiny_or_huge_weights(fmt, scale):
+    """Found by a review: the weights were cast to X's dtype before being
+    scaled by the largest, so that with float32 X, 1e-50 became 0 and 1e39
+    inf, and uniform weights gave NaN and a ValueError about y or X. Only
+    their ratios matter: uniform weights give the unweighted fit."""
+    X = np.asfortranarray(X_OK.astype(np.float32))
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    sw = np.full(len(Y_OK), scale)
+    for make in (lambda: sf.Lasso(alpha=0.01, tol=1e-8),
+                 lambda: sf.GroupLasso(2, alpha=0.01, tol=1e-8)):
+        plain = make().fit(Xf, Y_OK)
+        weighted = make().fit(Xf, Y_OK, sample_weight=sw)
+        np.testing.assert_allclose(weighted.coef_, plain.coef_, rtol=1e-4, atol=1e-5)
+    uneven = np.ones(len(Y_OK))
+    uneven[0] = scale
+    assert np.all(np.isfinite(sf.Lasso(alpha=0.01).fit(Xf, Y_OK, sample_weight=uneven).coef_))

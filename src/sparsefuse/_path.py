@@ -206,10 +206,13 @@ def _weighted_mean(a, sqrt_sw):
     return total / w.sum()
 
 
-def check_sample_weight(sample_weight, n_samples, dtype):
-    """Validate sample weights; return ``None`` (uniform) or a float array.
+def check_sample_weight(sample_weight, n_samples):
+    """Validate sample weights; return ``None`` (uniform) or a float64 array.
 
-    Scalars mean uniform weights, as in scikit-learn.
+    Scalars mean uniform weights, as in scikit-learn. The weights stay in
+    float64 whatever X's dtype: :func:`make_design` scales them by the largest
+    before it rounds them (a float32 cast first turned 1e-50 into 0 and 1e39
+    into inf, and the scaling into NaN).
     """
     if sample_weight is None:
         return None
@@ -228,7 +231,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
         raise ValueError("sample_weight must be non-negative.")
     if not np.any(sw > 0):
         raise ValueError("sample_weight must not be all zero: at least one weight must be positive.")
-    return sw.astype(dtype, copy=False)
+    return sw
 
 
 def _in_place_safe(X, sqrt_sw):
@@ -884,7 +887,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
                         working_set=devices.get("working_set", "auto"),
                         random_state=random_state)
     check_precompute(precompute, X.shape[1])
-    sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+    sample_weight = check_sample_weight(sample_weight, X.shape[0])
     # (every parameter is checked before make_design, which may centre X in
     # place with copy_X=False)
     grid = isinstance(alphas, int)

@@ -441,7 +441,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
     unpenalized : list of str, default=None
         Modalities left out of the penalty (say, a few covariates that must
         stay in the model); their features are fitted by least squares
-        jointly with the others. Only for the group penalties.
+        jointly with the others. Only for the group penalties, and for a few
+        features: their least-squares step keeps a dense pseudo-inverse of
+        ``n ** 2`` floats for n such features (per fold in cross-validation).
 
     Attributes
     ----------

@@ -194,7 +194,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X,
                     warm_start=self.warm_start, screening=self.screening)
         check_precompute(self.precompute, X.shape[1])
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
 
         n_features = X.shape[1]
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=self.copy_X, y=y,
@@ -387,7 +387,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     cv : int, cross-validation generator or iterable, default=None
         Folds, as in scikit-learn (None: 5-fold).
     copy_X : bool, default=True
-        If False, the refit may centre a dense X in place.
+        If False, the refit may centre and reweight a dense X in place.
     verbose : bool or int, default=False
         Accepted for compatibility; unused.
     n_jobs : int, default=None
@@ -508,7 +508,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                                 max_iter=self.max_iter, selection=self.selection,
                                 positive=self.positive, y=y, random_state=self.random_state)
         split_params = split_params_of(self, sample_weight, params)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         design = make_design(X, self.fit_intercept, sample_weight, copy_X=True, y=y,
                              implicit_dense=True)
         y_prep, _ = design.target
@@ -594,7 +594,7 @@ class LassoCV(ElasticNetCV):
     tol : float, default=1e-4
         Duality-gap tolerance.
     copy_X : bool, default=True
-        If False, the refit may centre a dense X in place.
+        If False, the refit may centre and reweight a dense X in place.
     cv : int, cross-validation generator or iterable, default=None
         Folds (None: 5-fold).
     verbose : bool or int, default=False
