@@ -487,3 +487,33 @@ def test_cv_folds_are_drawn_once_per_fit(routing):
         shuffled = KFold(3, shuffle=True, random_state=np.random.RandomState(0))
         model = sf.ElasticNetCV(cv=shuffled, **params).fit(X, y)
     np.testing.assert_array_equal(model.mse_path_[0], model.mse_path_[1])
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_given_gram_is_checked_beyond_a_few_entries(fit_intercept):
+    """Found by a review: a given Gram matrix was compared with X on 5
+    entries only; one wrong everywhere else (or NaN where not sampled) was
+    used, and the certificate, computed on it, was false (a gap of 4e-6 for
+    a suboptimality of 0.2) or the fit failed with a message about large
+    inputs. Now its finiteness, symmetry, whole diagonal and 32 entries are
+    checked: a wrong one is recomputed, with a warning."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 12)) + 2.0
+    y = X[:, 0] - 2 * X[:, 3] + rng.standard_normal(300)
+    Xc = X - X.mean(0) if fit_intercept else X
+    gram = Xc.T @ Xc
+    kw = dict(alpha=0.01, fit_intercept=fit_intercept, tol=1e-10)
+    reference = sf.Lasso(**kw).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(sf.Lasso(precompute=gram, **kw).fit(X, y).coef_,
+                                   reference.coef_, rtol=1e-7, atol=1e-9)
+    scaled = gram * 3.0
+    nan = gram.copy()
+    nan[4, 7] = nan[7, 4] = np.nan
+    lopsided = gram.copy()
+    lopsided[4, 7] += 1.0
+    for wrong in (scaled, nan, lopsided):
+        with pytest.warns(UserWarning, match="does not match X"):
+            model = sf.Lasso(precompute=wrong, **kw).fit(X, y)
+        np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-7, atol=1e-9)

@@ -558,9 +558,9 @@ def resolve_gram(design, precompute):
     """The Gram matrix ``X^T X`` of the prepared design to use, or None.
 
     Only dense float64 designs use one (for sparse X, as in scikit-learn, and
-    for float32 X, precompute is ignored). A user-supplied matrix is checked on a few entries against
-    the prepared (centred, reweighted) design and recomputed, with a warning,
-    if it does not match it.
+    for float32 X, precompute is ignored). A user-supplied matrix is checked
+    against the prepared (centred, reweighted) design (:func:`gram_matches`)
+    and recomputed, with a warning, if it does not match it.
     """
     if design.is_sparse or precompute is False or design.X.dtype != np.float64:
         # float32: a Gram matrix formed in float32 would certify a rounded
@@ -584,17 +584,45 @@ def resolve_gram(design, precompute):
     if precompute is True:
         return centred_gram()
     gram = np.ascontiguousarray(precompute, dtype=X.dtype)
-    rng = np.random.default_rng(0)
-    rows, cols = rng.integers(0, n_features, 5), rng.integers(0, n_features, 5)
-    expected = np.einsum("ij,ij->j", X[:, rows], X[:, cols])
-    if offset is not None:
-        expected -= n_samples * offset[rows] * offset[cols]
-    if not np.allclose(gram[rows, cols], expected, rtol=1e-4, atol=1e-8 * n_samples):
+    if not gram_matches(gram, design):
         warnings.warn(
             "The Gram matrix passed in precompute does not match X after centring "
             "and reweighting; recomputing it.", UserWarning, stacklevel=3)
         return centred_gram()
     return gram
+
+
+# Entries of a given Gram matrix compared with products of X's columns, at
+# random, besides its whole diagonal.
+GRAM_CHECKED_ENTRIES = 32
+
+
+def gram_matches(gram, design):
+    """Whether a given Gram matrix is that of the prepared design, as far as
+    checks cheaper than forming it tell: finite, symmetric, its diagonal the
+    squared column norms (known), and GRAM_CHECKED_ENTRIES entries at random
+    equal to the products of the columns (one column pair each). The solver
+    certifies its gaps on this matrix: one that passes these checks and is
+    still wrong elsewhere is trusted (as scikit-learn trusts it after one
+    entry)."""
+    X = design.X
+    n_samples, n_features = X.shape
+    norms, _ = design.column_stats
+    scale = max(float(np.max(norms, initial=0.0)) ** 2, 1e-300)
+    if not np.all(np.isfinite(gram)):
+        return False
+    if not np.allclose(gram, gram.T, rtol=1e-10, atol=1e-12 * scale):
+        return False
+    if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6, atol=1e-10 * scale):
+        return False
+    offset = design.X_offset if design.implicit else None
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, n_features, GRAM_CHECKED_ENTRIES)
+    cols = rng.integers(0, n_features, GRAM_CHECKED_ENTRIES)
+    expected = np.einsum("ij,ij->j", X[:, rows], X[:, cols])
+    if offset is not None:
+        expected -= n_samples * offset[rows] * offset[cols]
+    return bool(np.allclose(gram[rows, cols], expected, rtol=1e-6, atol=1e-10 * scale))
 
 
 # float32 coefficients cannot certify gaps much below this share of ||y||^2 / n.
