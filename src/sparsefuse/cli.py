@@ -18,8 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse
 
@@ -596,6 +596,7 @@ data formats (--format):
   libsvm  svmlight / libsvm text: the target first on each line, then
           index:value pairs
 """
+
 
 def build_parser():
     parser = argparse.ArgumentParser(
