@@ -542,7 +542,7 @@ def group_solve(
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0, rv = 0.0
     cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
-    cdef double norm2
+    cdef double norm2, p_norm2
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef int *ws_feat = NULL
@@ -602,6 +602,30 @@ def group_solve(
             if fold:
                 fold_intercept(n, q, &c, vp)
             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+            p_norm2 = r_norm2
+            if floating is float:
+                if n_free:
+                    # float32 coefficients: the free step's rounding leaves
+                    # X_U^T r at float32 precision, and r / s would miss the
+                    # constraint X_U^T theta = 0 of the unpenalised features
+                    # (a review found certificates 2% short). The dual point
+                    # is the residual of the unrounded free coefficients
+                    # w_U + beta, beta = inv X_U^T r, moved to in double for
+                    # the products and the dual objective, and back after
+                    # the gap; the primal keeps the rounded w's ||r||^2.
+                    coef = c - inv_vv * r_dot_v
+                    for k in range(n_free):
+                        free_g[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices,
+                                                indptr, q, implicit, xvp, coef)
+                    for k in range(n_free):
+                        acc = 0.0
+                        for t in range(n_free):
+                            acc += inv[<size_t> k * n_free + t] * free_g[t]
+                        free_d[k] = acc
+                        if acc != 0:
+                            move_residual(f0 + k, -acc, n, is_sparse, Xp, data, indices,
+                                          indptr, implicit, xvp, inv_vv, q, &c)
+                    residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             rv = inv_vv * r_dot_v if fold else 0.0
             coef = c - inv_vv * r_dot_v
             if skip_screened:
@@ -663,7 +687,13 @@ def group_solve(
                     group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                     group_reg * weights[g], &work[0])
                     s = max_d(s, group_scale[g])
-            gap = group_gap(r_norm2, r_dot_y, penalty, s)
+            gap = group_gap(r_norm2, r_dot_y, penalty, s) + 0.5 * (p_norm2 - r_norm2)
+            if floating is float:
+                if n_free:
+                    for k in range(n_free):
+                        if free_d[k] != 0:
+                            move_residual(f0 + k, free_d[k], n, is_sparse, Xp, data, indices,
+                                          indptr, implicit, xvp, inv_vv, q, &c)
             n_outer += 1
             # A warm start that already meets tol still takes one inner solve
             # (one epoch or more; scikit-learn's solvers take at least one):
