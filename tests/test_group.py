@@ -1128,6 +1128,7 @@ def test_float32_certificates_with_unpenalised_features(seed):
                                                 tol=1e-9, max_iter=50_000, warn=False)
         ref, _, _ = group.solve_group_path(prepared, y_prep, alphas, l1_ratio=l1_ratio,
                                            tol=1e-14, max_iter=200_000, warn=False)
+        assert np.all(gaps >= 0)  # (a review found -1e-13: the correction after the clamp)
         for k, alpha in enumerate(alphas):
             def objective(w):
                 w = w[prepared.perm].astype(np.float64)

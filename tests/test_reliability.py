@@ -149,6 +149,18 @@ def test_target_whose_squares_overflow_is_rejected(call):
         call(Y_OK * 1e160)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_float32_target_beyond_float32_is_a_clear_error():
+    """Found by a review: a y above float32's range with float32 X was cast
+    to infinities (with overflow warnings) and reported as a float64
+    overflow of its sum of squares."""
+    X = X_OK.astype(np.float32)
+    for call in (lambda: sf.Lasso(alpha=1e36).fit(X, Y_OK * 1e39),
+                 lambda: sf.GroupLasso(2, alpha=1e36).fit(X, Y_OK * 1e39)):
+        with pytest.raises(ValueError, match=r"beyond the range of X's dtype \(float32\)"):
+            call()
+
+
 def test_precompute_none_is_a_clear_error():
     with pytest.raises(ValueError, match="precompute must be True, False, 'auto' or an array; "
                                          "got None"):

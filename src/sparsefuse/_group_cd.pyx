@@ -687,7 +687,8 @@ def group_solve(
                     group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                     group_reg * weights[g], &work[0])
                     s = max_d(s, group_scale[g])
-            gap = group_gap(r_norm2, r_dot_y, penalty, s) + 0.5 * (p_norm2 - r_norm2)
+            gap = max_d(group_gap(r_norm2, r_dot_y, penalty, s) + 0.5 * (p_norm2 - r_norm2),
+                        0.0)
             if floating is float:
                 if n_free:
                     for k in range(n_free):

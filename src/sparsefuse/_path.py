@@ -120,10 +120,14 @@ class _Design:
             y_offset = np.zeros(y.shape[1:], dtype=y.dtype)
         if self.sqrt_sw is not None:
             y = y * (self.sqrt_sw if y.ndim == 1 else self.sqrt_sw[:, None])
-        y = np.ascontiguousarray(y, dtype=self.X.dtype)
-        # (the kernels measure tol against ||y||^2, in float64: an overflow
-        # there would make every gap "converged")
         with np.errstate(over="ignore"):
+            y = np.ascontiguousarray(y, dtype=self.X.dtype)
+            if not np.all(np.isfinite(y)):
+                raise ValueError(
+                    f"y, centred and weighted as fitted, exceeds the range of X's dtype "
+                    f"({self.X.dtype}): scale the target (or use float64 data).")
+            # (the kernels measure tol against ||y||^2, in float64: an overflow
+            # there would make every gap "converged")
             overflow = not np.isfinite(np.square(y, dtype=np.float64).sum())
         if overflow:
             raise ValueError(
@@ -204,6 +208,19 @@ def _weighted_mean(a, sqrt_sw):
         rows = slice(start, start + block)
         total += w[rows] @ a[rows].astype(np.float64)
     return total / w.sum()
+
+
+def target_as(y, dtype):
+    """The (validated, finite) target in X's dtype; a ValueError, not an
+    overflow warning and infinities, if it does not fit there (float32)."""
+    y = np.asarray(y)
+    if np.dtype(dtype).itemsize < 8 and y.size:
+        top = np.max(np.abs(y.astype(np.float64)))
+        if top > np.finfo(dtype).max:
+            raise ValueError(
+                f"y has values up to {top:.3g}, beyond the range of X's dtype ({np.dtype(dtype)}): "
+                "scale the target (or use float64 data).")
+    return np.asarray(y, dtype=dtype)
 
 
 def check_sample_weight(sample_weight, n_samples):

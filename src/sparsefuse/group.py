@@ -29,9 +29,10 @@ from sparsefuse._cv import (
 )
 from sparsefuse._path import (
     InvalidParameterError,
+    _deprecated_alphas,
     check_bools,
-    check_cv_params,
     check_coef_init,
+    check_cv_params,
     check_eps,
     check_sample_weight,
     check_solver_params,
@@ -39,8 +40,8 @@ from sparsefuse._path import (
     check_Xy,
     extrapolation_step,
     make_design,
-    _deprecated_alphas,
     resolve_alphas,
+    target_as,
     warn_not_converged,
 )
 
@@ -954,7 +955,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
                              ensure_all_finite=False)  # (make_design checks X)
-        y = np.asarray(y, dtype=X.dtype)
+        y = target_as(y, X.dtype)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive,
                             self.anderson, y)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
@@ -1208,7 +1209,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
                              ensure_all_finite=False)  # (make_design checks X)
-        y = np.asarray(y, dtype=X.dtype)
+        y = target_as(y, X.dtype)
         if sparse.issparse(X):
             check_sparse_structure(X)  # (before the folds slice it)
         _check_group_params(self.l1_ratio, self.tol, self.max_iter, self.positive, 5, y)

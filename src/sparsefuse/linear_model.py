@@ -25,14 +25,15 @@ from sparsefuse._path import (
     check_cv_params,
     check_eps,
     check_precompute,
-    resolve_gram,
     check_sample_weight,
     check_solver_params,
     enet_path,
     lasso_path,
     make_design,
     resolve_alphas,
+    resolve_gram,
     solve_path,
+    target_as,
 )
 
 __all__ = ["ElasticNet", "ElasticNetCV", "Lasso", "LassoCV"]
@@ -186,7 +187,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if sparse.issparse(y):  # (multi_output lets it through validate_data)
             raise TypeError("Sparse data was passed for y, but dense data is required. "
                             "Use '.toarray()' to convert to a dense numpy array.")
-        y = np.asarray(y, dtype=X.dtype)
+        y = target_as(y, X.dtype)
         check_solver_params(l1_ratio=self.l1_ratio, tol=self.tol,
                             max_iter=self.max_iter, selection=self.selection,
                             positive=self.positive, y=y, anderson=self.anderson,
@@ -491,7 +492,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                              dtype=[np.float64, np.float32], y_numeric=True,
                              accept_large_sparse=True,
                              ensure_all_finite=False)  # (make_design checks X)
-        y = np.asarray(y, dtype=X.dtype)
+        y = target_as(y, X.dtype)
         if y.ndim != 1:
             raise ValueError(f"{type(self).__name__} takes a 1-D target; got shape {y.shape}.")
         l1_ratios = self._l1_ratios()
