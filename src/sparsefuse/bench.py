@@ -4,18 +4,24 @@ Run it as ``sparsefuse bench`` or ``python benchmarks/compare.py`` (same
 options: ``--quick`` for a smoke run, ``--ablation`` to switch sparsefuse's
 devices off one at a time, ``--group`` for the group lasso problems). It needs
 the ``bench`` extra (``pip install ".[bench]"`` in the repository); news20 is read
-from ``--data-dir`` (default ``../shared/data`` next to the repository) and
+from ``--data-dir`` (default ``../shared/data`` relative to the working
+directory: the shared data next to the repository, run from its root) and
 skipped with a message when absent.
 
 Metric. For every problem and workload, the reference optimum ``P*`` of each
-point is the objective of a very tight sparsefuse run (tol 1e-14); every
+point is the objective of a very tight sparsefuse run (tol 1e-14; 1e-10 for
+the group problems, a gap that bounds the reference's relative error far
+below the target); every
 solver's objectives are checked against it, and a solver that goes below it
 by more than ``P_STAR_SLACK * P(0)`` is reported (``p_star_beaten`` in the
 JSON). A solver's time is that of its fastest run, over a ladder of its own
-``tol`` values from loose to tight, whose every point reaches relative
-suboptimality ``(P(w) - P*) / P(0) <= 1e-6``; each time is the best of
-``--repeat`` runs, and of more for short runs (until they add up to
-REPEAT_SECONDS, at most REPEAT_CAP runs): a 10 ms run scatters more. BLAS
+``tol`` values from loose to tight (TOLS: half-decades from 1e-2 to 1e-6,
+then decades), whose every point reaches relative suboptimality
+``(P(w) - P*) / P(0) <= 1e-6``; each time is the best of ``--repeat``
+in-process runs at that tol, and of more for short runs (until they add up
+to REPEAT_SECONDS, at most REPEAT_CAP runs): a 10 ms run scatters more. (The
+ladder's runs, which find that tol within ``--budget``, run in a forked
+process that can be killed; their times are not kept.) BLAS
 and OpenMP run on one thread (threadpoolctl's limits, whatever the
 environment says; the JSON records the thread counts seen).
 
@@ -47,7 +53,8 @@ from scipy import sparse  # noqa: E402
 import sparsefuse  # noqa: E402
 from sparsefuse.datasets import load_leukemia  # noqa: E402
 
-# The shared datasets sit next to the repository: ../shared/data from its root.
+# The shared datasets sit next to the repository: ../shared/data from its root
+# (relative to the working directory).
 DEFAULT_DATA_DIR = Path("..") / "shared" / "data"
 
 SUBOPT = 1e-6
@@ -55,7 +62,8 @@ SUBOPT = 1e-6
 # (at most REPEAT_CAP runs in all).
 REPEAT_SECONDS = 0.3
 REPEAT_CAP = 20
-# Half-decade steps, so that no solver loses much to the coarseness of the ladder.
+# Half-decade steps down to 1e-6, so that no solver loses much to the
+# coarseness of the ladder where the target is met; decades below.
 TOLS = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10,
         1e-12]
 
@@ -430,7 +438,11 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
         subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
         curve.append((seconds, float(max(subopt.max(), 1e-16))))
         if np.all(subopt <= SUBOPT):
-            runs, total = 1, seconds
+            # The time kept is the best of in-process runs: the forked run
+            # above only finds the tol within the budget (a review measured
+            # forked children up to twice as slow as the same run in-process:
+            # page faults on the copied memory, cold caches).
+            runs, total, seconds = 0, 0.0, np.inf
             while runs < repeat or (1 < repeat and runs < REPEAT_CAP
                                     and total < REPEAT_SECONDS):
                 with warnings.catch_warnings():
@@ -621,9 +633,22 @@ def _main(argv=None):
                      f"problem; {'with' if args.group else 'without'} --group: "
                      f"{', '.join(modes)}")
     quick = [p for p in args.problems or [] if p.startswith(("leukemia", "ar1"))]
-    if args.quick and args.problems and not quick:
+    if args.quick and args.problems and len(quick) < len(args.problems):
+        dropped = [p for p in args.problems if p not in quick]
         parser.error("--quick runs leukemia and the AR(1) design only; "
-                     f"--problems {' '.join(args.problems)} has neither")
+                     f"--problems {' '.join(args.problems)} asks for {dropped[0]} too")
+    # (options that would be ignored, or run nothing, are refused)
+    solver_mode = GROUP_SOLVERS if args.group else SOLVERS
+    wrong = [name for name in args.solvers or [] if name not in solver_mode]
+    if wrong:
+        parser.error(f"--solvers {wrong[0]} does not run the "
+                     f"{'group' if args.group else 'Lasso'} benchmark; "
+                     f"{'with' if args.group else 'without'} --group: {', '.join(solver_mode)}")
+    if args.ablation and args.group:
+        parser.error("--ablation switches the Lasso solver's devices off; it does not apply "
+                     "with --group")
+    if args.ablation and args.solvers:
+        parser.error("--ablation times sparsefuse alone; --solvers does not apply")
     for problem in quick if args.quick else args.problems or []:
         missing = [name for name in DATA_FILES.get(problem.split("/")[0], ())
                    if not (Path(args.data_dir) / name).is_file()]
@@ -826,14 +851,18 @@ def markdown_table(results, ablation=False):
                  + [fmt_time(runs[n]) for n in names])
         if not ablation:
             ours = runs.get("sparsefuse", {}).get("time")
-            sk = runs.get("scikit-learn", {}).get("time")
+            sk_run = runs.get("scikit-learn", {})
+            sk = sk_run.get("time") or lower_bound(sk_run)
             peers = [runs[n] for n in PEERS if n in runs and not runs[n].get("skipped")]
-            times = [p.get("time") or lower_bound(p) for p in peers]
+            # (a peer that met no tol of its whole ladder, without a budget
+            # cut, cannot reach the target: it does not bound the best one)
+            times = [t for t in (p.get("time") or lower_bound(p) for p in peers) if t]
             if with_sklearn:
                 # (two decimals below 10x, where the 5x goal is judged: 4.98x
-                # must not print as 5.0x)
-                cells.append(ratio_cell(sk / ours) if ours and sk else "n/a")
-            if ours and times and all(times):
+                # must not print as 5.0x; "> " when scikit-learn hit the budget)
+                cells.append(f"{'' if sk_run.get('time') else '> '}{ratio_cell(sk / ours)}"
+                             if ours and sk else "n/a")
+            if ours and times:
                 best = min(times)
                 # a lower bound when the fastest known peer time is a budget cut
                 bounded = all(p.get("time") != best for p in peers)
