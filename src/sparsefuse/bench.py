@@ -626,24 +626,22 @@ def _main(argv=None):
         parser.error(f"--budget must be a positive number of seconds; got {args.budget}")
     # (problems asked for by name must belong to the mode and have their
     # data; by default those without data are skipped, with a message)
-    modes = GROUP_PROBLEMS if args.group else PROBLEMS
-    other = [p for p in args.problems or [] if p not in modes]
-    if other:
-        parser.error(f"--problems {other[0]} is not a{' group' if args.group else ' Lasso'} "
-                     f"problem; {'with' if args.group else 'without'} --group: "
-                     f"{', '.join(modes)}")
+    def refuse_outside_mode(option, names, allowed, what):
+        other = [name for name in names or [] if name not in allowed]
+        if other:
+            parser.error(f"{option} {other[0]} {what.format('group' if args.group else 'Lasso')}; "
+                         f"{'with' if args.group else 'without'} --group: {', '.join(allowed)}")
+
+    refuse_outside_mode("--problems", args.problems, GROUP_PROBLEMS if args.group else PROBLEMS,
+                        "is not a {} problem")
     quick = [p for p in args.problems or [] if p.startswith(("leukemia", "ar1"))]
     if args.quick and args.problems and len(quick) < len(args.problems):
         dropped = [p for p in args.problems if p not in quick]
         parser.error("--quick runs leukemia and the AR(1) design only; "
                      f"--problems {' '.join(args.problems)} asks for {dropped[0]} too")
     # (options that would be ignored, or run nothing, are refused)
-    solver_mode = GROUP_SOLVERS if args.group else SOLVERS
-    wrong = [name for name in args.solvers or [] if name not in solver_mode]
-    if wrong:
-        parser.error(f"--solvers {wrong[0]} does not run the "
-                     f"{'group' if args.group else 'Lasso'} benchmark; "
-                     f"{'with' if args.group else 'without'} --group: {', '.join(solver_mode)}")
+    refuse_outside_mode("--solvers", args.solvers, GROUP_SOLVERS if args.group else SOLVERS,
+                        "does not run the {} benchmark")
     if args.ablation and args.group:
         parser.error("--ablation switches the Lasso solver's devices off; it does not apply "
                      "with --group")
