@@ -313,6 +313,44 @@ cdef inline double block_exact_step(
                      implicit, xvp, inv_vv, c)
 
 
+cdef inline void group_products(
+    int start, int end, double *grad, int n, bint is_sparse, const floating *Xp,
+    const floating *data, const index_t *indices, const index_t *indptr, const double *q,
+    bint implicit, const double *xvp, double coef, bint positive, const double *norms,
+) noexcept nogil:
+    """The centred products of the columns [start, end) with the residual, in
+    ``grad``, as the dual norm reads them: 0 where a sign constraint makes a
+    negative one irrelevant (it never binds from below), and 0 for a zero
+    column, constant once centred, whose product is rounding residue (it must
+    not set the dual scale; its norm bound is 0)."""
+    cdef int j
+    for j in range(start, end):
+        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit, xvp,
+                              coef)
+        if (positive and grad[j] < 0) or norms[j] == 0.0:
+            grad[j] = 0.0
+
+
+cdef inline void free_direction(
+    int f0, int m, const double *inv, double *g_buf, double *d_buf, int n,
+    bint is_sparse, const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, const double *q, bint implicit, const double *xvp, double coef,
+) noexcept nogil:
+    """``d_buf = inv X_U^T r`` for the unpenalised features [f0, f0 + m) (their
+    products in ``g_buf``; ``coef`` as for :func:`centred_dot`): the step to
+    their least-squares optimum given the other coefficients."""
+    cdef int k, l
+    cdef double acc
+    for k in range(m):
+        g_buf[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices, indptr, q,
+                               implicit, xvp, coef)
+    for k in range(m):
+        acc = 0.0
+        for l in range(m):
+            acc += inv[<size_t> k * m + l] * g_buf[l]
+        d_buf[k] = acc
+
+
 cdef inline double free_step(
     int f0, int m, const double *inv, double *g_buf, double *d_buf, floating *w, int n,
     bint is_sparse, const floating *Xp, const floating *data, const index_t *indices,
@@ -326,17 +364,11 @@ cdef inline double free_step(
     point r / s then meets the constraint X_U^T theta = 0 of unpenalised
     features. Updates w and q; returns the new implicit-intercept scalar c.
     """
-    cdef int k, l, j
-    cdef double acc, delta
+    cdef int k, j
+    cdef double delta
     cdef floating w_new
-    for k in range(m):
-        g_buf[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices, indptr, q,
-                               implicit, xvp, c - rv)
-    for k in range(m):
-        acc = 0.0
-        for l in range(m):
-            acc += inv[<size_t> k * m + l] * g_buf[l]
-        d_buf[k] = acc
+    free_direction(f0, m, inv, g_buf, d_buf, n, is_sparse, Xp, data, indices, indptr, q,
+                   implicit, xvp, c - rv)
     for k in range(m):
         j = f0 + k
         w_new = <floating> (w[j] + d_buf[k])
@@ -613,17 +645,12 @@ def group_solve(
                     # w_U + beta, beta = inv X_U^T r, moved to in double for
                     # the products and the dual objective, and back after
                     # the gap; the primal keeps the rounded w's ||r||^2.
-                    coef = c - inv_vv * r_dot_v
+                    free_direction(f0, n_free, inv, &free_g[0], &free_d[0], n, is_sparse,
+                                   Xp, data, indices, indptr, q, implicit, xvp,
+                                   c - inv_vv * r_dot_v)
                     for k in range(n_free):
-                        free_g[k] = centred_dot(f0 + k, n, is_sparse, Xp, data, indices,
-                                                indptr, q, implicit, xvp, coef)
-                    for k in range(n_free):
-                        acc = 0.0
-                        for t in range(n_free):
-                            acc += inv[<size_t> k * n_free + t] * free_g[t]
-                        free_d[k] = acc
-                        if acc != 0:
-                            move_residual(f0 + k, -acc, n, is_sparse, Xp, data, indices,
+                        if free_d[k] != 0:
+                            move_residual(f0 + k, -free_d[k], n, is_sparse, Xp, data, indices,
                                           indptr, implicit, xvp, inv_vv, q, &c)
                     residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
             rv = inv_vv * r_dot_v if fold else 0.0
@@ -646,15 +673,10 @@ def group_solve(
                     continue  # (w = 0 there; its bound is checked below)
                 start = group_ptr[g]
                 end = group_ptr[g + 1]
+                group_products(start, end, &grad[0], n, is_sparse, Xp, data, indices, indptr,
+                               q, implicit, xvp, coef, positive, &norms[0])
                 norm = 0.0
                 for j in range(start, end):
-                    grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                          implicit, xvp, coef)
-                    # (a sign constraint never binds from below; a zero column,
-                    # constant once centred, has a product of rounding residue,
-                    # which must not set the dual scale: its bound is 0)
-                    if (positive and grad[j] < 0) or norms[j] == 0.0:
-                        grad[j] = 0.0
                     penalty += l1_reg * fabs(w[j])
                     norm += <double> w[j] * w[j]
                 penalty += group_reg * weights[g] * sqrt(norm)
@@ -677,11 +699,8 @@ def group_solve(
                             + bnorm[g] * (moved - moved_at[g]) / s \
                             <= group_reg * weights[g]:
                         continue
-                    for j in range(start, end):
-                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                              implicit, xvp, coef)
-                        if (positive and grad[j] < 0) or norms[j] == 0.0:
-                            grad[j] = 0.0
+                    group_products(start, end, &grad[0], n, is_sparse, Xp, data, indices,
+                                   indptr, q, implicit, xvp, coef, positive, &norms[0])
                     moved_at[g] = moved
                     n_group_products += 1
                     group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
@@ -993,12 +1012,10 @@ def group_solve(
                     g = ws[k]
                     start = group_ptr[g]
                     end = group_ptr[g + 1]
+                    group_products(start, end, &grad[0], n, is_sparse, Xp, data, indices,
+                                   indptr, q, implicit, xvp, coef, positive, &norms[0])
                     norm = 0.0
                     for j in range(start, end):
-                        grad[j] = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                              implicit, xvp, coef)
-                        if (positive and grad[j] < 0) or norms[j] == 0.0:
-                            grad[j] = 0.0
                         penalty += l1_reg * fabs(w[j])
                         norm += <double> w[j] * w[j]
                     penalty += group_reg * weights[g] * sqrt(norm)
