@@ -295,6 +295,8 @@ def test_sample_weights_and_float32():
         c = sf.GroupLasso(sizes, 0.05, tol=1e-7, max_iter=2000).fit(
             X.astype(np.float32), y.astype(np.float32))
     assert c.coef_.dtype == np.float32
+    # (the intercept in X's dtype and the gap in float64, as Lasso's)
+    assert c.intercept_.dtype == np.float32 and c.dual_gap_.dtype == np.float64
     np.testing.assert_allclose(c.coef_, a.coef_ * 0 + sf.GroupLasso(sizes, 0.05, tol=1e-12)
                                .fit(X, y).coef_, atol=1e-3)
 

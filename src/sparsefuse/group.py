@@ -1003,8 +1003,12 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     def _set_fitted(self, problem, coef, y_offset, gap, n_iter):
         self.coef_ = coef
         offset = problem.unpermute(problem.design.intercept_offset)
-        self.intercept_ = float(y_offset - coef @ offset) if problem.design.fit_intercept else 0.0
-        self.dual_gap_ = float(gap)
+        # (as Lasso's: the intercept in X's dtype, computed in float64 and
+        # rounded once; the gap in float64, which a float32 rounding could
+        # bring below the bound it certifies)
+        self.intercept_ = (coef.dtype.type(y_offset - coef.astype(np.float64) @ offset)
+                           if problem.design.fit_intercept else 0.0)
+        self.dual_gap_ = np.float64(gap)
         self.n_iter_ = n_iter
         self.groups_ = problem.indices
         self.ungrouped_ = problem.ungrouped
