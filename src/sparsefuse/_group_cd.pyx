@@ -428,6 +428,7 @@ def group_solve(
     const double[::1] eig_vecs=None,
     int support_passes=5,
     const double[::1] bound_norms=None,
+    const double[::1] screen_norms=None,
 ):
     """Solve one sparse-group lasso problem; update ``w`` in place.
 
@@ -453,7 +454,9 @@ def group_solve(
     the centred residual moved since they were computed (summed over the
     passes between), and soft-thresholding is 1-Lipschitz, so the group's
     dual norm is at most that of its last products plus the movement. A
-    group whose bound fails is evaluated again.
+    group whose bound fails is evaluated again. ``screen_norms`` (optional,
+    one per group): the spectral norms the Gap Safe rule screens with, which
+    must not be below the true ones (``sqrt(lipschitz)`` without them).
 
     Returns
     -------
@@ -476,6 +479,8 @@ def group_solve(
         raise ValueError("groups do not partition the features")
     if bound_norms is not None and bound_norms.shape[0] != n_groups:
         raise ValueError("bound_norms needs one entry per group")
+    if screen_norms is not None and screen_norms.shape[0] != n_groups:
+        raise ValueError("screen_norms needs one entry per group")
     if n_free and (free_inv is None or free_inv.shape[0] != n_free
                    or free_inv.shape[1] != n_free):
         raise ValueError("features outside the groups need free_inv of shape "
@@ -520,6 +525,8 @@ def group_solve(
     # when each group's products were last computed.
     cdef bint skip_screened = bound_norms is not None and n_groups > 0
     cdef const double *bnorm = &bound_norms[0] if skip_screened else NULL
+    cdef const double *snorm = (&screen_norms[0] if screen_norms is not None and n_groups > 0
+                                else NULL)
     cdef double[::1] u_prev = np.zeros(n if skip_screened else 0)
     cdef double[::1] moved_at = np.zeros(n_groups if skip_screened else 0)
     cdef unsigned char[::1] screened = np.zeros(max(n_groups, 1), dtype=np.uint8)
@@ -735,7 +742,7 @@ def group_solve(
                     g = active[k]
                     start = group_ptr[g]
                     end = group_ptr[g + 1]
-                    gnorm = sqrt(lipschitz[g])
+                    gnorm = snorm[g] if snorm != NULL else sqrt(lipschitz[g])
                     if (group_reg * weights[g] > 0 and shrunk_norm(
                             &grad[start], end - start, 1.0 / s, l1_reg, &work[0])
                             + radius * gnorm < group_reg * weights[g]):
