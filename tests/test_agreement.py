@@ -517,3 +517,20 @@ def test_given_gram_is_checked_beyond_a_few_entries(fit_intercept):
         with pytest.warns(UserWarning, match="does not match X"):
             model = sf.Lasso(precompute=wrong, **kw).fit(X, y)
         np.testing.assert_allclose(model.coef_, reference.coef_, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("n_samples", [1, 2])
+def test_correct_gram_of_columns_centred_to_rounding_is_accepted(n_samples):
+    """Found by a review: with one sample (or columns of large mean and
+    tiny spread) every centred column is rounding, and a tolerance taken
+    from the centred norms alone refused a correct Gram matrix (a warning
+    that it did not match X)."""
+    rng = np.random.default_rng(0)
+    X = 10.0 ** rng.uniform(-1, 4, 30) + rng.standard_normal((n_samples, 30)) * 1e-9
+    y = rng.standard_normal(n_samples) * 1e4
+    sw = rng.uniform(1, 40, n_samples)
+    Xc = X - np.average(X, axis=0, weights=sw)
+    gram = (Xc * (sw * n_samples / sw.sum())[:, None]).T @ Xc
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sf.ElasticNet(alpha=0.01, l1_ratio=0.5, precompute=gram).fit(X, y, sample_weight=sw)

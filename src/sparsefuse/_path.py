@@ -625,12 +625,19 @@ def gram_matches(gram, design):
     X = design.X
     n_samples, n_features = X.shape
     norms, _ = design.column_stats
+    # (centred products carry the rounding of the uncentred ones: with
+    # columns nearly constant, or all of them at n <= 3 with weights, the
+    # centred norms alone made the tolerance rounding-free; a review saw a
+    # correct Gram refused)
+    raw = norms ** 2 + n_samples * np.square(design.intercept_offset) \
+        if design.fit_intercept else norms ** 2
+    rounding = 64 * n_samples * np.finfo(np.float64).eps * float(np.max(raw, initial=0.0))
     scale = max(float(np.max(norms, initial=0.0)) ** 2, 1e-300)
     if not np.all(np.isfinite(gram)):
         return False
-    if not np.allclose(gram, gram.T, rtol=1e-10, atol=1e-12 * scale):
+    if not np.allclose(gram, gram.T, rtol=1e-10, atol=1e-12 * scale + rounding):
         return False
-    if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6, atol=1e-10 * scale):
+    if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6, atol=1e-10 * scale + rounding):
         return False
     offset = design.X_offset if design.implicit else None
     rng = np.random.default_rng(0)
@@ -639,7 +646,8 @@ def gram_matches(gram, design):
     expected = np.einsum("ij,ij->j", X[:, rows], X[:, cols])
     if offset is not None:
         expected -= n_samples * offset[rows] * offset[cols]
-    return bool(np.allclose(gram[rows, cols], expected, rtol=1e-6, atol=1e-10 * scale))
+    return bool(np.allclose(gram[rows, cols], expected, rtol=1e-6,
+                            atol=1e-10 * scale + rounding))
 
 
 # float32 coefficients cannot certify gaps much below this share of ||y||^2 / n.
