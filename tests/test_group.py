@@ -282,6 +282,8 @@ def test_path_and_alpha_max():
                    for idx in indices)
     assert alphas[0] == pytest.approx(expected)
     assert gaps.shape == (6,)
+    # (Fortran-ordered, as lasso_path's: found by a review)
+    assert coefs.flags.f_contiguous
 
 
 def test_sample_weights_and_float32():

@@ -746,7 +746,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
         # (under positive=True a negative start is infeasible: the kernel
         # certifies gaps of feasible points only)
         w[:] = np.maximum(coef_init[problem.perm], 0) if positive else coef_init[problem.perm]
-    coefs = np.empty((n_features, len(alphas)), dtype=design.X.dtype)
+    coefs = np.empty((n_features, len(alphas)), dtype=design.X.dtype, order="F")
     gaps = np.empty(len(alphas))
     n_iters = []
     converged = np.zeros(len(alphas), dtype=bool)
