@@ -366,11 +366,24 @@ def test_group_weights_keyed_by_group_name():
     ([2**70, 3], "at most the number of features"),
     ([[0, 1, 2], [3, 4, 2**70]], "outside"),
     ([[0, 1, 2], np.array([3, 4, np.nan], dtype=object)], "non-integer"),
+    # (found by a review: numpy's "object too deep" or a complaint about sizes)
+    ([[[0, 1], [2, 3]], [4, 5]], "group 0 must be a flat \\(1-D\\) list"),
+    ([np.array([[0, 1], [2, 3]]), [4, 5]], "group 0 must be a flat"),
+    ({"a": [[0, 1, 2]], "b": [3, 4, 5]}, "group 'a' must be a flat"),
+    ([[0, [1, 2]], [3, 4, 5]], "group 0 must be a flat"),
 ])
 def test_bad_groups_are_clear_errors(groups, message):
     X, y, _, _ = problem(seed=10, sizes=(3, 3))
     with pytest.raises(ValueError, match=message):
         sf.GroupLasso(groups, 0.1).fit(X, y)
+
+
+def test_groups_as_sets():
+    """Found by a review: a list of sets was read as block sizes."""
+    X, y, _, _ = problem(seed=10, sizes=(3, 3))
+    as_sets = sf.GroupLasso([{2, 0, 1}, frozenset({3, 4, 5})], 0.1).fit(X, y)
+    as_lists = sf.GroupLasso([[0, 1, 2], [3, 4, 5]], 0.1).fit(X, y)
+    np.testing.assert_array_equal(as_sets.coef_, as_lists.coef_)
 
 
 @pytest.mark.parametrize("weights,message", [

@@ -64,7 +64,7 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         An int ``k``: contiguous blocks of ``k`` features (``n_features`` must
         be a multiple of ``k``). A list of ints: the sizes of contiguous
         blocks, in order (whole floats such as ``2.0`` are read as ints;
-        booleans are refused). A list of index lists: the features of each
+        booleans are refused). A list of index lists (or sets): the features of each
         group.
         A dict ``{name: indices}``: named groups (modalities); indices may be
         feature names when ``feature_names`` is given.
@@ -112,8 +112,8 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         if len(groups) == 0:
             raise ValueError("groups is empty.")
         # (isinstance first: np.ndim costs a microsecond per group)
-        if all(isinstance(g, numbers.Number) or (np.ndim(g) == 0 and not isinstance(g, str))
-               for g in groups):
+        if all(isinstance(g, (numbers.Number, np.generic))
+               or (isinstance(g, np.ndarray) and g.ndim == 0) for g in groups):
             # a flat list of numbers: block sizes (never feature indices)
             sizes = _check_sizes(groups)
             if sizes.sum() > n_features or (
@@ -195,6 +195,18 @@ def _check_sizes(sizes):
 
 
 def _resolve(group, label, feature_names, n_features):
+    if isinstance(group, (set, frozenset)):
+        try:
+            group = sorted(group)
+        except TypeError:  # (names mixed with indices: refused below)
+            group = list(group)
+    nested = ValueError(
+        f"group {label!r} must be a flat (1-D) list of feature indices or names; "
+        f"got {str(group.tolist() if isinstance(group, np.ndarray) else group)[:60]}.")
+    if not isinstance(group, np.ndarray) and any(
+            isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))
+            for v in np.asarray(group, dtype=object).ravel()):
+        raise nested
     if not isinstance(group, np.ndarray) and any(
             isinstance(v, (bool, np.bool_))
             for v in np.asarray(group, dtype=object).ravel()):
@@ -203,6 +215,8 @@ def _resolve(group, label, feature_names, n_features):
             f"group {label!r} holds booleans; give feature indices or names, not "
             "True/False.")
     values = np.atleast_1d(np.asarray(group))
+    if values.ndim > 1:
+        raise nested
     if values.size and values.dtype == object:
         # (a pandas Index of column names, a Series, a list mixing types, or
         # Python ints beyond int64)
