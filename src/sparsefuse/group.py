@@ -64,8 +64,8 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         An int ``k``: contiguous blocks of ``k`` features (``n_features`` must
         be a multiple of ``k``). A list of ints: the sizes of contiguous
         blocks, in order (whole floats such as ``2.0`` are read as ints;
-        booleans are refused). A list of index lists (or sets): the features of each
-        group.
+        booleans are refused). A list of index lists (or sets): the features
+        of each group.
         A dict ``{name: indices}``: named groups (modalities); indices may be
         feature names when ``feature_names`` is given.
     n_features : int
@@ -112,7 +112,7 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         if len(groups) == 0:
             raise ValueError("groups is empty.")
         # (isinstance first: np.ndim costs a microsecond per group)
-        if all(isinstance(g, (numbers.Number, np.generic))
+        if all(isinstance(g, (numbers.Number, np.number, np.bool_))
                or (isinstance(g, np.ndarray) and g.ndim == 0) for g in groups):
             # a flat list of numbers: block sizes (never feature indices)
             sizes = _check_sizes(groups)
@@ -642,10 +642,20 @@ def block_norm_bounds(design, group_ptr, lipschitz):
     norms, _ = design.column_stats
     sizes = np.diff(group_ptr)
     out = np.asarray(lipschitz, dtype=np.float64).copy()
-    for g in np.flatnonzero(sizes > EXACT_LIPSCHITZ_MAX_SIZE):
+    large = np.flatnonzero(sizes > EXACT_LIPSCHITZ_MAX_SIZE)
+    if large.size == 0:
+        return out
+    # (an implicitly centred squared norm, ||x||^2 - n m^2, is off by the
+    # rounding of the uncentred one)
+    n = design.n_samples
+    raw = np.square(norms)
+    if design.implicit:
+        raw = raw + n * np.square(design.X_offset)
+    for g in large:
         a, b = group_ptr[g], group_ptr[g + 1]
-        frobenius = float(np.sum(np.square(norms[a:b])))
-        out[g] = min(frobenius * (1.0 + 1e-12), absolute_norm_bound(design.X[:, a:b]))
+        frobenius = float(np.sum(np.square(norms[a:b])) + 8 * (n + 1) * np.finfo(np.float64).eps
+                          * np.sum(raw[a:b]))
+        out[g] = min(frobenius, absolute_norm_bound(design.X[:, a:b]))
     return out
 
 
