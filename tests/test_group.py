@@ -378,6 +378,17 @@ def test_bad_groups_are_clear_errors(groups, message):
         sf.GroupLasso(groups, 0.1).fit(X, y)
 
 
+def test_numpy_string_groups_name_features():
+    """A list of NumPy strings is one feature name per group, not sizes."""
+    import pandas as pd
+
+    X, y, _, _ = problem(seed=10, sizes=(3, 3))
+    frame = pd.DataFrame(X, columns=list("abcdef"))
+    named = sf.GroupLasso(list(np.array(list("abcdef"))), 0.1).fit(frame, y)
+    by_size = sf.GroupLasso(1, 0.1).fit(X, y)
+    np.testing.assert_array_equal(named.coef_, by_size.coef_)
+
+
 def test_groups_as_sets():
     """Found by a review: a list of sets was read as block sizes."""
     X, y, _, _ = problem(seed=10, sizes=(3, 3))
