@@ -678,6 +678,72 @@ def test_kernel_rejects_inconsistent_spectra():
             _group_cd.group_solve(*args, **bad)
     with pytest.raises(ValueError, match="bound_norms needs one entry per group"):
         _group_cd.group_solve(*args, bound_norms=prepared.bound_norms[:-1])
+    with pytest.raises(ValueError, match="screen_norms needs one entry per group"):
+        _group_cd.group_solve(*args, screen_norms=prepared.screen_norms[:-1])
+    # (found by a review: decreasing group pointers read out of bounds)
+    ptr = prepared.group_ptr.copy()
+    ptr[1], ptr[2] = ptr[2], ptr[1]
+    bad_args = list(args)
+    bad_args[11] = ptr
+    with pytest.raises(ValueError, match="groups do not partition"):
+        _group_cd.group_solve(*bad_args)
+
+
+def test_kernel_rejects_index_pointers_beyond_the_data():
+    """Found by a review: group_solve did not check the last index pointer
+    against the stored entries (enet_solve skipped the check when X held
+    no entries)."""
+    from sparsefuse import _cd, _group_cd, group
+
+    X, y, sizes, _ = block_factor_problem(seed=4)
+    prepared = group._GroupProblem(sparse.csc_matrix(X), sizes, None, False, None)
+    d = prepared.design
+    data, indices, indptr = d.X.data, d.X.indices, d.X.indptr.copy()
+    indptr[-1] += 1
+    for data, indices in ((data, indices), (data[:0], indices[:0])):
+        buffers = (np.empty((0, 0), order="F"), data, indices, indptr)
+        with pytest.raises(ValueError, match="inconsistent CSC buffers"):
+            _group_cd.group_solve(*buffers, True, y, np.zeros(X.shape[1]), d.v, False,
+                                  *d.column_stats, prepared.group_ptr, prepared.weights,
+                                  prepared.lipschitz, 0.0, 1.0, 10, 1e-4)
+        with pytest.raises(ValueError, match="inconsistent CSC buffers"):
+            _cd.enet_solve(*buffers, True, y, np.zeros(X.shape[1]), d.v, False,
+                           *d.column_stats, 1.0, 0.0, 10, 1e-4, 0)
+
+
+def test_tiny_l1_ratio_is_the_group_lasso():
+    """Found by a review: below l1_ratio ~ 1e-154 the square of
+    kappa = weight (1 - l1_ratio) / l1_ratio overflowed, every group's dual
+    scale came out 0 (inf * 0), and w = 0 was certified with a gap of 0 (and
+    the alpha grid collapsed to 1e-15)."""
+    from sparsefuse import _group_cd
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 20))
+    y = X[:, :4] @ np.array([3.0, -2.0, 1.0, 2.0]) + rng.standard_normal(100)
+    groups = [list(range(k, k + 4)) for k in range(0, 20, 4)]
+    reference = sf.GroupLasso(groups, 0.1, tol=1e-12).fit(X, y)
+    for l1_ratio in (1e-150, 1e-200, 1e-300, 5e-324):
+        model = sf.SparseGroupLasso(groups, 0.1, l1_ratio=l1_ratio, tol=1e-12).fit(X, y)
+        np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-8)
+        alphas, _, _ = sf.group_lasso_path(X, y, groups, l1_ratio=l1_ratio, alphas=3)
+        assert alphas[0] == pytest.approx(sf.group_lasso_path(X, y, groups, alphas=3)[0][0])
+    for l1 in (1e-100, 1e-155, 1e-300):
+        scale = _group_cd.group_dual_scales(np.array([3.0, 4.0]), np.array([0, 2], np.intc),
+                                            l1, np.ones(1))
+        assert scale[0] == pytest.approx(5.0, rel=1e-12)
+
+
+def test_overflowed_group_iterates_are_not_certified():
+    """Found by a review: a NaN gap (coefficients beyond float32) was
+    reported as 0, converged, by group_lasso_path (max(NaN, 0) is 0)."""
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((50, 4)) * 1e-20).astype(np.float32)
+    y = (X.astype(np.float64) @ np.array([1.0, -2.0, 0.5, 3.0]) * 1e39).astype(np.float32)
+    with pytest.warns(ConvergenceWarning):
+        _, _, gaps = sf.group_lasso_path(X, y, [[0, 1], [2, 3]], alphas=[1e-30],
+                                         fit_intercept=False, max_iter=50)
+    assert gaps[0] == np.inf
 
 
 def _project_out(X, y, free, fit_intercept):

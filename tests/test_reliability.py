@@ -115,6 +115,21 @@ def test_bad_parameters_are_clear_value_errors(entry, case):
         ENTRY_POINTS[entry](X_OK, Y_OK, **{name: value})
 
 
+@pytest.mark.parametrize("make", [
+    lambda a: sf.Lasso(alpha=a), lambda a: sf.ElasticNet(alpha=a, l1_ratio=0.5),
+    lambda a: sf.GroupLasso(2, a), lambda a: sf.SparseGroupLasso(2, a, l1_ratio=0.5)])
+def test_alpha_beyond_doubles_times_n_samples_is_exact_zero(make):
+    """Found by a review: alpha * n_samples overflowing to inf made the
+    penalty of w = 0 inf * 0 = NaN: max_iter epochs and a warning (Lasso), or
+    a gap NaN reported as 0 (groups). w = 0 is exact, gap 0, no epoch."""
+    X = np.random.default_rng(0).standard_normal((1000, 4))
+    y = X[:, 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = make(1e306).fit(X, y)
+    assert np.all(model.coef_ == 0) and model.dual_gap_ == 0.0 and model.n_iter_ == 0
+
+
 def test_tol_zero_is_allowed():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

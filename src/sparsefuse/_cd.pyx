@@ -68,15 +68,19 @@ cdef inline double enet_gap(
     gradient, as scikit-learn takes it (it is 0 exactly at a minimiser).
     """
     cdef double gap, scale
+    # (w = 0 adds no penalty, even with a weight infinite: alpha * n_samples
+    # beyond the doubles, where inf * 0 made the gap NaN, then infinite)
+    cdef double l2_term = l2_reg * w_l2 if w_l2 != 0.0 else 0.0
+    cdef double l1_term = l1_reg * w_l1 if w_l1 != 0.0 else 0.0
     if l1_reg == 0.0 and l2_reg == 0.0:
         gap = xr_norm2
     elif l1_reg == 0.0:
-        gap = (0.5 * r_norm2 + 0.5 * l2_reg * w_l2
+        gap = (0.5 * r_norm2 + 0.5 * l2_term
                - (r_dot_y - 0.5 * r_norm2 - 0.5 * xr_norm2 / l2_reg))
     else:
         scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
-        gap = (0.5 * (r_norm2 + l2_reg * w_l2) * (1.0 + scale * scale)
-               + l1_reg * w_l1 - scale * r_dot_y)
+        gap = (0.5 * (r_norm2 + l2_term) * (1.0 + scale * scale)
+               + l1_term - scale * r_dot_y)
     if gap != gap:
         return INFINITY  # NaN (overflowed iterates) certifies nothing
     return fmax(gap, 0.0)
@@ -830,7 +834,7 @@ def enet_solve(
     # The kernel trusts these shapes; a mismatch would read out of bounds.
     if is_sparse:
         if X_indptr.shape[0] != n_features + 1 or X_indices.shape[0] != X_data.shape[0] \
-                or (X_data.shape[0] and X_indptr[n_features] > X_data.shape[0]):
+                or X_indptr[n_features] > X_data.shape[0]:
             raise ValueError("inconsistent CSC buffers for the number of features")
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
@@ -1552,11 +1556,11 @@ def enet_solve(
             supp = (<int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int)) if own_supp
                     else &ws_buf[0])
             if K > 0:
-                hist = <double *> PyMem_RawMalloc((K + 1) * max(ws_size, 1) * sizeof(double))
+                hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_size, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
                 weights = <double *> PyMem_RawMalloc(K * sizeof(double))
             if combine_q:
-                q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
+                q_hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * n * sizeof(double))
             snap_ok = False
             if not ridge:
                 r_snap = <double *> PyMem_RawMalloc(max(n, 1) * sizeof(double))
@@ -1674,7 +1678,7 @@ def enet_solve(
 
                 if K > 0:
                     for k in range(ws_size):
-                        hist[n_hist * ws_size + k] = w[ws[k]]
+                        hist[<size_t> n_hist * ws_size + k] = w[ws[k]]
                     if combine_q:
                         memcpy(&q_hist[<size_t> n_hist * n], q, n * sizeof(double))
                         c_hist[n_hist] = c

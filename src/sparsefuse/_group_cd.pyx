@@ -104,9 +104,13 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
         return 0.0
     if lg == 0.0:
         return top / l1 if l1 > 0 else INFINITY
-    if l1 == 0.0:
+    kappa = lg / l1 if l1 > 0.0 else INFINITY
+    if kappa > 1e150:
+        # (l1_ratio near 0: kappa^2 below would overflow, and inf * 0 at the
+        # last step made every group's scale 0, certifying w = 0.) The root
+        # t is below ||c|| / kappa by a share of at most sqrt(m) / kappa: the
+        # group lasso's scale, a bound within rounding.
         return robust_norm(c, m) / lg
-    kappa = lg / l1
     # The root t is homogeneous in c: solve for c / max|c| (no overflow).
     for i in range(m):
         work[i] = fabs(c[i]) / top
@@ -392,7 +396,29 @@ cdef inline bint group_nonzero(const floating *w, int start, int end) noexcept n
 cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
                              double s) noexcept nogil:
     """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
-    return max_d(0.5 * r_norm2 * (1.0 + 1.0 / (s * s)) + penalty - r_dot_y / s, 0.0)
+    return certified(0.5 * r_norm2 * (1.0 + 1.0 / (s * s)) + penalty - r_dot_y / s)
+
+
+cdef inline double certified(double gap) noexcept nogil:
+    """A computed gap as it may be reported: 0 for rounding below it,
+    infinite for NaN (overflowed iterates certify nothing; max(NaN, 0) is 0)."""
+    if gap != gap:
+        return INFINITY
+    return gap if gap > 0.0 else 0.0
+
+
+cdef inline double group_penalty(const floating *w, int start, int end, double l1_reg,
+                                 double lg) noexcept nogil:
+    """l1_reg ||w_g||_1 + lg ||w_g||_2; 0 for w_g = 0 whatever the weights (an
+    infinite l1_reg, alpha * n_samples beyond the doubles, times 0 is NaN)."""
+    cdef double l1 = 0.0, sq = 0.0
+    cdef int j
+    for j in range(start, end):
+        l1 += fabs(w[j])
+        sq += <double> w[j] * w[j]
+    if l1 == 0.0:
+        return 0.0
+    return l1_reg * l1 + lg * sqrt(sq)
 
 
 def group_solve(
@@ -468,14 +494,19 @@ def group_solve(
     """
     cdef int n = y.shape[0], n_features = w.shape[0], n_groups = group_ptr.shape[0] - 1
     if is_sparse:
-        if X_indptr.shape[0] != n_features + 1 or X_indices.shape[0] != X_data.shape[0]:
+        # (the kernel trusts these shapes: a mismatch would read out of bounds)
+        if X_indptr.shape[0] != n_features + 1 or X_indices.shape[0] != X_data.shape[0] \
+                or X_indptr[n_features] > X_data.shape[0]:
             raise ValueError("inconsistent CSC buffers for the number of features")
     elif X.shape[0] != n or X.shape[1] != n_features:
         raise ValueError("dense X does not match y and w")
+    if n_groups < 0:
+        raise ValueError("group_ptr needs at least one entry")
     cdef int f0 = group_ptr[n_groups], n_free = n_features - group_ptr[n_groups]
     if (group_ptr[0] != 0 or n_free < 0
             or weights.shape[0] != n_groups or lipschitz.shape[0] != n_groups
-            or norms.shape[0] != n_features):
+            or norms.shape[0] != n_features
+            or np.any(np.diff(np.asarray(group_ptr)) < 0)):
         raise ValueError("groups do not partition the features")
     if bound_norms is not None and bound_norms.shape[0] != n_groups:
         raise ValueError("bound_norms needs one entry per group")
@@ -682,11 +713,7 @@ def group_solve(
                 end = group_ptr[g + 1]
                 group_products(start, end, &grad[0], n, is_sparse, Xp, data, indices, indptr,
                                q, implicit, xvp, coef, positive, &norms[0])
-                norm = 0.0
-                for j in range(start, end):
-                    penalty += l1_reg * fabs(w[j])
-                    norm += <double> w[j] * w[j]
-                penalty += group_reg * weights[g] * sqrt(norm)
+                penalty += group_penalty(&w[0], start, end, l1_reg, group_reg * weights[g])
                 group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                 group_reg * weights[g], &work[0])
                 s = max_d(s, group_scale[g])
@@ -713,8 +740,7 @@ def group_solve(
                     group_scale[g] = sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                     group_reg * weights[g], &work[0])
                     s = max_d(s, group_scale[g])
-            gap = max_d(group_gap(r_norm2, r_dot_y, penalty, s) + 0.5 * (p_norm2 - r_norm2),
-                        0.0)
+            gap = certified(group_gap(r_norm2, r_dot_y, penalty, s) + 0.5 * (p_norm2 - r_norm2))
             if floating is float:
                 if n_free:
                     for k in range(n_free):
@@ -816,7 +842,7 @@ def group_solve(
             # (PyMem_Raw: the allocations show in tracemalloc's accounting)
             ws_feat = <int *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(int))
             if K > 0:
-                hist = <double *> PyMem_RawMalloc((K + 1) * max(ws_len, 1) * sizeof(double))
+                hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_len, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
             if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)):
                 PyMem_RawFree(ws_feat)
@@ -843,7 +869,7 @@ def group_solve(
                          and <long long> K * n < nonzero_column_nnz(
                              ws_feat, ws_len, &w[0], is_sparse, indptr, n))
             if combine_q:
-                q_hist = <double *> PyMem_RawMalloc((K + 1) * n * sizeof(double))
+                q_hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * n * sizeof(double))
                 if q_hist == NULL:
                     PyMem_RawFree(ws_feat)
                     PyMem_RawFree(hist)
@@ -961,7 +987,7 @@ def group_solve(
 
                 if K > 0:
                     for t in range(ws_len):
-                        hist[n_hist * ws_len + t] = w[ws_feat[t]]
+                        hist[<size_t> n_hist * ws_len + t] = w[ws_feat[t]]
                     if combine_q:
                         memcpy(&q_hist[<size_t> n_hist * n], q, n * sizeof(double))
                         c_hist[n_hist] = c
@@ -1021,11 +1047,7 @@ def group_solve(
                     end = group_ptr[g + 1]
                     group_products(start, end, &grad[0], n, is_sparse, Xp, data, indices,
                                    indptr, q, implicit, xvp, coef, positive, &norms[0])
-                    norm = 0.0
-                    for j in range(start, end):
-                        penalty += l1_reg * fabs(w[j])
-                        norm += <double> w[j] * w[j]
-                    penalty += group_reg * weights[g] * sqrt(norm)
+                    penalty += group_penalty(&w[0], start, end, l1_reg, group_reg * weights[g])
                     s_in = max_d(s_in, sgl_dual_scale(&grad[start], end - start, l1_reg,
                                                       group_reg * weights[g], &work[0]))
                 gap_in = group_gap(r_norm2, r_dot_y, penalty, s_in)

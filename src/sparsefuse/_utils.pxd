@@ -476,7 +476,7 @@ cdef inline double anderson_candidate(
         j = feats[k]
         acc = 0.0
         for t in range(K):
-            acc += weights[t] * hist[(t + 1) * m + k]
+            acc += weights[t] * hist[<size_t> (t + 1) * m + k]
         if (sign_clip and acc * w[j] <= 0) or (positive and acc < 0):
             # A coefficient extrapolated past zero or away from it (with
             # ``sign_clip``: one decaying to zero, which coordinate descent
@@ -511,8 +511,8 @@ cdef inline bint anderson_weights(const double *hist, int m, int K, double *weig
         for b in range(a, K):
             s = 0.0
             for k in range(m):
-                s += ((hist[(a + 1) * m + k] - hist[a * m + k])
-                      * (hist[(b + 1) * m + k] - hist[b * m + k]))
+                s += ((hist[<size_t> (a + 1) * m + k] - hist[<size_t> a * m + k])
+                      * (hist[<size_t> (b + 1) * m + k] - hist[<size_t> b * m + k]))
             G[a * K + b] = s
             G[b * K + a] = s
         trace += G[a * K + a]
