@@ -130,6 +130,20 @@ def test_alpha_beyond_doubles_times_n_samples_is_exact_zero(make):
     assert np.all(model.coef_ == 0) and model.dual_gap_ == 0.0 and model.n_iter_ == 0
 
 
+def test_dimensions_beyond_32_bit_indices_are_refused(monkeypatch):
+    """The kernels count samples and features in C ints: a larger X is a
+    clear error up front, not a misleading one from a kernel (2**31 of
+    either cannot be built in a test, so the limit is lowered)."""
+    from sparsefuse import _path
+
+    monkeypatch.setattr(_path, "MAX_DIMENSION", 5)
+    for make in (lambda: sf.Lasso(alpha=0.1), lambda: sf.GroupLasso(2, 0.1)):
+        with pytest.raises(ValueError, match="32-bit integers, at most 5 of each"):
+            make().fit(X_OK, Y_OK)
+        with pytest.raises(ValueError, match="32-bit integers"):
+            make().fit(sparse.csr_matrix(X_OK), Y_OK)
+
+
 def test_tol_zero_is_allowed():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

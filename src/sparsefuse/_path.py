@@ -263,6 +263,11 @@ def _in_place_safe(X, sqrt_sw):
             and bound * np.sqrt(X.shape[0]) < np.sqrt(np.finfo(np.float64).max) / 4)
 
 
+# Samples and features are counted in C ints by the kernels (entries of X,
+# and offsets into it, in wider types).
+MAX_DIMENSION = 2**31 - 1
+
+
 def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
                 implicit_dense=False):
     """Centre, reweight and reorder a validated X (float32/64 dense or sparse).
@@ -285,6 +290,10 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
     same pass computes ``X^T y`` (``design.xy``).
     """
     n_samples, n_features = X.shape
+    if max(n_samples, n_features) > MAX_DIMENSION:
+        raise ValueError(
+            f"X has shape {X.shape}: the kernels index samples and features with 32-bit "
+            f"integers, at most {MAX_DIMENSION:,} of each.")
     dtype = X.dtype
     X_in = X
     sqrt_sw = None
