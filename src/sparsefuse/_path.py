@@ -856,7 +856,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
         Run coordinate descent on the Gram matrix ``X^T X`` (dense float64
         X only; sparse and float32 X ignore it):
         True computes it, an array is used as it is (after a consistency
-        check), 'auto' computes it when samples outnumber features tenfold.
+        check), 'auto' computes it when samples outnumber features more than
+        tenfold.
         The solution depends on it only within ``tol``.
     Xy : array-like of shape (n_features,), default=None
         Accepted for compatibility with scikit-learn; ``X^T y`` is always
@@ -1003,7 +1004,9 @@ def lasso_path(X, y, *, eps=1e-3, alphas=_DEFAULT_GRID, precompute="auto", Xy=No
     Xy : array-like of shape (n_features,), default=None
         Accepted for compatibility with scikit-learn; recomputed.
     copy_X : bool, default=True
-        If False, a dense X may be centred in place when an intercept is fitted.
+        If False, a dense X may be reweighted (sample weights) and centred (an
+        intercept with sample weights, or columns whose mean dwarfs their
+        spread) in place.
     coef_init : array-like of shape (n_features,), default=None
         Initial coefficients; for a ``y`` of shape (n_samples, 1), also of
         shape (1, n_features). With ``positive=True`` negative entries start

@@ -869,7 +869,8 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     alphas : int or array-like, default=100
         Number of alphas of the automatic grid, or the alphas themselves.
     fit_intercept : bool, default=False
-        Fit an unpenalised intercept (sparse X is never centred).
+        Fit an unpenalised intercept (sparse X is centred implicitly, in a
+        copy only for columns whose mean dwarfs their spread).
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights.
     coef_init : array-like of shape (n_features,), default=None
@@ -978,7 +979,8 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         ``sqrt(group size)`` by default, ``np.ones(n_groups)`` for celer's
         and skglm's convention.
     fit_intercept : bool, default=True
-        Fit an unpenalised intercept (sparse X is never centred).
+        Fit an unpenalised intercept (sparse X is centred implicitly, in a
+        copy only for columns whose mean dwarfs their spread).
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-4
