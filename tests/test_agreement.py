@@ -534,3 +534,21 @@ def test_correct_gram_of_columns_centred_to_rounding_is_accepted(n_samples):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sf.ElasticNet(alpha=0.01, l1_ratio=0.5, precompute=gram).fit(X, y, sample_weight=sw)
+
+
+def test_one_column_of_large_mean_does_not_loosen_the_gram_check():
+    """Found by a review: the rounding allowance was that of the largest
+    uncentred column for every entry, so a year column let Gram matrices
+    wrong by 10% to 450% among the other columns pass."""
+    rng = np.random.default_rng(0)
+    n = 5000
+    X = np.column_stack([rng.integers(2000, 2021, n).astype(float),
+                         rng.random((n, 4)) * (rng.random((n, 4)) < 0.5)])
+    y = X[:, 1] - X[:, 2] + 0.1 * rng.standard_normal(n)
+    Xc = X - X.mean(0)
+    wrong = Xc.T @ Xc
+    off = ~np.eye(5, dtype=bool)
+    off[0, :] = off[:, 0] = False
+    wrong[off] += 1.0
+    with pytest.warns(UserWarning, match="does not match X"):
+        sf.Lasso(alpha=0.001, precompute=wrong).fit(X, y)

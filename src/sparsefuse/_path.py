@@ -636,17 +636,20 @@ def gram_matches(gram, design):
     norms, _ = design.column_stats
     # (centred products carry the rounding of the uncentred ones: with
     # columns nearly constant, or all of them at n <= 3 with weights, the
-    # centred norms alone made the tolerance rounding-free; a review saw a
-    # correct Gram refused)
+    # centred norms alone made the tolerance rounding-free, and a review saw
+    # a correct Gram refused. Entry (i, j) is allowed the rounding of columns
+    # i and j only: one column of large mean must not loosen the others.)
     raw = norms ** 2 + n_samples * np.square(design.intercept_offset) \
         if design.fit_intercept else norms ** 2
-    rounding = 64 * n_samples * np.finfo(np.float64).eps * float(np.max(raw, initial=0.0))
+    root = np.sqrt(raw) * np.sqrt(64 * n_samples * np.finfo(np.float64).eps)
     scale = max(float(np.max(norms, initial=0.0)) ** 2, 1e-300)
     if not np.all(np.isfinite(gram)):
         return False
-    if not np.allclose(gram, gram.T, rtol=1e-10, atol=1e-12 * scale + rounding):
+    if not np.all(np.abs(gram - gram.T)
+                  <= 1e-12 * scale + np.outer(root, root) + 1e-10 * np.abs(gram.T)):
         return False
-    if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6, atol=1e-10 * scale + rounding):
+    if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6,
+                       atol=1e-10 * scale + np.square(root)):
         return False
     offset = design.X_offset if design.implicit else None
     rng = np.random.default_rng(0)
@@ -656,7 +659,7 @@ def gram_matches(gram, design):
     if offset is not None:
         expected -= n_samples * offset[rows] * offset[cols]
     return bool(np.allclose(gram[rows, cols], expected, rtol=1e-6,
-                            atol=1e-10 * scale + rounding))
+                            atol=1e-10 * scale + root[rows] * root[cols]))
 
 
 # float32 coefficients cannot certify gaps much below this share of ||y||^2 / n.
