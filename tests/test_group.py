@@ -371,6 +371,8 @@ def test_group_weights_keyed_by_group_name():
     ([np.array([[0, 1], [2, 3]]), [4, 5]], "group 0 must be a flat"),
     ({"a": [[0, 1, 2]], "b": [3, 4, 5]}, "group 'a' must be a flat"),
     ([[0, [1, 2]], [3, 4, 5]], "group 0 must be a flat"),
+    # (numpy reads [0, "b", 2] as three names)
+    ([[0, "b", 2], [3, 4, 5]], "mixes feature names and indices"),
 ])
 def test_bad_groups_are_clear_errors(groups, message):
     X, y, _, _ = problem(seed=10, sizes=(3, 3))
@@ -395,6 +397,10 @@ def test_groups_as_sets():
     as_sets = sf.GroupLasso([{2, 0, 1}, frozenset({3, 4, 5})], 0.1).fit(X, y)
     as_lists = sf.GroupLasso([[0, 1, 2], [3, 4, 5]], 0.1).fit(X, y)
     np.testing.assert_array_equal(as_sets.coef_, as_lists.coef_)
+    # (0-d arrays are indices, not nested groups)
+    zero_d = sf.GroupLasso([[np.array(0), np.array(1), np.array(2)], (np.array(3), 4, 5)],
+                           0.1).fit(X, y)
+    np.testing.assert_array_equal(zero_d.coef_, as_lists.coef_)
 
 
 @pytest.mark.parametrize("weights,message", [

@@ -194,29 +194,36 @@ def _check_sizes(sizes):
     return values.astype(np.int64)
 
 
+def _nested_group(group, label):
+    shown = group.tolist() if isinstance(group, np.ndarray) else group
+    return ValueError(f"group {label!r} must be a flat (1-D) list of feature indices or "
+                      f"names; got {str(shown)[:60]}.")
+
+
 def _resolve(group, label, feature_names, n_features):
     if isinstance(group, (set, frozenset)):
         try:
             group = sorted(group)
         except TypeError:  # (names mixed with indices: refused below)
             group = list(group)
-    nested = ValueError(
-        f"group {label!r} must be a flat (1-D) list of feature indices or names; "
-        f"got {str(group.tolist() if isinstance(group, np.ndarray) else group)[:60]}.")
-    if not isinstance(group, np.ndarray) and any(
-            isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))
-            for v in np.asarray(group, dtype=object).ravel()):
-        raise nested
-    if not isinstance(group, np.ndarray) and any(
-            isinstance(v, (bool, np.bool_))
-            for v in np.asarray(group, dtype=object).ravel()):
-        # (numpy reads [True, 2] as [1, 2])
-        raise InvalidParameterError(
-            f"group {label!r} holds booleans; give feature indices or names, not "
-            "True/False.")
+    if not isinstance(group, np.ndarray):
+        items = np.asarray(group, dtype=object).ravel()
+        if any(isinstance(v, (list, tuple, set, frozenset, dict))
+               or (isinstance(v, np.ndarray) and v.ndim > 0) for v in items):
+            raise _nested_group(group, label)
+        if any(isinstance(v, (bool, np.bool_)) for v in items):
+            # (numpy reads [True, 2] as [1, 2])
+            raise InvalidParameterError(
+                f"group {label!r} holds booleans; give feature indices or names, not "
+                "True/False.")
+        if any(isinstance(v, str) for v in items) and not all(isinstance(v, str)
+                                                              for v in items):
+            # (numpy reads [0, "b"] as the names "0" and "b")
+            raise ValueError(f"group {label!r} mixes feature names and indices; give one "
+                             "or the other.")
     values = np.atleast_1d(np.asarray(group))
     if values.ndim > 1:
-        raise nested
+        raise _nested_group(group, label)
     if values.size and values.dtype == object:
         # (a pandas Index of column names, a Series, a list mixing types, or
         # Python ints beyond int64)
