@@ -37,12 +37,17 @@ def make_problem(kind, dtype, n_samples=400, n_features=2000, seed=0):
 def peak_bytes(fit):
     """Bytes allocated at the peak of ``fit()`` above the start (NumPy arrays
     and Python objects; not C buffers a kernel mallocs itself)."""
-    tracemalloc.start()
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
     try:
         fit()
-        return tracemalloc.get_traced_memory()[1]
+        return tracemalloc.get_traced_memory()[1] - start
     finally:
-        tracemalloc.stop()
+        if started:  # (a caller's tracing goes on)
+            tracemalloc.stop()
 
 
 class LassoFit:
