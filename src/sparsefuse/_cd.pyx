@@ -46,7 +46,7 @@ from sparsefuse._utils cimport (
     xv_matches, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
-    move_residual, fold_intercept,
+    move_residual, fold_intercept, certified,
 )
 
 
@@ -81,9 +81,7 @@ cdef inline double enet_gap(
         scale = l1_reg / dual_norm if dual_norm > l1_reg else 1.0
         gap = (0.5 * (r_norm2 + l2_term) * (1.0 + scale * scale)
                + l1_term - scale * r_dot_y)
-    if gap != gap:
-        return INFINITY  # NaN (overflowed iterates) certifies nothing
-    return fmax(gap, 0.0)
+    return certified(gap)
 
 
 cdef inline double max_dual_norm(

@@ -49,7 +49,7 @@ from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, xv_matches, move_residual, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
-    reraise, fold_intercept,
+    reraise, fold_intercept, certified,
 )
 
 
@@ -397,14 +397,6 @@ cdef inline double group_gap(double r_norm2, double r_dot_y, double penalty,
                              double s) noexcept nogil:
     """P(w) - D(r / s) with D(theta) = y . theta - ||theta||^2 / 2."""
     return certified(0.5 * r_norm2 * (1.0 + 1.0 / (s * s)) + penalty - r_dot_y / s)
-
-
-cdef inline double certified(double gap) noexcept nogil:
-    """A computed gap as it may be reported: 0 for rounding below it,
-    infinite for NaN (overflowed iterates certify nothing; max(NaN, 0) is 0)."""
-    if gap != gap:
-        return INFINITY
-    return gap if gap > 0.0 else 0.0
 
 
 cdef inline double group_penalty(const floating *w, int start, int end, double l1_reg,
@@ -1004,16 +996,14 @@ def group_solve(
                             t = 0
                             for k in range(ws_size):
                                 g = ws[k]
-                                norm = 0.0
-                                acc = 0.0
-                                for j in range(group_ptr[g], group_ptr[g + 1]):
-                                    p_cur += l1_reg * fabs(w[j])
-                                    p_alt += l1_reg * fabs(w_acc[t])
-                                    norm += <double> w[j] * w[j]
-                                    acc += w_acc[t] * w_acc[t]
-                                    t += 1
-                                p_cur += group_reg * weights[g] * sqrt(norm)
-                                p_alt += group_reg * weights[g] * sqrt(acc)
+                                start = group_ptr[g]
+                                end = group_ptr[g + 1]
+                                # (w_acc holds the working set's groups in turn)
+                                p_cur += group_penalty(&w[0], start, end, l1_reg,
+                                                       group_reg * weights[g])
+                                p_alt += group_penalty(w_acc, t, t + end - start, l1_reg,
+                                                       group_reg * weights[g])
+                                t += end - start
                             residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
                             p_cur += 0.5 * r_norm2
                             residual_stats(n, q_alt, c_alt, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)

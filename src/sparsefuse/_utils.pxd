@@ -256,6 +256,14 @@ cdef inline double max_d(double a, double b) noexcept nogil:
     return a if a > b else b
 
 
+cdef inline double certified(double gap) noexcept nogil:
+    """A computed duality gap as it may be reported: 0 for rounding below it,
+    infinite for NaN (overflowed iterates certify nothing; max(NaN, 0) is 0)."""
+    if gap != gap:
+        return INFINITY
+    return gap if gap > 0.0 else 0.0
+
+
 cdef inline double ref_distance(
     int n, const double *q, double c, const floating *v, bint implicit,
     double scale, const double *theta_ref,

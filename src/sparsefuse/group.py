@@ -689,21 +689,23 @@ def absolute_norm_bound(X, a, b, n_iter=100, rtol=1e-3):
         absolute = sparse.csc_matrix(
             (np.abs(X.data[lo:hi], dtype=np.float64), X.indices[lo:hi], X.indptr[a:b + 1] - lo),
             shape=(n, m))
-        slices = [(slice(0, m), absolute)]
+
+        def parts():
+            yield slice(0, m), absolute
     else:
         step = max(1, 2**20 // max(1, n))
-        slices = [(slice(start, min(start + step, m)), None) for start in range(0, m, step)]
+
+        def parts():
+            for start in range(0, m, step):
+                cols = slice(start, min(start + step, m))
+                yield cols, np.abs(X[:, a + cols.start:a + cols.stop], dtype=np.float64)
 
     def product(u):
         z = np.zeros(n)
-        for cols, part in slices:
-            part = np.abs(X[:, a + cols.start:a + cols.stop], dtype=np.float64) \
-                if part is None else part
+        for cols, part in parts():
             z += part @ u[cols]
         out = np.empty(m)
-        for cols, part in slices:
-            part = np.abs(X[:, a + cols.start:a + cols.stop], dtype=np.float64) \
-                if part is None else part
+        for cols, part in parts():
             out[cols] = part.T @ z
         return out
 
