@@ -979,6 +979,44 @@ def test_ctrl_c_stops_a_long_fit_inside_the_kernel(model, kernel):
     assert any(name.endswith("." + kernel) for name in names), names
 
 
+@pytest.mark.parametrize("make_model", [
+    lambda **kw: sf.LassoCV(**kw),
+    lambda **kw: sf.GroupLassoCV(3, **kw),
+], ids=["LassoCV", "GroupLassoCV"])
+def test_ctrl_c_stops_the_folds_running_in_worker_threads(make_model, monkeypatch):
+    """Left open by an earlier review: with ``n_jobs=2``, Ctrl-C gave the
+    KeyboardInterrupt back at once, but the folds' kernels went on in
+    joblib's threads to the end of their paths (signals reach the main
+    thread only). They now stop at their next check, and folds not started
+    do not start: no fold completes once the main thread is interrupted."""
+    import _thread
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    completed = []
+    monkeypatch.setattr(sf._cv, "progress_hook", lambda: completed.append(1))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 600))
+    y = X[:, :10].sum(axis=1) + rng.standard_normal(300)
+    # (tol=0: each fold would run max_iter epochs at each alpha, many seconds)
+    model = make_model(cv=4, n_jobs=2, alphas=5, tol=0.0, max_iter=20_000)
+    before = set(threading.enumerate())
+    previous = signal.signal(signal.SIGINT, handler)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X, y)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    for thread in set(threading.enumerate()) - before:
+        thread.join()
+    assert completed == []
+
+
 def test_lassocv_dense_folds_are_copied_once():
     """Each fold of a dense Fortran-ordered X is one Fortran-ordered copy of
     its rows (indexing rows gives C order, which the kernels would copy

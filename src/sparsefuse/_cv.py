@@ -15,6 +15,8 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
+from sparsefuse._stop import StopEvent, stoppable
+
 
 # Called after each fold when set (the command line sets it to advance its
 # progress bar; estimators take no callback of their own).
@@ -82,11 +84,19 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
     if progress is None:
         progress = progress_hook
 
+    # (set when the main thread stops waiting, Ctrl-C above all: the folds
+    # running in joblib's threads stop at their kernels' next check, the
+    # folds not started do not start)
+    stop = StopEvent()
+
     def one_fold(fold, train, test):
+        if stop.is_set():
+            raise KeyboardInterrupt
         sw_train = None if sample_weight is None else sample_weight[train]
         ratios = []
-        coefs, y_offset, X_offset = fold_path(_rows(X, train), y[train], sw_train, alphas,
-                                              fold, ratios)
+        with stoppable(stop):
+            coefs, y_offset, X_offset = fold_path(_rows(X, train), y[train], sw_train,
+                                                  alphas, fold, ratios)
         # Only the features nonzero at some alpha enter the predictions: the
         # product with the whole (n_features, n_alphas) array would copy it
         # (Fortran-ordered, and upcast for float32 against float64 offsets).
@@ -104,8 +114,12 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
             progress()
         return mse, ratios
 
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
+    try:
+        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+            delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
+    except BaseException:
+        stop.set()
+        raise
     if unconverged is not None:
         unconverged.extend(r for _, ratios in results for r in ratios)
     return np.column_stack([mse for mse, _ in results])

@@ -20,15 +20,27 @@ ctypedef fused index_t:
 
 cdef extern from "Python.h":
     int PyErr_CheckSignals()
+    void PyErr_SetNone(object exception)
+
+
+cdef inline bint stop_requested() noexcept:
+    """Whether the work this thread runs was asked to stop (sparsefuse._stop:
+    a signal reaches the main thread only)."""
+    from sparsefuse._stop import stop_requested as requested
+    return requested()
 
 
 cdef inline bint interrupted() noexcept nogil:
-    """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt). The
+    """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt) or,
+    in a worker thread, the work was stopped (KeyboardInterrupt too). The
     exception stays set while a kernel frees what it holds; ``reraise`` then
     propagates it (with the GIL)."""
     cdef int status
     with gil:
         status = PyErr_CheckSignals()
+        if status == 0 and stop_requested():
+            PyErr_SetNone(KeyboardInterrupt)
+            status = -1
     return status != 0
 
 
