@@ -845,6 +845,38 @@ def test_float32_strong_set_returns_to_the_kkt_check():
         assert gaps[k] <= 1e-7 * y_var
 
 
+@pytest.mark.parametrize("case", ["tight_tol_inner_stall", "tight_tol_inner_stall_weighted"])
+@pytest.mark.parametrize("working_set", [True, False])
+def test_tight_tol_inner_solve_over_every_active_feature_returns(case, working_set):
+    """Found by a review (a scan of 5,000 sparse problems at tol 1e-10 to
+    1e-12): once screening left the working set holding every active
+    feature (or without working sets), its inner solve had no work budget
+    and never returned to the outer iteration, whose exact residual it
+    needed: the gap drifted up (1.3 times tol after 1,000 epochs, 29 times
+    after 10,000) until max_iter, where scikit-learn converged (3,698 and
+    8,009 epochs). Lognormal counts, intercept, positive=True, tol 1e-12."""
+    data = np.load(DATA / f"{case}.npz")
+    X = sparse.csc_matrix((data["data"], data["indices"], data["indptr"]),
+                          shape=tuple(data["shape"]))
+    sw = data["sw"] if "sw" in data.files else None
+    kw = dict(alpha=float(data["alpha"]), tol=float(data["tol"]), max_iter=10_000,
+              fit_intercept=bool(data["fit_intercept"]), positive=bool(data["positive"]))
+    y = data["y"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.Lasso(**kw, working_set=working_set).fit(X, y, sample_weight=sw)
+    assert model.n_iter_ < kw["max_iter"]
+    # the certificate holds for the data as given: within tol of scikit-learn
+    primal, _, gap = enet_certificate(X, y, model.coef_, kw["alpha"], sample_weight=sw,
+                                      positive=kw["positive"])
+    y_var = np.average((y - np.average(y, weights=sw)) ** 2, weights=sw)
+    assert gap <= 2 * kw["tol"] * y_var
+    reference = sk.Lasso(**kw).fit(X, y, sample_weight=sw)
+    primal_sk, _, _ = enet_certificate(X, y, reference.coef_, kw["alpha"], sample_weight=sw,
+                                       positive=kw["positive"])
+    assert primal <= primal_sk + kw["tol"] * y_var
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_float32_paths_reach_float32_level_with_strong_rules(seed):
     """Random float32 paths at a tol below float32's level (they end on

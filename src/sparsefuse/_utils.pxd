@@ -433,13 +433,15 @@ cdef inline long long group_cost(const int *groups, int m, const int *group_ptr,
     return total
 
 
-# Coordinate descent on a working set smaller than the active features
-# returns to the outer iteration once its passes have cost this many passes
-# over the active features: its gap can stall above the target (float32
-# rounding) or converge slowly while features outside it violate their
-# constraints, which only the outer iteration (the KKT check) sees. A return
-# costs more than its pass (the Anderson history restarts): 10 and 30 slowed
-# the news20 and AR(1) paths of the benchmark by 10-20%, 100 never fires there.
+# Coordinate descent on a working set returns to the outer iteration once its
+# passes have cost this many passes over the active features: its gap can
+# stall above the target (float32 rounding, or the drift of a residual
+# updated incrementally over many epochs) or converge slowly while features
+# outside it violate their constraints, which only the outer iteration (the
+# KKT check) sees. A return costs more than its pass (the Anderson history
+# restarts): 10 and 30 slowed the news20 and AR(1) paths of the benchmark by
+# 10-20%, 100 never fires there. (The group kernel budgets only working sets
+# smaller than the active groups.)
 cdef enum:
     INNER_PASSES = 100
 
