@@ -117,6 +117,79 @@ def test_fit_csv_with_duplicate_column_names(tmp_path, capsys, header, repeated)
     assert not out.exists()
 
 
+def test_fit_csv_skips_blank_lines(tmp_path, capsys):
+    """Found by a review: a blank line (a trailing one, as editors leave)
+    was read as a row of no fields, and blamed on the separator."""
+    text = write_csv(tmp_path / "d.csv", ["a", "b", "y"]).read_text()
+    lines = text.splitlines()
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n".join(lines[:5] + [""] + lines[5:]) + "\n\n\n")
+    fits = []
+    for path in (tmp_path / "d.csv", blank):
+        out = tmp_path / f"{path.stem}.json"
+        assert main(["fit", str(path), "--format", "csv", "--target", "y", "--alpha", "0.01",
+                     "--out", str(out), "--quiet"]) == 0
+        fits.append(json.loads(out.read_text())["coef"])
+    assert fits[0] == fits[1]
+
+
+@pytest.mark.parametrize("cell,words", [
+    ("", ["missing value ''", "line 4, column 'b'", "not imputed"]),
+    ("NA", ["missing value 'NA'", "line 4, column 'b'"]),
+    ("nan", ["missing value 'nan'", "line 4, column 'b'"]),
+    ("?", ["missing value '?'", "line 4, column 'b'"]),
+    ("inf", ["'inf' at line 4, column 'b' is not finite"]),
+    ("1e999", ["'1e999' at line 4, column 'b' is not finite"]),
+    ("abc", ["non-numeric value 'abc' at line 4, column 'b'"]),
+    ("1,2", ["line 4 has 4 fields but the header has 3"]),
+])
+def test_fit_csv_bad_cells_are_located(tmp_path, capsys, cell, words):
+    """Found by a review: a missing value gave "could not convert string to
+    float: ''" without saying where, NaN and inf only the estimator's
+    message without the file."""
+    path = tmp_path / "bad.csv"
+    # (line 3 is blank: lines are counted in the file, blank ones too)
+    path.write_text(f"a,b,y\n1,2,3\n\n4,{cell},5\n6,7,8\n")
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y", "--alpha",
+                         "0.1", "--out", str(tmp_path / "m.json")], "bad.csv", *words)
+
+
+def test_fit_npz_and_libsvm_with_non_finite_values(tmp_path, capsys):
+    X = np.ones((6, 3))
+    X[2, 1] = np.nan
+    np.savez(tmp_path / "x.npz", X=X, y=np.ones(6))
+    y = np.ones(6)
+    y[4] = np.inf
+    np.savez(tmp_path / "y.npz", X=np.ones((6, 3)), y=y)
+    (tmp_path / "s.svm").write_text("1 1:2 3:nan\n2 2:1\n")
+    out = ["--alpha", "0.1", "--out", str(tmp_path / "m.json")]
+    usage_error(capsys, ["fit", str(tmp_path / "x.npz"), "--format", "npz", *out],
+                "x.npz: X holds NaN or infinite values", "row 2, column 1")
+    usage_error(capsys, ["fit", str(tmp_path / "y.npz"), "--format", "npz", *out],
+                "y.npz: y holds NaN or infinite values", "row 4")
+    usage_error(capsys, ["fit", str(tmp_path / "s.svm"), "--format", "libsvm", *out],
+                "s.svm: X holds NaN or infinite values", "row 0, column 2")
+
+
+def test_fit_groups_leaving_columns_out_name_them(tmp_path, capsys):
+    """Found by a review: the estimator's message advised
+    ``ungrouped='unpenalized'``, a Python keyword the command does not have."""
+    path = write_csv(tmp_path / "d.csv", ["a", "b", "c", "y"])
+    groups = tmp_path / "g.json"
+    groups.write_text(json.dumps({"g1": ["a", "b"]}))
+    err = usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y",
+                               "--penalty", "group", "--groups", str(groups), "--alpha", "0.1",
+                               "--out", str(tmp_path / "m.json")],
+                      "1 of the 3 feature columns are in no group (c)")
+    assert "ungrouped" not in err
+
+
+def test_fit_a_folder_is_not_a_data_file(tmp_path, capsys):
+    usage_error(capsys, ["fit", str(tmp_path), "--format", "csv", "--target", "y",
+                         "--alpha", "0.1", "--out", str(tmp_path / "m.json")],
+                "is a folder, not a data file")
+
+
 @pytest.mark.parametrize("arrays,words", [
     (dict(X=np.array([[1, "a"]] * 5, dtype=object), y=np.ones(5)), ["array 'X'", "Object"]),
     (dict(X=np.ones((5, 2)), y=np.array(["a"] * 5)), ["y must be numeric"]),

@@ -29,6 +29,8 @@ GROUP_PENALTIES = ("group", "sparse_group")
 L1_RATIO_PENALTIES = ("elasticnet", "sparse_group")
 # dtype kinds a model can take: bool, signed and unsigned int, float
 NUMERIC_KINDS = "biuf"
+# csv cells read as missing values (besides empty ones and NaN), lower case
+MISSING_MARKS = ("na", "n/a", "nan", "null", "none", "?")
 # Packages with an installed size in the shipped Debian snapshot (the demo's
 # largest --n-samples; load_debian_packages checks the same bound, but only
 # after parsing the whole snapshot).
@@ -78,6 +80,8 @@ def load_data(path, fmt, target=None):
       every other column is a feature.
     """
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a data file")
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     if fmt not in FORMATS:
@@ -107,7 +111,27 @@ def load_data(path, fmt, target=None):
     for name, array in (("X", X), ("y", y)):
         if array.dtype.kind not in NUMERIC_KINDS:
             raise UsageError(f"{path}: {name} must be numeric; got dtype {array.dtype}")
+        if array.dtype.kind == "f":
+            where = _non_finite(array)
+            if where is not None:
+                raise UsageError(f"{path}: {name} holds NaN or infinite values "
+                                 f"(the first at {where}, counting from 0); missing values are not imputed")
     return X, np.asarray(y, dtype=np.float64), names
+
+
+def _non_finite(array):
+    """The (row, column) or index of an array's first non-finite entry, or None."""
+    if sparse.issparse(array):
+        coo = array.tocoo()
+        bad = np.flatnonzero(~np.isfinite(coo.data))
+        if bad.size == 0:
+            return None
+        order = np.lexsort((coo.col[bad], coo.row[bad]))[0]
+        return f"row {coo.row[bad][order]}, column {coo.col[bad][order]}"
+    bad = np.argwhere(~np.isfinite(array))
+    if bad.size == 0:
+        return None
+    return ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column"), bad[0]))
 
 
 def _read_csv(path, target):
@@ -116,12 +140,16 @@ def _read_csv(path, target):
 
     try:
         with open(path, newline="") as f:
-            rows = list(csv.reader(f))
+            reader = csv.reader(f)
+            # blank lines (a trailing one above all) are skipped, as pandas
+            # does; each row keeps its line number for the messages below
+            rows = [(reader.line_num, row) for row in reader if row]
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
     if len(rows) < 2:
         raise UsageError(f"{path}: a csv file needs a header row and at least one data row")
-    header, body = rows[0], rows[1:]
+    header, body = rows[0][1], [row for _, row in rows[1:]]
+    lines = [line for line, _ in rows[1:]]
     if header:
         # a UTF-8 byte-order mark, as spreadsheet programs write it, is not
         # part of the first column's name (read as UTF-8, or as Latin-1 /
@@ -145,17 +173,41 @@ def _read_csv(path, target):
             hint = "; column names keep the spaces around them in the header"
         raise UsageError(f"{path}: unknown target column {target!r} "
                          f"(columns: {_first_ten(header)}{hint})")
-    widths = {len(r) for r in body}
-    if widths != {len(header)}:
-        raise UsageError(f"{path}: rows have {sorted(widths)} fields but the header has "
-                         f"{len(header)}; check the separator")
+    for line, row in zip(lines, body):
+        if len(row) != len(header):
+            raise UsageError(f"{path}: line {line} has {len(row)} fields but the header has "
+                             f"{len(header)}; check the separator")
     try:
         values = np.array(body, dtype=np.float64)
-    except ValueError as exc:
-        raise UsageError(f"{path}: non-numeric value ({_one_line(exc)})") from None
+    except ValueError:
+        values = None
+    if values is None or not np.all(np.isfinite(values)):
+        raise UsageError(f"{path}: {_bad_cell(body, header, lines)}")
     k = header.index(target)
     return (np.delete(values, k, axis=1), values[:, k],
             [h for j, h in enumerate(header) if j != k])
+
+
+def _bad_cell(body, header, lines):
+    """Where and what the first value of a csv body that is not a finite
+    number is (rows of the header's width)."""
+    for line, row in zip(lines, body):
+        for name, cell in zip(header, row):
+            try:
+                value = float(cell)
+            except ValueError:
+                value = None
+            if value is not None and np.isfinite(value):
+                continue
+            where = f"line {line}, column {name!r}"
+            if not cell.strip() or cell.strip().lower() in MISSING_MARKS or (
+                    value is not None and np.isnan(value)):
+                return (f"missing value {cell!r} at {where}: fill in or drop the rows or "
+                        "columns with missing values (they are not imputed)")
+            if value is None:
+                return f"non-numeric value {cell!r} at {where}"
+            return f"value {cell!r} at {where} is not finite"
+    return "a value is not a finite number"
 
 
 def _first_ten(items):
@@ -253,6 +305,13 @@ def parse_groups(spec, names):
                 raise UsageError(f"{path}: group {key!r} has a column that is neither a name "
                                  "nor an index")
         resolved[key] = idx
+    covered = {j for idx in resolved.values() for j in idx}
+    if covered <= set(range(len(names))) and len(covered) < len(names):
+        # (indices out of range get the estimator's own message)
+        missing = [name for j, name in enumerate(names) if j not in covered]
+        raise UsageError(f"{path}: {len(missing)} of the {len(names)} feature columns are "
+                         f"in no group "
+                         f"({_first_ten(missing)}); each must be in exactly one group")
     return resolved
 
 
