@@ -1034,6 +1034,27 @@ def test_lassocv_dense_folds_are_copied_once():
     assert peak < X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.1f} MB X"
 
 
+@pytest.mark.parametrize("make_model", [sf.LassoCV, sf.ElasticNetCV,
+                                        lambda **kw: sf.GroupLassoCV(1, **kw)],
+                         ids=["LassoCV", "ElasticNetCV", "GroupLassoCV"])
+@pytest.mark.parametrize("folds,words", [
+    ([(np.arange(20, 40), np.arange(20)), (np.arange(40), np.array([], dtype=int))],
+     "fold 1: its test part is empty"),
+    ([(np.array([], dtype=int), np.arange(20))], "fold 0: its training part is empty"),
+    ([(np.ones(40, bool), np.zeros(40, bool))], "fold 0: its test part is empty"),
+    ([], "cv gives no folds"),
+], ids=["empty test", "empty training", "empty test mask", "no folds"])
+def test_cv_with_an_empty_fold_part_is_an_error(make_model, folds, words):
+    """Found by a review: an empty test part made that fold's errors NaN,
+    which won the search for the lowest (alpha_max: every coefficient zero,
+    silently); an empty training part failed deep inside the fit."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 5))
+    y = X[:, 0] + 0.3 * rng.standard_normal(40)
+    with pytest.raises(ValueError, match=words):
+        make_model(cv=folds).fit(X, y)
+
+
 def test_cv_boolean_mask_folds_on_fortran_X():
     """Found in review: folds given as boolean masks (as scikit-learn accepts)
     on a Fortran-ordered X were read as the indices 0 and 1."""

@@ -29,7 +29,17 @@ def draw_folds(cv, X, y, split_params):
     same samples (a shuffling splitter draws other folds at each ``split``),
     and a one-shot iterable of folds serves them all. ``split_params``: see
     :func:`split_params_of`."""
-    return list(check_cv(cv).split(X, y, **split_params))
+    folds = list(check_cv(cv).split(X, y, **split_params))
+    if not folds:
+        raise ValueError("cv gives no folds: at least one (train, test) split is needed.")
+    for k, (train, test) in enumerate(folds):
+        for part, index in (("training", train), ("test", test)):
+            index = np.asarray(index)
+            if (np.count_nonzero(index) if index.dtype == bool else index.size) == 0:
+                # (an empty test part's error is NaN, which would win the
+                # search for the lowest: alpha_max, all coefficients zero)
+                raise ValueError(f"cross-validation fold {k}: its {part} part is empty.")
+    return folds
 
 
 def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progress=None,
