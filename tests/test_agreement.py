@@ -247,8 +247,8 @@ def test_documented_differences_from_scikit_learn(fmt, capsys):
     """The README's list of knowing differences from scikit-learn (those not
     tested elsewhere): Xy and a wrong Gram matrix recomputed, precompute='auto'
     in the estimators, the path functions' sample_weight used as the
-    estimators use it, dual_gap_ in float64 for float32 data, verbose
-    accepted and unused."""
+    estimators use it, dual_gap_ and mse_path_ in float64 for float32 data,
+    verbose accepted and unused, X_offset and X_scale refused."""
     X, y = make_problem(seed=6, offset=False)
     Xf = X if fmt == "dense" else sparse.csc_matrix(X)
     alpha = 0.05 * np.abs(X.T @ y).max() / len(y)
@@ -273,8 +273,15 @@ def test_documented_differences_from_scikit_learn(fmt, capsys):
     np.testing.assert_allclose(scaled, path, atol=1e-9)
     model32 = sf.Lasso(alpha=alpha).fit(Xf.astype(np.float32), y.astype(np.float32))
     assert model32.coef_.dtype == np.float32 and np.asarray(model32.dual_gap_).dtype == np.float64
+    cv32 = sf.LassoCV(cv=2, alphas=3).fit(Xf.astype(np.float32), y.astype(np.float32))
+    assert cv32.coef_.dtype == np.float32 and cv32.mse_path_.dtype == np.float64
     sf.LassoCV(cv=2, alphas=3, verbose=2).fit(Xf, y)
     assert capsys.readouterr() == ("", "")
+    # scikit-learn's semi-private centring of sparse X in its path functions
+    # is refused, pointing to fit_intercept
+    with pytest.raises(ValueError, match="fit_intercept=True"):
+        sf.lasso_path(Xf, y - y.mean(), alphas=[alpha], X_offset=np.zeros(X.shape[1]),
+                      X_scale=np.ones(X.shape[1]))
 
 
 def test_path_takes_one_target_column_and_refuses_more():
