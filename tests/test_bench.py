@@ -230,3 +230,39 @@ def test_the_json_records_the_options_of_the_run():
                               json="r.json", plots=None, hook=print)
     assert bench.options_of(args) == {"budget": 300.0, "group": True, "json": "r.json",
                                       "plots": None, "problems": ["leukemia/10"]}
+
+
+def test_news20_files_from_the_libsvm_file(tmp_path):
+    """Found by a review: the README's news20 rows could not be reproduced
+    without the shared data folder, and nothing said how to make its files.
+    save_news20 (benchmarks/get_news20.py) makes them from libsvm's file,
+    keeping the feature space's width when its last columns are empty, and
+    news20() reads them."""
+    import bz2
+
+    from scipy import sparse
+    from sklearn.datasets import dump_svmlight_file
+
+    rng = np.random.default_rng(0)
+    counts = sparse.random(40, 30, density=0.2, format="csr", random_state=rng,
+                           data_rvs=lambda k: rng.integers(1, 9, k)).astype(np.float32)
+    counts = sparse.csr_matrix(counts.multiply(np.arange(30) < 25))  # (5 empty columns)
+    counts.eliminate_zeros()
+    labels = rng.integers(1, 21, 40)
+    source = tmp_path / "news20.bz2"
+    with bz2.open(source, "wb") as f:
+        dump_svmlight_file(counts, labels, f, zero_based=False)
+    X, read_labels = bench.save_news20(source, tmp_path / "data", n_features=30)
+    assert X.shape == (40, 30) and X.dtype == np.float32
+    assert (X != counts).nnz == 0 and np.array_equal(read_labels, labels)
+    # what the benchmark reads: TF-IDF rows of unit norm, y = +1 for 2..6
+    tfidf, y = bench.news20(tmp_path / "data")
+    assert tfidf.shape == (40, 30)
+    np.testing.assert_array_equal(y, np.where((labels >= 2) & (labels <= 6), 1.0, -1.0))
+    norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+    np.testing.assert_allclose(norms[norms > 0], 1.0)
+    # a file with labels that are no newsgroups is refused
+    with bz2.open(source, "wb") as f:
+        dump_svmlight_file(counts, labels - 1.5, f, zero_based=False)
+    with pytest.raises(ValueError, match="newsgroups 1..20"):
+        bench.save_news20(source, tmp_path / "other", n_features=30)

@@ -6,7 +6,9 @@ devices off one at a time, ``--group`` for the group lasso problems). It needs
 the ``bench`` extra (``pip install ".[bench]"`` in the repository); news20 is read
 from ``--data-dir`` (default ``../shared/data`` relative to the working
 directory: the shared data next to the repository, run from its root) and
-skipped with a message when absent.
+skipped with a message when absent; ``python benchmarks/get_news20.py
+news20.bz2 DIR`` writes its two files into DIR from libsvm's news20 training
+file (NEWS20_SOURCE).
 
 Metric. For every problem and workload, the reference optimum ``P*`` of each
 point is the objective of a very tight sparsefuse run (tol 1e-14; 1e-10 for
@@ -88,6 +90,34 @@ def news20(data_dir):
     X = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ X
     y = np.where((labels >= 2) & (labels <= 6), 1.0, -1.0)
     return sparse.csc_matrix(X), y
+
+
+# libsvm's news20 training set (multiclass data sets page, news20.bz2): the
+# width of its feature space (the last columns may hold no term of the
+# training posts: load_svmlight_file alone would read fewer)
+NEWS20_SHAPE = (15935, 62061)
+NEWS20_SOURCE = ("https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/"
+                 "news20.bz2")
+
+
+def save_news20(source, data_dir, n_features=NEWS20_SHAPE[1]):
+    """Write ``news20.npz`` (term counts, float32 CSR) and ``news20_labels.npz``
+    (``label``, 1..20) into ``data_dir`` from libsvm's news20 training file
+    (``source``: news20.bz2 as downloaded, or unpacked), the files
+    :func:`news20` reads; return (X, labels)."""
+    from sklearn.datasets import load_svmlight_file
+
+    X, labels = load_svmlight_file(str(source), n_features=n_features, dtype=np.float32,
+                                   zero_based=False)
+    if labels.size and (labels.min() < 1 or np.any(labels != np.round(labels))):
+        raise ValueError(f"{source}: the labels of news20 are the newsgroups 1..20; "
+                         f"found {labels.min():g} to {labels.max():g}")
+    labels = labels.astype(np.int16)
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sparse.save_npz(data_dir / "news20.npz", X.tocsr())
+    np.savez(data_dir / "news20_labels.npz", label=labels)
+    return X, labels
 
 
 def ar1_dense(data_dir, n_samples=500, n_features=5000, rho=0.5, seed=0):
@@ -652,7 +682,8 @@ def _main(argv=None):
                    if not (Path(args.data_dir) / name).is_file()]
         if missing:
             parser.error(f"--problems {problem} needs {missing[0]} in --data-dir "
-                         f"{args.data_dir}")
+                         f"{args.data_dir} (benchmarks/get_news20.py makes it from "
+                         "libsvm's news20.bz2)")
     if args.group and args.workloads and "path-20" not in args.workloads:
         parser.error("--group times path-20 only (the group benchmark has no single fits)")
     commit = git_commit()
