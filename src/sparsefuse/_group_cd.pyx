@@ -43,7 +43,7 @@ from libc.math cimport fabs, sqrt, fmin, INFINITY
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport qsort
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, xv_matches, move_residual, residual_stats,
@@ -642,6 +642,8 @@ def group_solve(
             # (r . v for every w): the free step at the first outer start
             # needs it, and a certificate met there is not checked again.
             rv = rv * inv_vv if fold else 0.0
+        # (read only where written, after combine_q; gcc cannot tell)
+        memset(c_hist, 0, sizeof(c_hist))
 
         while True:
             # (Ctrl-C, at each outer iteration, where the working set's buffers

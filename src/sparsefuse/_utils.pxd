@@ -55,9 +55,10 @@ cdef inline double dot_acc(int n, const floating *x, const double *y) noexcept n
     cdef double out = 0.0
     if floating is double:
         return ddot(&n, <double *> x, &one, <double *> y, &one)
-    for i in range(n):
-        out += x[i] * y[i]
-    return out
+    else:
+        for i in range(n):
+            out += x[i] * y[i]
+        return out
 
 
 cdef inline void axpy_acc(int n, double a, const floating *x, double *y) noexcept nogil:
@@ -65,9 +66,9 @@ cdef inline void axpy_acc(int n, double a, const floating *x, double *y) noexcep
     cdef int one = 1, i
     if floating is double:
         daxpy(&n, &a, <double *> x, &one, y, &one)
-        return
-    for i in range(n):
-        y[i] += a * x[i]
+    else:
+        for i in range(n):
+            y[i] += a * x[i]
 
 
 cdef inline double sum_squares(const floating *x, int m) noexcept nogil:
@@ -80,16 +81,17 @@ cdef inline double sum_squares(const floating *x, int m) noexcept nogil:
     cdef double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
     if floating is double:
         return ddot(&m, <double *> x, &one, <double *> x, &one)
-    while i + 4 <= m:
-        a0 += <double> x[i] * x[i]
-        a1 += <double> x[i + 1] * x[i + 1]
-        a2 += <double> x[i + 2] * x[i + 2]
-        a3 += <double> x[i + 3] * x[i + 3]
-        i += 4
-    while i < m:
-        a0 += <double> x[i] * x[i]
-        i += 1
-    return (a0 + a1) + (a2 + a3)
+    else:
+        while i + 4 <= m:
+            a0 += <double> x[i] * x[i]
+            a1 += <double> x[i + 1] * x[i + 1]
+            a2 += <double> x[i + 2] * x[i + 2]
+            a3 += <double> x[i + 3] * x[i + 3]
+            i += 4
+        while i < m:
+            a0 += <double> x[i] * x[i]
+            i += 1
+        return (a0 + a1) + (a2 + a3)
 
 
 cdef inline double soft_threshold(double z, double threshold) noexcept nogil:
