@@ -46,7 +46,7 @@ from sparsefuse._utils cimport (
     xv_matches, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
-    move_residual, fold_intercept, certified,
+    move_residual, fold_intercept, exact_residual, certified,
 )
 
 
@@ -958,7 +958,7 @@ def enet_solve(
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef bint combine_q
     cdef int m, t_sel
-    cdef double inner_budget, inner_work
+    cdef double inner_budget, inner_work, refresh_every, refresh_at
     cdef long long ws_cost, supp_cost
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
@@ -1610,15 +1610,20 @@ def enet_solve(
             # take two epochs or more.
             check_at = ws_first_check if use_ws else cd_first_check
             # The work is counted (in stored entries, the support's cost taken
-            # when the support is rebuilt) against a budget (INNER_PASSES),
-            # also when the working set holds every active feature: the
-            # inner solve updates the residual incrementally, and at tol
-            # 1e-12 such a solve could drift for good, never meeting its
-            # target until max_iter (the gap, 1.3 times tol after 1,000
-            # epochs, 29 times after 10,000), where the outer iteration
-            # starts again from the exact residual.
-            inner_budget = INNER_PASSES * <double> column_cost(active, n_active, is_sparse,
-                                                               indptr, n)
+            # when the support is rebuilt) against a budget (INNER_PASSES)
+            # when the working set is smaller than the active features. A set
+            # of every active feature sees them all and has no budget (its
+            # returns would restart the Anderson history and the check
+            # schedule: twice the epochs on ill-conditioned problems at tol
+            # 1e-12); every as many passes its residual, updated
+            # incrementally, is recomputed from w instead: it drifted there,
+            # and the solve with it, never meeting its target until max_iter
+            # (the gap 1.3 times tol after 1,000 epochs, 29 times after
+            # 10,000, on sparse problems where scikit-learn converges).
+            refresh_every = INNER_PASSES * <double> column_cost(active, n_active, is_sparse,
+                                                                indptr, n)
+            inner_budget = refresh_every if own_supp and ws_size < n_active else INFINITY
+            refresh_at = refresh_every
             inner_work = 0.0
             supp_cost = 0
             while True:
@@ -1659,6 +1664,10 @@ def enet_solve(
                 if fold:
                     fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
+                if inner_budget == INFINITY and refresh_every > 0 and inner_work >= refresh_at:
+                    refresh_at += refresh_every
+                    exact_residual(&y[0], &w[0], active, n_active, n, is_sparse, Xp, data,
+                                   indices, indptr, implicit, xvp, inv_vv, fold, vp, q, &c)
                 if full_pass:
                     n_supp = 0
                     for k in range(ws_size):

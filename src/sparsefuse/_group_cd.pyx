@@ -49,7 +49,7 @@ from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, xv_matches, move_residual, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
-    reraise, fold_intercept, certified,
+    reraise, fold_intercept, exact_residual, certified,
 )
 
 
@@ -605,7 +605,7 @@ def group_solve(
 
     cdef int n_active = n_groups, ws_size = 0, ws_prev = 0, nnz_groups, n_feat_off = 0
     cdef int epochs = 0, epochs_in, n_outer = 0, check_at, n_hist, ws_len, K
-    cdef double inner_budget, inner_work
+    cdef double inner_budget, inner_work, refresh_every, refresh_at
     cdef long long free_cost, ws_cost, supp_cost = 0
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0, rv = 0.0
@@ -880,13 +880,15 @@ def group_solve(
             epochs_in = 0
             check_at = 1
             # (the unpenalised features are visited at every pass; a working
-            # set of every active group sees them all)
+            # set of every active group sees them all, has no budget and
+            # recomputes its residual as often instead, as in the Lasso
+            # kernel: at tol 1e-12 it drifted until max_iter)
             free_cost = column_cost(ws_feat + ws_len - n_free, n_free, is_sparse, indptr, n)
             ws_cost = column_cost(ws_feat, ws_len, is_sparse, indptr, n)
-            inner_budget = INFINITY
-            if ws_size < n_active:
-                inner_budget = INNER_PASSES * <double> (free_cost + group_cost(
-                    &active[0], n_active, &group_ptr[0], is_sparse, indptr, n))
+            refresh_every = INNER_PASSES * <double> (free_cost + group_cost(
+                &active[0], n_active, &group_ptr[0], is_sparse, indptr, n))
+            inner_budget = refresh_every if ws_size < n_active else INFINITY
+            refresh_at = refresh_every
             inner_work = 0.0
             while True:
                 # Active-set cycling, as in the Lasso kernel: a pass over the
@@ -972,6 +974,10 @@ def group_solve(
                 if fold:
                     fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
+                if inner_budget == INFINITY and refresh_every > 0 and inner_work >= refresh_at:
+                    refresh_at += refresh_every
+                    exact_residual(&y[0], &w[0], NULL, n_features, n, is_sparse, Xp, data,
+                                   indices, indptr, implicit, xvp, inv_vv, fold, vp, q, &c)
                 if full_pass:
                     n_supp = 0
                     for k in range(ws_size):

@@ -240,6 +240,29 @@ cdef inline void move_residual(
         c[0] -= a * col_xv(j, xv, data, indptr) * inv_vv
 
 
+cdef inline void exact_residual(
+    const floating *y, const floating *w, const int *feats, int n_feats, int n,
+    bint is_sparse, const floating *X, const floating *data, const index_t *indices,
+    const index_t *indptr, bint implicit, const double *xv, double inv_vv, bint fold,
+    const floating *v, double *q, double *c,
+) noexcept nogil:
+    """The residual r = q + c v of ``w`` recomputed from ``y`` (folded when
+    ``fold``, see fold_intercept): over the features listed in ``feats``
+    (those that can be nonzero), or the first ``n_feats`` when it is NULL.
+    Inner solves refresh the residual they update incrementally with it."""
+    cdef int i, k, j
+    for i in range(n):
+        q[i] = y[i]
+    c[0] = 0.0
+    for k in range(n_feats):
+        j = feats[k] if feats != NULL else k
+        if w[j] != 0:
+            move_residual(j, -w[j], n, is_sparse, X, data, indices, indptr, implicit, xv,
+                          inv_vv, q, c)
+    if fold:
+        fold_intercept(n, q, c, v)
+
+
 cdef inline void fold_intercept(int n, double *q, double *c, const floating *v) noexcept nogil:
     """Move c v into q (r = q + c v unchanged; c = 0).
 
@@ -452,15 +475,15 @@ cdef inline long long group_cost(const int *groups, int m, const int *group_ptr,
     return total
 
 
-# Coordinate descent on a working set returns to the outer iteration once its
-# passes have cost this many passes over the active features: its gap can
-# stall above the target (float32 rounding, or the drift of a residual
-# updated incrementally over many epochs) or converge slowly while features
-# outside it violate their constraints, which only the outer iteration (the
-# KKT check) sees. A return costs more than its pass (the Anderson history
-# restarts): 10 and 30 slowed the news20 and AR(1) paths of the benchmark by
-# 10-20%, 100 never fires there. (The group kernel budgets only working sets
-# smaller than the active groups.)
+# Coordinate descent on a working set smaller than the active features
+# returns to the outer iteration once its passes have cost this many passes
+# over the active features: its gap can stall above the target (float32
+# rounding) or converge slowly while features outside it violate their
+# constraints, which only the outer iteration (the KKT check) sees. A return
+# costs more than its pass (the Anderson history restarts): 10 and 30 slowed
+# the news20 and AR(1) paths of the benchmark by 10-20%, 100 never fires
+# there. A working set of every active feature recomputes its residual
+# (exact_residual) as often instead of returning.
 cdef enum:
     INNER_PASSES = 100
 
