@@ -6,13 +6,15 @@ cross-validation run by joblib's threads would go on to the end of their
 paths after the main thread has given up on them. Work done in worker
 threads registers an event with :func:`stoppable`; setting it makes each
 kernel of that work raise ``KeyboardInterrupt`` at its next check (the
-kernels call :func:`stop_requested` there, holding the GIL).
+kernels call :func:`stop_requested` there, holding the GIL, when some work
+is registered).
 """
 
 import threading
 from contextlib import contextmanager
 
-# thread ident -> the event that stops the work it runs
+# thread ident -> the event that stops the work it runs (the kernels hold
+# this dict and skip the check while it is empty: mutate it, never rebind it)
 _events = {}
 
 

@@ -10,8 +10,6 @@ from cython cimport floating
 from libc.math cimport fabs, sqrt, isfinite, INFINITY
 from libc.stdint cimport uint32_t
 from libc.string cimport memcpy
-from cpython.object cimport PyObject
-from cpython.ref cimport Py_INCREF
 from scipy.linalg.cython_blas cimport ddot, daxpy
 
 
@@ -22,29 +20,52 @@ ctypedef fused index_t:
 
 cdef extern from "Python.h":
     int PyErr_CheckSignals()
-    void PyErr_SetNone(object exception)
 
 
 cdef extern from *:
     """
-    /* sparsefuse._stop.stop_requested, imported at the first check: one
-       reference per extension module, kept for its lifetime */
-    static PyObject *sparsefuse_stop_hook = NULL;
+    /* sparsefuse._stop's registry and check, looked up at the first check:
+       one reference each per extension module, kept for its lifetime. */
+    static PyObject *sparsefuse_stop_events = NULL;
+    static PyObject *sparsefuse_stop_check = NULL;
+
+    /* Whether the work of this thread was asked to stop (sparsefuse._stop),
+       with the GIL: 0 to go on; -1 with an exception set to stop, the
+       KeyboardInterrupt of a stopped thread or whatever the check raised (a
+       signal handler can run inside it, and its exception must not be
+       lost). Without any registered work (single fits) no Python code runs. */
+    static int sparsefuse_stop_requested(void) {
+        PyObject *module, *result;
+        int stop;
+        if (sparsefuse_stop_check == NULL) {
+            module = PyImport_ImportModule("sparsefuse._stop");
+            if (module == NULL)
+                return -1;
+            sparsefuse_stop_events = PyObject_GetAttrString(module, "_events");
+            sparsefuse_stop_check = PyObject_GetAttrString(module, "stop_requested");
+            Py_DECREF(module);
+            if (sparsefuse_stop_events == NULL || sparsefuse_stop_check == NULL
+                    || !PyDict_Check(sparsefuse_stop_events)) {
+                Py_CLEAR(sparsefuse_stop_events);
+                Py_CLEAR(sparsefuse_stop_check);
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "sparsefuse._stop._events is not a dict");
+                return -1;
+            }
+        }
+        if (PyDict_GET_SIZE(sparsefuse_stop_events) == 0)
+            return 0;
+        result = PyObject_CallNoArgs(sparsefuse_stop_check);
+        if (result == NULL)
+            return -1;
+        stop = PyObject_IsTrue(result);
+        Py_DECREF(result);
+        if (stop == 1)
+            PyErr_SetNone(PyExc_KeyboardInterrupt);
+        return stop == 0 ? 0 : -1;
+    }
     """
-    PyObject *sparsefuse_stop_hook
-
-
-cdef inline bint stop_requested() noexcept:
-    """Whether the work this thread runs was asked to stop (sparsefuse._stop:
-    a signal reaches the main thread only). The function is looked up once:
-    an import at every check cost 15 times the call."""
-    global sparsefuse_stop_hook
-    cdef object hook
-    if sparsefuse_stop_hook == NULL:
-        from sparsefuse._stop import stop_requested as hook
-        Py_INCREF(hook)
-        sparsefuse_stop_hook = <PyObject *> hook
-    return (<object> sparsefuse_stop_hook)()
+    int sparsefuse_stop_requested()
 
 
 cdef inline bint interrupted() noexcept nogil:
@@ -55,9 +76,8 @@ cdef inline bint interrupted() noexcept nogil:
     cdef int status
     with gil:
         status = PyErr_CheckSignals()
-        if status == 0 and stop_requested():
-            PyErr_SetNone(KeyboardInterrupt)
-            status = -1
+        if status == 0:
+            status = sparsefuse_stop_requested()
     return status != 0
 
 
