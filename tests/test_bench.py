@@ -266,3 +266,7 @@ def test_news20_files_from_the_libsvm_file(tmp_path):
         dump_svmlight_file(counts, labels - 1.5, f, zero_based=False)
     with pytest.raises(ValueError, match="newsgroups 1..20"):
         bench.save_news20(source, tmp_path / "other", n_features=30)
+    with bz2.open(source, "wb") as f:
+        dump_svmlight_file(counts, labels + 20, f, zero_based=False)
+    with pytest.raises(ValueError, match="newsgroups 1..20"):
+        bench.save_news20(source, tmp_path / "other", n_features=30)

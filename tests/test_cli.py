@@ -123,7 +123,7 @@ def test_fit_csv_skips_blank_lines(tmp_path, capsys):
     text = write_csv(tmp_path / "d.csv", ["a", "b", "y"]).read_text()
     lines = text.splitlines()
     blank = tmp_path / "blank.csv"
-    blank.write_text("\n".join(lines[:5] + [""] + lines[5:]) + "\n\n\n")
+    blank.write_text("\n".join(lines[:5] + ["", "   "] + lines[5:]) + "\n\n\n")
     fits = []
     for path in (tmp_path / "d.csv", blank):
         out = tmp_path / f"{path.stem}.json"
@@ -154,6 +154,21 @@ def test_fit_csv_bad_cells_are_located(tmp_path, capsys, cell, words):
                          "0.1", "--out", str(tmp_path / "m.json")], "bad.csv", *words)
 
 
+def test_fit_csv_bad_cells_are_located_where_their_record_starts(tmp_path, capsys):
+    """A quoted field can span lines (found by a review: the message gave
+    the record's last line); a column of the header without a name is
+    given by its number."""
+    path = tmp_path / "bad.csv"
+    path.write_text('a,b,y\n1,2,3\n"4\n",x,5\n')
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y", "--alpha",
+                         "0.1", "--out", str(tmp_path / "m.json")],
+                "non-numeric value 'x' at line 3, column 'b'")
+    path.write_text('a,,y\n1,2,3\n4,x,5\n')
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y", "--alpha",
+                         "0.1", "--out", str(tmp_path / "m.json")],
+                "non-numeric value 'x' at line 3, column 2")
+
+
 def test_fit_npz_and_libsvm_with_non_finite_values(tmp_path, capsys):
     X = np.ones((6, 3))
     X[2, 1] = np.nan
@@ -180,7 +195,7 @@ def test_fit_groups_leaving_columns_out_name_them(tmp_path, capsys):
     err = usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y",
                                "--penalty", "group", "--groups", str(groups), "--alpha", "0.1",
                                "--out", str(tmp_path / "m.json")],
-                      "1 of the 3 feature columns are in no group (c)")
+                      "1 of the 3 feature columns is in no group (c)")
     assert "ungrouped" not in err
 
 

@@ -109,7 +109,8 @@ def save_news20(source, data_dir, n_features=NEWS20_SHAPE[1]):
 
     X, labels = load_svmlight_file(str(source), n_features=n_features, dtype=np.float32,
                                    zero_based=False)
-    if labels.size and (labels.min() < 1 or np.any(labels != np.round(labels))):
+    if labels.size and (labels.min() < 1 or labels.max() > 20
+                        or np.any(labels != np.round(labels))):
         raise ValueError(f"{source}: the labels of news20 are the newsgroups 1..20; "
                          f"found {labels.min():g} to {labels.max():g}")
     labels = labels.astype(np.int16)

@@ -122,6 +122,8 @@ def load_data(path, fmt, target=None):
 def _non_finite(array):
     """The (row, column) or index of an array's first non-finite entry, or None."""
     if sparse.issparse(array):
+        if np.all(np.isfinite(array.data)):
+            return None
         coo = array.tocoo()
         bad = np.flatnonzero(~np.isfinite(coo.data))
         if bad.size == 0:
@@ -141,9 +143,17 @@ def _read_csv(path, target):
     try:
         with open(path, newline="") as f:
             reader = csv.reader(f)
-            # blank lines (a trailing one above all) are skipped, as pandas
-            # does; each row keeps its line number for the messages below
-            rows = [(reader.line_num, row) for row in reader if row]
+            # blank lines (a trailing one above all, or spaces only) are
+            # skipped, as pandas does; each row keeps the line it starts on
+            # for the messages below (a quoted field can span lines)
+            rows = []
+            while True:
+                line = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
+                    break
+                if row and not (len(row) == 1 and not row[0].strip()):
+                    rows.append((line, row))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise UsageError(f"{path}: not a readable csv file ({_one_line(exc)})") from None
     if len(rows) < 2:
@@ -192,14 +202,14 @@ def _bad_cell(body, header, lines):
     """Where and what the first value of a csv body that is not a finite
     number is (rows of the header's width)."""
     for line, row in zip(lines, body):
-        for name, cell in zip(header, row):
+        for k, (name, cell) in enumerate(zip(header, row)):
             try:
                 value = float(cell)
             except ValueError:
                 value = None
             if value is not None and np.isfinite(value):
                 continue
-            where = f"line {line}, column {name!r}"
+            where = f"line {line}, column {name!r}" if name else f"line {line}, column {k + 1}"
             if not cell.strip() or cell.strip().lower() in MISSING_MARKS or (
                     value is not None and np.isnan(value)):
                 return (f"missing value {cell!r} at {where}: fill in or drop the rows or "
@@ -309,8 +319,8 @@ def parse_groups(spec, names):
     if covered <= set(range(len(names))) and len(covered) < len(names):
         # (indices out of range get the estimator's own message)
         missing = [name for j, name in enumerate(names) if j not in covered]
-        raise UsageError(f"{path}: {len(missing)} of the {len(names)} feature columns are "
-                         f"in no group "
+        raise UsageError(f"{path}: {len(missing)} of the {len(names)} feature columns "
+                         f"{'is' if len(missing) == 1 else 'are'} in no group "
                          f"({_first_ten(missing)}); each must be in exactly one group")
     return resolved
 
