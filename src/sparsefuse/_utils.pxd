@@ -42,7 +42,8 @@ cdef extern from *:
             if (module == NULL)
                 return -1;
             sparsefuse_stop_events = PyObject_GetAttrString(module, "_events");
-            sparsefuse_stop_check = PyObject_GetAttrString(module, "stop_requested");
+            if (sparsefuse_stop_events != NULL)
+                sparsefuse_stop_check = PyObject_GetAttrString(module, "stop_requested");
             Py_DECREF(module);
             if (sparsefuse_stop_events == NULL || sparsefuse_stop_check == NULL
                     || !PyDict_Check(sparsefuse_stop_events)) {
