@@ -573,7 +573,7 @@ def group_solve(
     # ||x_j||^2) reach 308 (median 4.2); a review found groups of columns
     # scaled 1e-3 to 1e3 (ratios of 1e9) or of lognormal counts (up to 1e4)
     # stalling at gaps of 1e-2 and 1e-4 after 10,000 epochs, which
-    # coordinates certify in 20 and 1,434.
+    # coordinates certify in 20 and about 1,400.
     cdef double uneven_scale = (UNEVEN_SCALE if l1_reg > 0 or positive
                                 else UNEVEN_SCALE_GROUP_LASSO)
     cdef unsigned char[::1] by_coordinates = np.zeros(max(n_groups, 1), dtype=np.uint8)
@@ -966,7 +966,7 @@ def group_solve(
                     # proximal block step can, so a shrinking group gets one,
                     # and so does every small group taken by coordinates (a
                     # review found unevenly scaled groups of 8 columns
-                    # correlated 0.99 shrinking too slowly for the test: 1,215
+                    # correlated 0.99 shrinking too slowly without: 1,215
                     # epochs instead of 61, and three groups left at norms of
                     # 1e-15 to 3e-11 where the optimum has them at zero).
                     if kappa > 0 and 0 < norm and lipschitz[g] > 0 and (

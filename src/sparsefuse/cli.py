@@ -114,8 +114,9 @@ def load_data(path, fmt, target=None):
         if array.dtype.kind == "f":
             where = _non_finite(array)
             if where is not None:
-                raise UsageError(f"{path}: {name} holds NaN or infinite values "
-                                 f"(the first at {where}, counting from 0); missing values are not imputed")
+                raise UsageError(f"{path}: {name} holds NaN or infinite values (the first "
+                                 f"at {where}, counting from 0); missing values are not "
+                                 "imputed")
     return X, np.asarray(y, dtype=np.float64), names
 
 
