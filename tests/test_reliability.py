@@ -1018,6 +1018,31 @@ def test_ctrl_c_stops_the_folds_running_in_worker_threads(make_model, monkeypatc
     assert completed == []
 
 
+@pytest.mark.parametrize("fit", [
+    lambda X, y, kw: sf.Lasso(alpha=0.01, **kw).fit(X, y),
+    lambda X, y, kw: sf.lasso_path(X, y, alphas=3, **kw),
+    lambda X, y, kw: sf.LassoCV(alphas=3, cv=2, **kw).fit(X, y),
+    lambda X, y, kw: sf.ElasticNetCV(alphas=3, cv=2, **kw).fit(X, y),
+    lambda X, y, kw: sf.GroupLasso(4, alpha=0.01, **kw).fit(X, y),
+    lambda X, y, kw: sf.group_lasso_path(X, y, 4, alphas=3, **kw),
+    lambda X, y, kw: sf.GroupLassoCV(4, alphas=3, cv=2, **kw).fit(X, y),
+], ids=["Lasso", "lasso_path", "LassoCV", "ElasticNetCV", "GroupLasso", "group_lasso_path",
+        "GroupLassoCV"])
+def test_convergence_warnings_point_at_the_callers_line(fit):
+    """Found by a review: the CV estimators' refit warned from inside
+    sparsefuse (linear_model.py, group.py), and so did lasso_path (its
+    wrapper of enet_path): every ConvergenceWarning now points at the call
+    outside the package."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 80))
+    y = X[:, :5].sum(axis=1) + rng.standard_normal(50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit(X, y, dict(tol=1e-14, max_iter=3))
+    places = {(w.filename, w.lineno) for w in caught if w.category is ConvergenceWarning}
+    assert places and {name for name, _ in places} == {__file__}, places
+
+
 def test_lassocv_dense_folds_are_copied_once():
     """Each fold of a dense Fortran-ordered X is one Fortran-ordered copy of
     its rows (indexing rows gives C order, which the kernels would copy

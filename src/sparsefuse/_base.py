@@ -1,7 +1,24 @@
-"""What every sparsefuse linear regressor shares: prediction and input tags."""
+"""What every sparsefuse linear regressor shares: prediction and input tags,
+and where its warnings point."""
+
+import os
+import sys
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` that makes a ``warnings.warn`` issued by the calling
+    function point at the first frame outside sparsefuse (the user's call,
+    however deep inside the package the warning arises: a CV estimator's
+    refit, a path function's wrapper)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class LinearPredictMixin:

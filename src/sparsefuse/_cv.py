@@ -15,6 +15,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
+from sparsefuse._base import caller_stacklevel
 from sparsefuse._stop import StopEvent, stoppable
 
 
@@ -145,7 +146,7 @@ def warn_unconverged(unconverged, n_fits):
         warnings.warn(
             f"Objective did not converge on {len(unconverged)} of {n_fits} fits of the "
             f"cross-validation folds (alphas x folds): {above}. Increase max_iter, loosen "
-            "tol, or scale the features.", ConvergenceWarning, stacklevel=3)
+            "tol, or scale the features.", ConvergenceWarning, stacklevel=caller_stacklevel())
 
 
 def _rows(X, index):

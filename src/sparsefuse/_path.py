@@ -24,6 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import assert_all_finite, check_array, check_random_state
 
 from sparsefuse import _cd
+from sparsefuse._base import caller_stacklevel
 
 try:  # scikit-learn's type for a bad parameter: a ValueError and a TypeError
     from sklearn.utils._param_validation import InvalidParameterError
@@ -695,7 +696,7 @@ def warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
         f"{tol_abs / n_samples:.3e} "
         f"after {n_iter} epochs (alpha={alpha:.4g}). {advice}",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=caller_stacklevel(),
     )
 
 
