@@ -513,3 +513,14 @@ def test_path_is_one_library_path_and_advances_a_bar_per_alpha(npz_file, tmp_pat
     data = np.load(npz_file)
     alphas, _, _ = sparsefuse.lasso_path(data["X"], data["y"], alphas=6, fit_intercept=True)
     np.testing.assert_allclose(saved["alphas"], alphas)
+
+
+def test_fit_csv_long_column_names_are_cut_in_messages(tmp_path, capsys):
+    """Found by a review: a libsvm file read as csv listed its whole first
+    line (800 characters) as the column names of the message."""
+    path = tmp_path / "long.svm"
+    path.write_text("1 " + " ".join(f"{j}:{j * 0.5}" for j in range(1, 150)) + "\n2 1:3\n")
+    err = usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y",
+                               "--alpha", "0.1", "--out", str(tmp_path / "m.json")],
+                      "unknown target column 'y' (columns: 1 1:0.5 2:1.0")
+    assert len(err) < 200 + len(str(path))

@@ -222,7 +222,9 @@ def _bad_cell(body, header, lines):
 
 
 def _first_ten(items):
-    items = list(items)
+    """The first ten names, each cut at 40 characters (a file read with the
+    wrong format can make its whole first line one name)."""
+    items = [item if len(item) <= 40 else item[:37] + "..." for item in items]
     return ", ".join(items[:10]) + ("..." if len(items) > 10 else "")
 
 
