@@ -659,13 +659,9 @@ def group_solve(
                 with gil:
                     reraise()
             # ---- outer: exact residual, every group's dual scale, the gap ---
-            for i in range(n):
-                q[i] = y[i]
-            c = 0.0
-            for j in range(n_features):
-                if w[j] != 0:
-                    move_residual(j, -w[j], n, is_sparse, Xp, data, indices, indptr,
-                                  implicit, xvp, inv_vv, q, &c)
+            # (folded after the free step)
+            exact_residual(&y[0], &w[0], NULL, n_features, n, is_sparse, Xp, data, indices,
+                           indptr, implicit, xvp, inv_vv, False, vp, q, &c)
             if n_free:
                 c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                               data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
