@@ -127,8 +127,6 @@ def _non_finite(array):
             return None
         coo = array.tocoo()
         bad = np.flatnonzero(~np.isfinite(coo.data))
-        if bad.size == 0:
-            return None
         order = np.lexsort((coo.col[bad], coo.row[bad]))[0]
         return f"row {coo.row[bad][order]}, column {coo.col[bad][order]}"
     bad = np.argwhere(~np.isfinite(array))
