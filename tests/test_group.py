@@ -1383,3 +1383,39 @@ def test_float32_certificates_with_unpenalised_features(seed):
                 return 0.5 * (r @ r) / n + alpha * penalty
             excess = objective(coefs[:, k]) - objective(ref[:, k]) - gaps[k]
             assert excess <= 1e-13 * (yc @ yc) / n
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_dependent_unpenalised_columns_ignore_the_rounding_of_their_gram(monkeypatch, fmt):
+    # One-hot fields beside the intercept: their centred columns are linearly
+    # dependent, and the computed Gram matrix has eigenvalues at its rounding
+    # (about n * eps times its norm) there, not 0, of a size that depends on
+    # the BLAS (threads, kernels). Inverted, they sent coefficients to 1e6 or
+    # beyond on the Debian metadata with one BLAS thread. The rounding is
+    # simulated here (symmetric noise at 8 n eps ||G||): the answer must not
+    # notice it.
+    from sparsefuse import group as group_module
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    fields = [rng.integers(0, 30, n) for _ in range(6)]
+    F = np.hstack([np.eye(30)[f] for f in fields])
+    G = rng.standard_normal((n, 20))
+    X = np.hstack([G, F])
+    y = G[:, :3] @ np.ones(3) + F[:, :5] @ rng.standard_normal(5) + rng.standard_normal(n)
+    centred_gram = group_module.centred_gram
+
+    def rounded_gram(*args, **kwargs):
+        gram = centred_gram(*args, **kwargs)
+        noise = np.random.default_rng(1).standard_normal(gram.shape)
+        noise = (noise + noise.T) / 2
+        scale = 8 * n * np.finfo(float).eps * np.linalg.norm(gram, 2)
+        return gram + scale * noise / np.linalg.norm(noise, 2)
+
+    Xf = sparse.csr_matrix(X) if fmt == "csr" else X
+    model = sf.SparseGroupLasso(groups=[10, 10], alpha=0.01, ungrouped="unpenalized")
+    exact = model.fit(Xf, y).coef_.copy()
+    monkeypatch.setattr(group_module, "centred_gram", rounded_gram)
+    noisy = model.fit(Xf, y).coef_
+    assert np.abs(exact).max() < 10
+    np.testing.assert_allclose(noisy, exact, atol=1e-4)

@@ -339,7 +339,16 @@ class _GroupProblem:
         self.free_inv = None
         if self.ungrouped.size:
             gram = centred_gram(self.design, self.group_ptr[-1], n_features)
-            self.free_inv = np.ascontiguousarray(np.linalg.pinv(gram, hermitian=True))
+            # Directions of the unpenalised block that the data cannot
+            # resolve (dependent columns, such as one-hot fields beside the
+            # intercept) have eigenvalues of the computed Gram matrix at its
+            # rounding, about n_samples * eps times its norm, not 0; inverted,
+            # they sent coefficients to 1e6 along directions nearly null on
+            # the training rows but not on new ones. They are cut off there
+            # (the margin of bound_norms above), as exact zeros would be.
+            rtol = 128 * self.design.n_samples * np.finfo(np.float64).eps
+            self.free_inv = np.ascontiguousarray(
+                np.linalg.pinv(gram, rcond=rtol, hermitian=True))
 
     def free_residual(self, y_prepared):
         """y minus its least-squares fit on the unpenalised features."""
