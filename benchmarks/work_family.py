@@ -85,7 +85,7 @@ def work(X, y, fit_intercept, frac, tol, options, path=False):
         _cd.enet_solve = solve
     nnz = X.nnz if hasattr(X, "nnz") else X.size
     return sum(s["entries_gradient"] + s["entries_cd"] + s["entries_update"]
-               + s["entries_check"] for s in stats) / nnz
+               + s["entries_check"] + s.get("entries_newton", 0) for s in stats) / nnz
 
 
 def main(argv=None):

@@ -25,8 +25,9 @@ CONFIGS = {
     "no working set, no strong rules": {"working_set": False, "strong_rules": False},
     "no Anderson": {"anderson": 0},
     "no path extrapolation": {"path_extrapolation": False},
+    "no Newton steps": {"newton": False},
     "plain CD": {"screening": False, "working_set": False, "strong_rules": False,
-                 "anderson": 0, "path_extrapolation": False},
+                 "anderson": 0, "path_extrapolation": False, "newton": False},
 }
 
 
@@ -1057,3 +1058,66 @@ def test_sparse_column_statistics(dtype, index_dtype):
                                            (False, True)):
             status = _cd.column_stats(*args, v, v.size > 0, y if with_y else None)[3]
             assert status == expected
+
+
+# --- Newton steps on the support ------------------------------------------------
+
+def newton_runs(X, y, alpha, fit_intercept=False, positive=False, max_iter=5000, tol=1e-8):
+    """(coefs, gap ratio, epochs, stats) with and without Newton steps."""
+    design = make_design(X, fit_intercept=fit_intercept)
+    y_prep, _ = design.prepare_target(y)
+    runs = {}
+    for newton in (True, False):
+        stats, ratios = [], []
+        coefs, _, n_iter = solve_path(design, y_prep, [alpha], l1_ratio=1.0, tol=tol,
+                                      max_iter=max_iter, positive=positive, stats=stats,
+                                      newton=newton, warn=ratios)
+        runs[newton] = coefs[:, 0], ratios, n_iter[0], stats[0]
+    return runs
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("positive", [False, True])
+def test_newton_steps_end_the_crawl_on_uncentred_columns(fmt, positive):
+    # Columns of mean 10 and spread 1 without an intercept: the support's
+    # Gram matrix has a condition number near 1e4 and coordinate descent
+    # (Anderson extrapolation included) gains little per epoch; scikit-learn
+    # takes 10,000 epochs there too. Newton steps on the support finish it.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 50)) + 10
+    y = X[:, :5] @ np.ones(5) + rng.standard_normal(200)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    runs = newton_runs(Xf, y, alpha=0.01, positive=positive)
+    w, ratios, epochs, stats = runs[True]
+    assert ratios == [] and epochs < 1000 and stats["n_newton"] >= 1
+    if not positive:
+        assert runs[False][2] == 5000 and min(runs[False][1]) > 10
+    primal, _, gap = enet_certificate(X, y, w, 0.01, fit_intercept=False, positive=positive)
+    assert gap <= 1e-8 * np.mean(y**2) * 1.01
+    if positive:
+        assert w.min() >= 0
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_newton_steps_on_near_duplicate_columns_and_more_features_than_samples(fmt):
+    # Columns 5..9 repeat columns 0..4 scaled by 1 + k 1e-6: coordinate
+    # descent moves weight between twins by about 1e-6 per epoch and stalls
+    # (the gap hundreds of times tol after 5,000 epochs; scikit-learn too). A
+    # Newton system on such a support is singular: it takes a small ridge and
+    # runs along the flat direction until one twin is 0. 40 samples, 300
+    # features: the support may outnumber the samples.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 300))
+    X[:, 5:10] = X[:, :5] * (1 + 1e-6 * np.arange(1, 6))
+    y = X[:, :8] @ rng.standard_normal(8) + 0.1 * rng.standard_normal(40)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    y_c = y - y.mean()
+    alpha = np.abs((X - X.mean(0)).T @ y_c).max() / 40 / 100
+    runs = newton_runs(Xf, y, alpha, fit_intercept=True, max_iter=5000, tol=1e-10)
+    w, ratios, epochs, stats = runs[True]
+    assert ratios == [] and epochs < 200 and stats["n_newton"] >= 1
+    assert runs[False][2] == 5000 and min(runs[False][1]) > 10
+    _, _, gap = enet_certificate(X, y, w, alpha, fit_intercept=True)
+    assert gap <= 1e-10 * np.mean(y_c**2) * 1.01
+    # (the larger twin carries the pair's weight: the smaller l1 cost)
+    assert np.all(w[:5] == 0) and np.all(w[5:8] != 0)

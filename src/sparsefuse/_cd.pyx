@@ -18,7 +18,9 @@ support plus the features whose dual constraint is closest to being violated
 (as in celer and skglm). Coordinate descent then runs on the working set until
 its own gap is a fraction of the outer one, with Anderson extrapolation of the
 primal iterates every few epochs, kept only when it lowers the objective
-(Bertrand and Massias, 2021). Along a path, the first working set is the
+(Bertrand and Massias, 2021), and Newton steps on the support once its signs
+have settled (an active-set method), where coordinate descent alone would
+crawl on an ill-conditioned support. Along a path, the first working set is the
 sequential strong set (Tibshirani et al., 2012); the outer gap is the KKT check
 that makes it safe. Each step also hands the next its gradients, from which
 the next strong set is computed, moved along the path with the coefficients,
@@ -35,18 +37,18 @@ the augmented design ``[X; sqrt(l2_reg) I]``.
 
 import numpy as np
 
-from libc.math cimport fabs, sqrt, fmax, INFINITY, isfinite
+from libc.math cimport fabs, sqrt, fmax, floor, INFINITY, isfinite
 from libc.float cimport DBL_EPSILON
 from libc.stdint cimport uint32_t
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, centred_dot, is_unit,
     xv_matches, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
-    move_residual, fold_intercept, exact_residual, certified,
+    move_residual, fold_intercept, exact_residual, certified, col_dot, col_xv,
 )
 
 
@@ -608,6 +610,246 @@ cdef double COEF_TOL_FLOOR_DOUBLE = 1e-13
 cdef double COEF_TOL_FLOOR_FLOAT = 1e-6
 
 
+# Newton steps on the support (see newton_step): tried when no coefficient has
+# changed sign (or left or joined the support) for NEWTON_STABLE epochs and the
+# gap is still not met, on supports of at most NEWTON_MAX features, while the
+# steps' work stays below the coordinate updates' in the same inner solve.
+cdef int NEWTON_STABLE = 5
+cdef int NEWTON_MAX = 2000
+cdef int NEWTON_DROPS = 20
+# (relative to the largest diagonal entry: the ridge of a singular Newton system)
+cdef double NEWTON_RIDGE = 1e-10
+
+
+cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
+    """Solve H x = b in place (x in b) for H symmetric positive definite,
+    its lower triangle given row by row (``H[i * m + j]``, j <= i), which
+    becomes the Cholesky factor L (H = L L^T). False if H is not numerically
+    positive definite. (Row-oriented, each entry a dot product of two
+    contiguous rows; LAPACK's dpotrf would start BLAS threads, whose start-up
+    cost more than the factorisation on the small systems of newton_step.)
+    """
+    cdef int i, j, k
+    cdef double s
+    cdef double *Li
+    cdef double *Lj
+    for i in range(m):
+        Li = H + <size_t> i * m
+        for j in range(i + 1):
+            Lj = H + <size_t> j * m
+            s = Li[j]
+            for k in range(j):
+                s -= Li[k] * Lj[k]
+            if j < i:
+                Li[j] = s / Lj[j]
+            elif s > 0 and isfinite(s):
+                Li[i] = sqrt(s)
+            else:
+                return False
+    # L z = b, then L^T x = z
+    for i in range(m):
+        Li = H + <size_t> i * m
+        s = b[i]
+        for k in range(i):
+            s -= Li[k] * b[k]
+        b[i] = s / Li[i]
+    for i in range(m - 1, -1, -1):
+        Li = H + <size_t> i * m
+        b[i] /= Li[i]
+        for k in range(i):
+            b[k] -= Li[k] * b[i]
+    return True
+
+
+cdef int newton_step(
+    const int *feats, int m_all, floating *w, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
+    const floating *y, double *q, double *c, double coef, double r_norm2,
+    double l1_reg, double l2_reg, int max_drops, int *n_fact_out, long long *reads,
+) noexcept nogil:
+    """Move w towards the minimiser of P on its sign pattern, if that lowers P.
+
+    On the features ``feats[:m_all]`` whose coefficient is nonzero (the
+    support S, signs s), P is the quadratic 1/2 ||r||^2 + l1_reg s . w_S +
+    l2_reg/2 ||w_S||^2 as long as no sign changes: its minimiser is one Newton
+    step, ``(G_SS + l2_reg I) d = X_S^T r - l2_reg w_S - l1_reg s`` with G the
+    Gram matrix of the (centred) columns. A step that would carry a
+    coefficient past zero stops there (a convex quadratic along d, least at
+    the full step, so P still falls), that coefficient leaves S at zero, and
+    the step is taken again on the smaller S from the new point, at most
+    ``max_drops`` times (an active-set method). The result is kept only if
+    P, recomputed from the new residual, is lower. Coordinate descent
+    converges linearly at a rate set by the conditioning of G_SS (thousands of
+    epochs with large column means and no intercept, or with nearly collinear
+    columns); these steps end that phase once the signs are right.
+
+    ``coef`` is the residual's coefficient for centred products (as in the gap
+    checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
+    ``q + c v``) moved: not for a singular G_SS, no decrease, or no memory
+    (the step is optional). ``n_fact_out`` receives the number of
+    factorisations, ``reads`` gains the stored entries read.
+    """
+    cdef int m = 0, ma, k, kk, j, jj, a, b, info = 0, k_stop, n_fact = 0
+    cdef index_t p
+    cdef long long nread = 0
+    cdef double t, wn, d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g
+    cdef double ridge = 0.0, diag_max = 0.0
+    cdef int *S = <int *> PyMem_RawMalloc(2 * max(m_all, 1) * sizeof(int))
+    n_fact_out[0] = 0
+    if S == NULL:
+        return 0
+    cdef int *act = S + max(m_all, 1)
+    for k in range(m_all):
+        if w[feats[k]] != 0:
+            S[m] = feats[k]
+            m += 1
+    if m == 0:
+        PyMem_RawFree(S)
+        return 0
+    # Gx: the full Gram matrix of the centred columns of S (m x m); H: the
+    # factor of its restriction to the features still in S, plus l2_reg I
+    cdef double *Gx = <double *> PyMem_RawMalloc(
+        (2 * <size_t> m * m + 6 * <size_t> m + 2 * <size_t> n) * sizeof(double))
+    if Gx == NULL:
+        PyMem_RawFree(S)
+        return 0
+    cdef double *H = Gx + <size_t> m * m
+    cdef double *grad = H + <size_t> m * m
+    cdef double *w_old = grad + m
+    cdef double *w_cur = w_old + m
+    cdef double *sgn = w_cur + m
+    cdef double *xvs = sgn + m
+    cdef double *rhs = xvs + m
+    cdef double *buf = rhs + m
+    cdef double *q_old = buf + n
+    memset(buf, 0, n * sizeof(double))
+    p_old = 0.5 * r_norm2
+    for k in range(m):
+        j = S[k]
+        w_old[k] = w[j]
+        w_cur[k] = w[j]
+        sgn[k] = 1.0 if w[j] > 0 else -1.0
+        p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
+        xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
+        grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
+        nread += col_entries(j, is_sparse, indptr, n)
+        act[k] = 1
+    # column k of X spread into buf, then its products with the columns after it
+    for k in range(m):
+        j = S[k]
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = data[p]
+        else:
+            for p in range(n):
+                buf[p] = X[<size_t> j * n + p]
+        nread += col_entries(j, is_sparse, indptr, n)
+        for kk in range(k, m):
+            jj = S[kk]
+            g = (col_dot(jj, n, is_sparse, X, data, indices, indptr, buf)
+                 - xvs[k] * xvs[kk] * inv_vv)
+            Gx[<size_t> k * m + kk] = g
+            Gx[<size_t> kk * m + k] = g
+            nread += col_entries(jj, is_sparse, indptr, n)
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = 0.0
+    reads[0] += nread
+    for k in range(m):
+        diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
+    ma = m
+    while ma > 0 and n_fact < max_drops:
+        # the Newton system on the features still in S, at w_cur: the
+        # gradient there is grad - Gx (w_cur - w_old)
+        a = 0
+        for k in range(m):
+            if not act[k]:
+                continue
+            g = grad[k]
+            for kk in range(m):
+                if w_cur[kk] != w_old[kk]:
+                    g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
+            rhs[a] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
+            b = 0
+            for kk in range(k + 1):
+                if act[kk]:
+                    H[<size_t> a * ma + b] = Gx[<size_t> k * m + kk]
+                    b += 1
+            H[<size_t> a * ma + a] += l2_reg + ridge
+            a += 1
+        n_fact += 1
+        if not cholesky_solve(H, ma, rhs):
+            # Collinear columns in S: then the step with a small ridge, whose
+            # direction still lowers P (and P along it is least beyond the
+            # full step), runs along the flat direction until a coefficient
+            # reaches zero.
+            if ridge == 0 and diag_max > 0:
+                ridge = NEWTON_RIDGE * diag_max
+                continue
+            info = 1
+            break
+        t = 1.0
+        k_stop = -1
+        a = 0
+        for k in range(m):
+            if not act[k]:
+                continue
+            if not isfinite(rhs[a]):
+                info = -1
+                break
+            if (w_cur[k] + rhs[a]) * sgn[k] < 0 and -w_cur[k] / rhs[a] < t:
+                t = -w_cur[k] / rhs[a]
+                k_stop = k
+            a += 1
+        if info != 0:
+            break
+        a = 0
+        for k in range(m):
+            if not act[k]:
+                continue
+            wn = w_cur[k] + t * rhs[a]
+            a += 1
+            # (the coefficient that sets t, and any other rounded past zero,
+            # leave S at 0)
+            if k == k_stop or wn * sgn[k] <= 0:
+                wn = 0.0
+                act[k] = 0
+                ma -= 1
+            w_cur[k] = <floating> wn
+        if k_stop < 0:
+            break
+    n_fact_out[0] = n_fact
+    if ma == m and info != 0:
+        PyMem_RawFree(Gx)
+        PyMem_RawFree(S)
+        return 0
+    memcpy(q_old, q, n * sizeof(double))
+    for k in range(m):
+        j = S[k]
+        w[j] = <floating> w_cur[k]
+        d = <double> w[j] - w_old[k]
+        if d != 0:
+            move_residual(j, -d, n, is_sparse, X, data, indices, indptr, implicit, xv,
+                          inv_vv, q, c)
+            reads[0] += col_entries(j, is_sparse, indptr, n)
+    if fold:
+        fold_intercept(n, q, c, v)
+    residual_stats(n, q, c[0], v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
+    p_new = 0.5 * r_norm2
+    for k in range(m):
+        j = S[k]
+        p_new += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
+    if not p_new < p_old:
+        for k in range(m):
+            w[S[k]] = <floating> w_old[k]
+        memcpy(q, q_old, n * sizeof(double))
+        c[0] = c_old
+    PyMem_RawFree(Gx)
+    PyMem_RawFree(S)
+    return p_new < p_old
+
+
 cdef class PathState:
     """What one step of a path leaves for the next (see :func:`enet_solve`).
 
@@ -733,6 +975,7 @@ def enet_solve(
     double extrapolation=0.0,
     PathState path=None,
     double[::1] xy0=None,
+    bint newton=True,
 ):
     """Solve one elastic-net problem; update ``w`` in place.
 
@@ -747,6 +990,7 @@ def enet_solve(
     The devices can be switched off one by one for ablation: ``screening``
     (Gap Safe), ``working_set`` (off: coordinate descent on every feature not
     screened), ``anderson`` (the number of iterates combined, 0 for none),
+    ``newton`` (Newton steps on a settled support, see :func:`newton_step`),
     ``l1_reg_prev`` (the previous penalty of a path, enabling the strong rule;
     0 for none). None of them changes the answer, only the work. Nor do the
     tuning knobs (``ws_start``, ``ws_budget``, ``ws_fast_growth``,
@@ -799,7 +1043,9 @@ def enet_solve(
         evaluations of the outer loop: certificates, KKT checks),
         ``entries_cd`` (the products of coordinate updates),
         ``entries_update`` (the residual updates of those that moved their
-        coefficient) and ``entries_check`` (the inner gap checks).
+        coefficient), ``entries_check`` (the inner gap checks) and
+        ``entries_newton`` (the Newton steps: their gradients, Gram matrices
+        and residual updates); ``n_newton``, the Newton steps that moved w.
 
     Notes
     -----
@@ -959,6 +1205,13 @@ def enet_solve(
     cdef bint combine_q
     cdef int m, t_sel
     cdef double inner_budget, inner_work, refresh_every, refresh_at
+    # Newton steps (see newton_step): the epoch of the last change of sign
+    # pattern, the steps' work in this inner solve (in stored entries, as
+    # inner_work), how many moved w
+    cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait
+    cdef bint moved_newton
+    cdef double newton_work
+    cdef long long read_newton = 0, cost_newton
     cdef long long ws_cost, supp_cost
     cdef double cost, budget, norm2
     cdef const floating *wpp = NULL
@@ -1626,6 +1879,9 @@ def enet_solve(
             refresh_at = refresh_every
             inner_work = 0.0
             supp_cost = 0
+            sign_epoch = 0
+            newton_work = 0.0
+            newton_wait = NEWTON_STABLE
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
@@ -1656,6 +1912,8 @@ def enet_solve(
                         move_at[kk] = moved
                         visit[kk] = epochs_in
                     if w_new != w_old:
+                        if (w_new > 0) != (w_old > 0) or (w_new < 0) != (w_old < 0):
+                            sign_epoch = epochs_in
                         dw_max = max_d(dw_max, fabs(w_new - w_old))
                         read_update += col_entries(j, is_sparse, indptr, n)
                         move_residual(j, w_old - w_new, n, is_sparse, Xp, data, indices,
@@ -1710,6 +1968,8 @@ def enet_solve(
                             p_alt += 0.5 * r_norm2
                             if p_alt < p_cur:
                                 for k in range(ws_size):
+                                    if (w_acc[k] == 0) != (w[ws[k]] == 0):
+                                        sign_epoch = epochs_in
                                     w[ws[k]] = <floating> w_acc[k]
                                 q_tmp = q
                                 q = q_alt
@@ -1834,6 +2094,44 @@ def enet_solve(
                     gap_met = True
                 if inner_work >= inner_budget:
                     break
+                # Coordinate descent is slow to converge on a settled but
+                # ill-conditioned support: a Newton step there, when its work
+                # (the support's Gram matrix and its Cholesky factor) keeps
+                # the steps' total below the epochs' of this solve.
+                if newton and not ridge and gap_in > tol_in \
+                        and epochs_in - sign_epoch >= newton_wait:
+                    m_newton = 0
+                    cost_newton = 0
+                    for k in range(ws_size):
+                        if w[ws[k]] != 0:
+                            m_newton += 1
+                            cost_newton += col_entries(ws[k], is_sparse, indptr, n)
+                    # (in stored entries: the Gram matrix's products; with
+                    # more features than samples also each factorisation's
+                    # m^3 / 3 flops, taken as m^3 / 6 entries read, which
+                    # then exceed them. Otherwise the cost, and whether the
+                    # step is taken, scales with the entries of X: a fit
+                    # with integer sample weights takes the same steps as
+                    # one on repeated rows.)
+                    cost = 0.5 * (m_newton + 3) * cost_newton
+                    norm2 = (m_newton * (<double> m_newton * m_newton) / 6.0
+                             + m_newton * (<double> m_newton)) if m_newton > n else 0.0
+                    budget = (max(1.0, min(floor(cost / norm2), <double> NEWTON_DROPS))
+                              if norm2 > 0 else NEWTON_DROPS)
+                    if 0 < m_newton <= NEWTON_MAX and newton_work + cost <= inner_work:
+                        moved_newton = newton_step(
+                            ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
+                            implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
+                            c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
+                            <int> budget, &n_fact, &read_newton)
+                        newton_work += cost + n_fact * norm2
+                        # (a step that failed waits twice as long for the next)
+                        newton_wait = NEWTON_STABLE if moved_newton else 2 * newton_wait
+                        sign_epoch = epochs_in
+                        if moved_newton:
+                            n_newton += 1
+                            n_hist = 0
+                            bound_epoch = -1
             if own_supp:
                 PyMem_RawFree(supp)
             PyMem_RawFree(r_snap)
@@ -1860,7 +2158,8 @@ def enet_solve(
              "start_gradients_given": xy0_used,
              "path_strong_set": seq_in and l1_reg_prev > l1_reg,
              "entries_gradient": read_grad, "entries_cd": read_cd,
-             "entries_update": read_update, "entries_check": read_check}
+             "entries_update": read_update, "entries_check": read_check,
+             "n_newton": n_newton, "entries_newton": read_newton}
     return np.asarray(w), gap, tol_abs, epochs, stats
 
 

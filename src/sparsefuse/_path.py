@@ -711,7 +711,7 @@ step_hook = None
 def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                max_iter=1000, random_state=None, selection="cyclic",
                positive=False, screening=True, working_set="auto", anderson=5,
-               strong_rules=True, path_extrapolation=True, gram=None, warn=True,
+               strong_rules=True, path_extrapolation=True, newton=True, gram=None, warn=True,
                stats=None):
     """Warm-started coordinate descent along ``alphas`` for one prepared target.
 
@@ -790,7 +790,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
                 random=random, positive=positive, screening=screening,
                 working_set=use_ws, anderson=anderson,
                 l1_reg_prev=l1_prev if strong_rules else 0.0, path=path,
-                xy0=xy0 if k == 0 else None, **extrapolate)
+                xy0=xy0 if k == 0 else None, newton=newton, **extrapolate)
         l1_prev = l1_reg
         converged[k] = gap <= tol_abs
         if gap > tol_abs:
@@ -894,8 +894,10 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
         cold start, strong rules along the path), ``anderson`` (number of
         iterates combined by Anderson extrapolation, 0 for none),
         ``strong_rules`` (sequential strong rules along the path, each
-        followed by a KKT check) and ``path_extrapolation`` (warm starts
-        moved along the last step of the path).
+        followed by a KKT check), ``path_extrapolation`` (warm starts
+        moved along the last step of the path) and ``newton`` (Newton steps
+        on the support where coordinate descent crawls on an ill-conditioned
+        one; not with a Gram matrix, ``precompute``).
 
     Returns
     -------
@@ -927,7 +929,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
                 "do_screening and screening (the same switch) were both given, with "
                 f"different values: {do_screening!r} and {params['screening']!r}.")
     devices = {name: params.pop(name) for name in ("screening", "working_set", "anderson",
-                                                   "strong_rules", "path_extrapolation")
+                                                   "strong_rules", "path_extrapolation",
+                                                   "newton")
                if name in params}
     offsets = sorted({"X_offset", "X_scale"} & set(params))
     if offsets:
@@ -940,7 +943,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
     check_bools(copy_X=copy_X, return_n_iter=return_n_iter, positive=positive,
                 check_input=check_input, fit_intercept=fit_intercept,
                 **{name: devices[name] for name in ("screening", "strong_rules",
-                                                    "path_extrapolation") if name in devices})
+                                                    "path_extrapolation", "newton")
+                   if name in devices})
 
     X, y = check_Xy(X, y, copy=False)
     # (scikit-learn's coefs for a target of shape (n, 1) are (1, n_features,

@@ -383,11 +383,12 @@ ABLATIONS = {
     "working sets everywhere": {"working_set": True},
     "no Anderson": {"anderson": 0},
     "no path extrapolation": {"path_extrapolation": False},
+    "no Newton steps": {"newton": False},
     "no working sets": {"working_set": False},
     "no working sets, no strong rules": {"working_set": False, "strong_rules": False},
     "no screening": {"screening": False},
     "plain CD": {"working_set": False, "strong_rules": False, "screening": False,
-                 "anderson": 0, "path_extrapolation": False},
+                 "anderson": 0, "path_extrapolation": False, "newton": False},
 }
 
 
