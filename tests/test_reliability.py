@@ -528,6 +528,35 @@ def test_ridge_limit_is_certified():
     np.testing.assert_allclose(model.coef_, ridge.coef_, atol=1e-6)
 
 
+
+@pytest.mark.parametrize("fmt", ["dense", "csc", "gram"])
+def test_nonnegative_ridge_limit_is_certified(fmt):
+    # With l1_ratio=0 and positive=True the ridge certificate took
+    # ||X^T r||^2, which stays far from 0 at the solution (the features held
+    # at 0 have x_j . r < 0): every such fit ran max_iter epochs and warned,
+    # with a gap of about 20 (as scikit-learn's). The dual of the constrained
+    # problem reads max(x_j . r, 0)^2.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 12))
+    y = X @ rng.standard_normal(12) + 0.1 * rng.standard_normal(80)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sf.ElasticNet(alpha=0.1, l1_ratio=0.0, positive=True, tol=1e-10,
+                              precompute=fmt == "gram").fit(Xf, y)
+    assert model.n_iter_ < 500 and np.all(model.coef_ >= 0) and np.any(model.coef_ == 0)
+    # an independent certificate: the dual of min 1/2n ||y - Xw - b||^2 +
+    # alpha/2 ||w||^2 over w >= 0 at theta = r / n
+    Xc, yc = X - X.mean(0), y - y.mean()
+    w = model.coef_
+    r = yc - Xc @ w
+    n, alpha = len(y), 0.1
+    primal = 0.5 * r @ r / n + 0.5 * alpha * w @ w
+    dual = (r @ yc - 0.5 * r @ r) / n - 0.5 * np.sum(np.maximum(Xc.T @ r / n, 0) ** 2) / alpha
+    assert primal - dual <= 1e-10 * np.mean(yc**2) * 1.01
+    assert model.dual_gap_ <= 1e-10 * np.mean(yc**2)
+
+
 @pytest.mark.parametrize("precompute", [False, True])
 def test_warm_start_on_a_constant_column_is_dropped(precompute):
     X2 = X_OK.copy()

@@ -63,7 +63,8 @@ cdef inline double enet_gap(
     Without an L1 term (ridge) no rescaling makes r_aug feasible; the dual of
     the non-augmented problem, D(theta) = theta . y - ||theta||^2 / 2 -
     ||X^T theta||^2 / (2 l2_reg), is used at theta = r instead
-    (``xr_norm2 = ||X^T r||^2``).
+    (``xr_norm2 = ||X^T r||^2``; under positive=True the sum of
+    max(x_j . r, 0)^2, see :func:`ridge_share`).
 
     Without any penalty (least squares) there is no dual bound on the
     objective: the stopping quantity is then ``||X^T r||^2``, the squared
@@ -84,6 +85,20 @@ cdef inline double enet_gap(
         gap = (0.5 * (r_norm2 + l2_term) * (1.0 + scale * scale)
                + l1_term - scale * r_dot_y)
     return certified(gap)
+
+
+cdef inline double ridge_share(double xr, double w, bint positive, bint least_squares) noexcept nogil:
+    """Feature j's term of ``xr_norm2`` (see :func:`enet_gap`), xr = x_j . r.
+
+    (x_j . r)^2; under positive=True the conjugate of the constrained
+    quadratic reads max(x_j . r, 0)^2 (with (x_j . r)^2 the gap of a
+    nonnegative ridge stayed far above tol at its solution, as
+    scikit-learn's does), and least squares' stopping quantity is the
+    projected gradient: (x_j . r)^2 where w_j > 0, max(x_j . r, 0)^2 at 0.
+    """
+    if positive and xr < 0 and (w == 0 or not least_squares):
+        return 0.0
+    return xr * xr
 
 
 cdef inline double max_dual_norm(
@@ -1449,7 +1464,7 @@ def enet_solve(
                         read_grad += col_entries(j, is_sparse, indptr, n)
                         g -= l2_reg * w[j]
                     if ridge:
-                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                        xr_norm2 += ridge_share(g + l2_reg * w[j], w[j], positive, l2_reg == 0)
                     gb[j] = g
                     dual_norm = max_d(dual_norm, violation(g, positive))
                     state[j] |= EVALUATED
@@ -2046,7 +2061,7 @@ def enet_solve(
                     g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
                                     xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
                     if ridge:
-                        xr_norm2 += (g + l2_reg * w[j]) * (g + l2_reg * w[j])
+                        xr_norm2 += ridge_share(g + l2_reg * w[j], w[j], positive, l2_reg == 0)
                     elif r_snap != NULL:
                         v_snap[k] = violation(g + l2_reg * w[j], positive)
                     dual_norm = max_d(dual_norm, violation(g, positive))
@@ -2222,7 +2237,7 @@ def enet_gram_solve(
             acc = 0.0
             if l1_reg == 0.0:
                 for j in range(n_features):
-                    acc += h[j] * h[j]
+                    acc += ridge_share(h[j], w[j], positive, l2_reg == 0)
             gap = enet_gap(r_norm2, y_norm2 - w_dot_q, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                            acc)
             if gap <= tol_abs or epochs >= max_iter:
