@@ -1121,3 +1121,25 @@ def test_newton_steps_on_near_duplicate_columns_and_more_features_than_samples(f
     assert gap <= 1e-10 * np.mean(y_c**2) * 1.01
     # (the larger twin carries the pair's weight: the smaller l1 cost)
     assert np.all(w[:5] == 0) and np.all(w[5:8] != 0)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_newton_steps_in_the_gram_solver(positive):
+    # the uncentred problem above, with precompute=True: the Gram solver's
+    # coordinate descent crawls the same way, its Newton steps end it
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 50)) + 10
+    y = X[:, :5] @ np.ones(5) + rng.standard_normal(200)
+    kw = dict(alphas=[0.01], tol=1e-8, precompute=True, positive=positive,
+              return_n_iter=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, coefs, gaps, n_iter = sf.lasso_path(X, y, max_iter=5000, **kw)
+    assert n_iter[0] < 1000
+    _, _, gap = enet_certificate(X, y, coefs[:, 0], 0.01, fit_intercept=False,
+                                 positive=positive)
+    assert gap <= 1e-8 * np.mean(y**2) * 1.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, _, gaps_off, n_off = sf.lasso_path(X, y, max_iter=5000, newton=False, **kw)
+    assert n_off[0] == 5000 and gaps_off[0] > 10 * 1e-8 * np.mean(y**2)

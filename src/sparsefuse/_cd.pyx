@@ -676,103 +676,23 @@ cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
     return True
 
 
-cdef int newton_step(
-    const int *feats, int m_all, floating *w, int n, bint is_sparse, const floating *X,
-    const floating *data, const index_t *indices, const index_t *indptr,
-    bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
-    const floating *y, double *q, double *c, double coef, double r_norm2,
-    double l1_reg, double l2_reg, int max_drops, int *n_fact_out, long long *reads,
+cdef bint active_set_newton(
+    const double *Gx, int m, const double *grad, const double *w_old, const double *sgn,
+    double l1_reg, double l2_reg, int max_drops, bint single, double *w_cur, double *H,
+    double *rhs, int *act, int *n_fact_out,
 ) noexcept nogil:
-    """Move w towards the minimiser of P on its sign pattern, if that lowers P.
-
-    On the features ``feats[:m_all]`` whose coefficient is nonzero (the
-    support S, signs s), P is the quadratic 1/2 ||r||^2 + l1_reg s . w_S +
-    l2_reg/2 ||w_S||^2 as long as no sign changes: its minimiser is one Newton
-    step, ``(G_SS + l2_reg I) d = X_S^T r - l2_reg w_S - l1_reg s`` with G the
-    Gram matrix of the (centred) columns. A step that would carry a
-    coefficient past zero stops there (a convex quadratic along d, least at
-    the full step, so P still falls), that coefficient leaves S at zero, and
-    the step is taken again on the smaller S from the new point, at most
-    ``max_drops`` times (an active-set method). The result is kept only if
-    P, recomputed from the new residual, is lower. Coordinate descent
-    converges linearly at a rate set by the conditioning of G_SS (thousands of
-    epochs with large column means and no intercept, or with nearly collinear
-    columns); these steps end that phase once the signs are right.
-
-    ``coef`` is the residual's coefficient for centred products (as in the gap
-    checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
-    ``q + c v``) moved: not for a singular G_SS, no decrease, or no memory
-    (the step is optional). ``n_fact_out`` receives the number of
-    factorisations, ``reads`` gains the stored entries read.
+    """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero, signs
+    ``sgn``) given the support's Gram matrix ``Gx`` (m x m, full) and gradient
+    ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to float32 when
+    ``single``), whether it moved returned, the factorisations in
+    ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
     """
-    cdef int m = 0, ma, k, kk, j, jj, a, b, info = 0, k_stop, n_fact = 0
-    cdef index_t p
-    cdef long long nread = 0
-    cdef double t, wn, d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g
-    cdef double ridge = 0.0, diag_max = 0.0
-    cdef int *S = <int *> PyMem_RawMalloc(2 * max(m_all, 1) * sizeof(int))
-    n_fact_out[0] = 0
-    if S == NULL:
-        return 0
-    cdef int *act = S + max(m_all, 1)
-    for k in range(m_all):
-        if w[feats[k]] != 0:
-            S[m] = feats[k]
-            m += 1
-    if m == 0:
-        PyMem_RawFree(S)
-        return 0
-    # Gx: the full Gram matrix of the centred columns of S (m x m); H: the
-    # factor of its restriction to the features still in S, plus l2_reg I
-    cdef double *Gx = <double *> PyMem_RawMalloc(
-        (2 * <size_t> m * m + 6 * <size_t> m + 2 * <size_t> n) * sizeof(double))
-    if Gx == NULL:
-        PyMem_RawFree(S)
-        return 0
-    cdef double *H = Gx + <size_t> m * m
-    cdef double *grad = H + <size_t> m * m
-    cdef double *w_old = grad + m
-    cdef double *w_cur = w_old + m
-    cdef double *sgn = w_cur + m
-    cdef double *xvs = sgn + m
-    cdef double *rhs = xvs + m
-    cdef double *buf = rhs + m
-    cdef double *q_old = buf + n
-    memset(buf, 0, n * sizeof(double))
-    p_old = 0.5 * r_norm2
-    for k in range(m):
-        j = S[k]
-        w_old[k] = w[j]
-        w_cur[k] = w[j]
-        sgn[k] = 1.0 if w[j] > 0 else -1.0
-        p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
-        xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
-        grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
-        nread += col_entries(j, is_sparse, indptr, n)
-        act[k] = 1
-    # column k of X spread into buf, then its products with the columns after it
-    for k in range(m):
-        j = S[k]
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = data[p]
-        else:
-            for p in range(n):
-                buf[p] = X[<size_t> j * n + p]
-        nread += col_entries(j, is_sparse, indptr, n)
-        for kk in range(k, m):
-            jj = S[kk]
-            g = (col_dot(jj, n, is_sparse, X, data, indices, indptr, buf)
-                 - xvs[k] * xvs[kk] * inv_vv)
-            Gx[<size_t> k * m + kk] = g
-            Gx[<size_t> kk * m + k] = g
-            nread += col_entries(jj, is_sparse, indptr, n)
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = 0.0
-    reads[0] += nread
+    cdef int ma, k, kk, a, b, info = 0, k_stop, n_fact = 0
+    cdef double t, wn, g, ridge = 0.0, diag_max = 0.0
     for k in range(m):
         diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
+        w_cur[k] = w_old[k]
+        act[k] = 1
     ma = m
     while ma > 0 and n_fact < max_drops:
         # the Newton system on the features still in S, at w_cur: the
@@ -831,11 +751,109 @@ cdef int newton_step(
                 wn = 0.0
                 act[k] = 0
                 ma -= 1
-            w_cur[k] = <floating> wn
+            w_cur[k] = <double> <float> wn if single else wn
         if k_stop < 0:
             break
     n_fact_out[0] = n_fact
-    if ma == m and info != 0:
+    return not (ma == m and info != 0)
+
+
+cdef int newton_step(
+    const int *feats, int m_all, floating *w, int n, bint is_sparse, const floating *X,
+    const floating *data, const index_t *indices, const index_t *indptr,
+    bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
+    const floating *y, double *q, double *c, double coef, double r_norm2,
+    double l1_reg, double l2_reg, int max_drops, int *n_fact_out, long long *reads,
+) noexcept nogil:
+    """Move w towards the minimiser of P on its sign pattern, if that lowers P.
+
+    On the features ``feats[:m_all]`` whose coefficient is nonzero (the
+    support S, signs s), P is the quadratic 1/2 ||r||^2 + l1_reg s . w_S +
+    l2_reg/2 ||w_S||^2 as long as no sign changes: its minimiser is one Newton
+    step, ``(G_SS + l2_reg I) d = X_S^T r - l2_reg w_S - l1_reg s`` with G the
+    Gram matrix of the (centred) columns. A step that would carry a
+    coefficient past zero stops there (a convex quadratic along d, least at
+    the full step, so P still falls), that coefficient leaves S at zero, and
+    the step is taken again on the smaller S from the new point, at most
+    ``max_drops`` times (an active-set method). The result is kept only if
+    P, recomputed from the new residual, is lower. Coordinate descent
+    converges linearly at a rate set by the conditioning of G_SS (thousands of
+    epochs with large column means and no intercept, or with nearly collinear
+    columns); these steps end that phase once the signs are right.
+
+    ``coef`` is the residual's coefficient for centred products (as in the gap
+    checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
+    ``q + c v``) moved: not for a singular G_SS, no decrease, or no memory
+    (the step is optional). ``n_fact_out`` receives the number of
+    factorisations, ``reads`` gains the stored entries read.
+    """
+    cdef int m = 0, k, kk, j, jj
+    cdef index_t p
+    cdef long long nread = 0
+    cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g
+    cdef bint moved
+    cdef int *S = <int *> PyMem_RawMalloc(2 * max(m_all, 1) * sizeof(int))
+    n_fact_out[0] = 0
+    if S == NULL:
+        return 0
+    cdef int *act = S + max(m_all, 1)
+    for k in range(m_all):
+        if w[feats[k]] != 0:
+            S[m] = feats[k]
+            m += 1
+    if m == 0:
+        PyMem_RawFree(S)
+        return 0
+    # Gx: the full Gram matrix of the centred columns of S (m x m); H: the
+    # factor of its restriction to the features still in S, plus l2_reg I
+    cdef double *Gx = <double *> PyMem_RawMalloc(
+        (2 * <size_t> m * m + 6 * <size_t> m + 2 * <size_t> n) * sizeof(double))
+    if Gx == NULL:
+        PyMem_RawFree(S)
+        return 0
+    cdef double *H = Gx + <size_t> m * m
+    cdef double *grad = H + <size_t> m * m
+    cdef double *w_old = grad + m
+    cdef double *w_cur = w_old + m
+    cdef double *sgn = w_cur + m
+    cdef double *xvs = sgn + m
+    cdef double *rhs = xvs + m
+    cdef double *buf = rhs + m
+    cdef double *q_old = buf + n
+    memset(buf, 0, n * sizeof(double))
+    p_old = 0.5 * r_norm2
+    for k in range(m):
+        j = S[k]
+        w_old[k] = w[j]
+        sgn[k] = 1.0 if w[j] > 0 else -1.0
+        p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
+        xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
+        grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
+        nread += col_entries(j, is_sparse, indptr, n)
+    # column k of X spread into buf, then its products with the columns after it
+    for k in range(m):
+        j = S[k]
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = data[p]
+        else:
+            for p in range(n):
+                buf[p] = X[<size_t> j * n + p]
+        nread += col_entries(j, is_sparse, indptr, n)
+        for kk in range(k, m):
+            jj = S[kk]
+            g = (col_dot(jj, n, is_sparse, X, data, indices, indptr, buf)
+                 - xvs[k] * xvs[kk] * inv_vv)
+            Gx[<size_t> k * m + kk] = g
+            Gx[<size_t> kk * m + k] = g
+            nread += col_entries(jj, is_sparse, indptr, n)
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = 0.0
+    reads[0] += nread
+    moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
+                              floating is float, w_cur, H, rhs, act, n_fact_out)
+    if not moved:
         PyMem_RawFree(Gx)
         PyMem_RawFree(S)
         return 0
@@ -863,6 +881,75 @@ cdef int newton_step(
     PyMem_RawFree(Gx)
     PyMem_RawFree(S)
     return p_new < p_old
+
+
+cdef bint gram_newton_step(
+    const floating *Q, int p, floating *w, double *h, double l1_reg, double l2_reg,
+    int max_drops, int *n_fact_out,
+) noexcept nogil:
+    """:func:`newton_step` for the Gram solver: ``Q`` (p x p, row-major) is
+    X^T X and ``h`` = X^T r, updated if w moves. The change of P is exact
+    from the quadratic: -d . h_S + d^T Q_SS d / 2 plus the penalties'."""
+    cdef int m = 0, k, kk, j
+    cdef double d, dp = 0.0, qd
+    cdef bint moved
+    n_fact_out[0] = 0
+    for j in range(p):
+        if w[j] != 0:
+            m += 1
+    if m == 0:
+        return False
+    cdef int *S = <int *> PyMem_RawMalloc(2 * <size_t> m * sizeof(int))
+    cdef double *Gx = <double *> PyMem_RawMalloc((2 * <size_t> m * m + 5 * <size_t> m)
+                                                  * sizeof(double))
+    if S == NULL or Gx == NULL:
+        PyMem_RawFree(S)
+        PyMem_RawFree(Gx)
+        return False
+    cdef int *act = S + m
+    cdef double *H = Gx + <size_t> m * m
+    cdef double *grad = H + <size_t> m * m
+    cdef double *w_old = grad + m
+    cdef double *w_cur = w_old + m
+    cdef double *sgn = w_cur + m
+    cdef double *rhs = sgn + m
+    m = 0
+    for j in range(p):
+        if w[j] != 0:
+            S[m] = j
+            m += 1
+    for k in range(m):
+        j = S[k]
+        w_old[k] = w[j]
+        sgn[k] = 1.0 if w[j] > 0 else -1.0
+        grad[k] = h[j]
+        for kk in range(m):
+            Gx[<size_t> k * m + kk] = Q[<size_t> j * p + S[kk]]
+    moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
+                              floating is float, w_cur, H, rhs, act, n_fact_out)
+    if moved:
+        for k in range(m):
+            d = w_cur[k] - w_old[k]
+            if d == 0:
+                continue
+            qd = 0.0
+            for kk in range(m):
+                qd += Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
+            dp += d * (0.5 * qd - grad[k])
+            dp += (l1_reg * (fabs(w_cur[k]) - fabs(w_old[k]))
+                   + 0.5 * l2_reg * (w_cur[k] * w_cur[k] - w_old[k] * w_old[k]))
+        moved = dp < 0
+    if moved:
+        for k in range(m):
+            d = w_cur[k] - w_old[k]
+            if d == 0:
+                continue
+            w[S[k]] = <floating> w_cur[k]
+            for j in range(p):
+                h[j] -= d * Q[<size_t> S[k] * p + j]
+    PyMem_RawFree(S)
+    PyMem_RawFree(Gx)
+    return moved
 
 
 cdef class PathState:
@@ -2190,6 +2277,7 @@ def enet_gram_solve(
     uint32_t seed,
     bint random=False,
     bint positive=False,
+    bint newton=True,
 ):
     """Coordinate descent on the Gram matrix ``Q = X^T X`` and ``q = X^T y``.
 
@@ -2197,6 +2285,10 @@ def enet_gram_solve(
     ``h = X^T r = q - Q w`` instead of the residual. The certificate uses
     ``||r||^2 = ||y||^2 - w . q - w . h`` and ``r . y = ||y||^2 - w . q``;
     ``h`` is recomputed exactly at every gap evaluation so updates cannot drift.
+    With ``newton``, Newton steps on a settled support as in
+    :func:`enet_solve` (see :func:`gram_newton_step`), their work (the Gram
+    block read, m^3 / 6 for a factorisation, p m for h) kept below the
+    updates' (p per coefficient moved).
     Returns ``(w, gap, tol_abs, n_epochs)``.
     """
     cdef int n_features = w.shape[0], epochs = 0, check_at = 1, k, j, i
@@ -2206,6 +2298,9 @@ def enet_gram_solve(
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs = tol * y_norm2, gap = INFINITY, dual_norm, g, z, w_old, w_new
     cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2, acc
+    cdef int sign_epoch = 0, newton_wait = NEWTON_STABLE, m_newton, n_fact
+    cdef double work = 0.0, newton_work = 0.0, cost, fact
+    cdef bint moved
 
     with nogil:
         for j in range(n_features):
@@ -2242,6 +2337,18 @@ def enet_gram_solve(
                            acc)
             if gap <= tol_abs or epochs >= max_iter:
                 break
+            if newton and l1_reg > 0 and epochs - sign_epoch >= newton_wait:
+                m_newton = 0
+                for j in range(n_features):
+                    m_newton += w[j] != 0
+                fact = m_newton * (<double> m_newton * m_newton) / 6.0
+                cost = m_newton * (m_newton + <double> n_features)
+                if 0 < m_newton <= NEWTON_MAX and newton_work + cost + fact <= work:
+                    moved = gram_newton_step(&Q[0, 0], n_features, &w[0], &h[0], l1_reg,
+                                             l2_reg, NEWTON_DROPS, &n_fact)
+                    newton_work += cost + n_fact * fact
+                    newton_wait = NEWTON_STABLE if moved else 2 * newton_wait
+                    sign_epoch = epochs
             while True:
                 for k in range(n_features):
                     j = rand_below(n_features, &rng_state) if random else k
@@ -2251,9 +2358,12 @@ def enet_gram_solve(
                     z = h[j] + w_old * Q[j, j]
                     w_new = <floating> enet_update(z, l1_reg, Q[j, j] + l2_reg, positive)
                     if w_new != w_old:
+                        if (w_new > 0) != (w_old > 0) or (w_new < 0) != (w_old < 0):
+                            sign_epoch = epochs
                         for i in range(n_features):
                             h[i] -= (w_new - w_old) * Q[j, i]
                         w[j] = <floating> w_new
+                        work += n_features
                 epochs += 1
                 if epochs >= max_iter or epochs >= check_at:
                     check_at = epochs + min(check_at, 10)

@@ -781,7 +781,7 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         if gram is not None:
             w, gap, tol_abs, n_iter = _cd.enet_gram_solve(
                 gram, xy, y_norm2, w, l1_reg, l2_reg, max_iter, tol, seed,
-                random=random, positive=positive)
+                random=random, positive=positive, newton=newton)
             info = {"gram": True}
         else:
             w, gap, tol_abs, n_iter, info = _cd.enet_solve(
@@ -897,7 +897,7 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
         followed by a KKT check), ``path_extrapolation`` (warm starts
         moved along the last step of the path) and ``newton`` (Newton steps
         on the support where coordinate descent crawls on an ill-conditioned
-        one; not with a Gram matrix, ``precompute``).
+        one).
 
     Returns
     -------
