@@ -87,7 +87,8 @@ cdef inline double enet_gap(
     return certified(gap)
 
 
-cdef inline double ridge_share(double xr, double w, bint positive, bint least_squares) noexcept nogil:
+cdef inline double ridge_share(double xr, double w, bint positive,
+                               bint least_squares) noexcept nogil:
     """Feature j's term of ``xr_norm2`` (see :func:`enet_gap`), xr = x_j . r.
 
     (x_j . r)^2; under positive=True the conjugate of the constrained
@@ -1312,7 +1313,7 @@ def enet_solve(
     # inner_work), how many moved w
     cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait
     cdef bint moved_newton
-    cdef double newton_work
+    cdef double newton_work, fact_newton, drops_newton
     cdef long long read_newton = 0, cost_newton
     cdef long long ws_cost, supp_cost
     cdef double cost, budget, norm2
@@ -2208,25 +2209,27 @@ def enet_solve(
                         if w[ws[k]] != 0:
                             m_newton += 1
                             cost_newton += col_entries(ws[k], is_sparse, indptr, n)
-                    # (in stored entries: the Gram matrix's products; with
-                    # more features than samples also each factorisation's
-                    # m^3 / 3 flops, taken as m^3 / 6 entries read, which
-                    # then exceed them. Otherwise the cost, and whether the
-                    # step is taken, scales with the entries of X: a fit
-                    # with integer sample weights takes the same steps as
-                    # one on repeated rows.)
+                    # Costs in stored entries of X: the Gram matrix's
+                    # products (m / 2 passes over the support); with more
+                    # features than samples also each factorisation (m^3 / 3
+                    # flops, counted as m^3 / 6 entries), then the larger
+                    # part, which also limits the drops. Otherwise the cost
+                    # scales with X's entries, as the epochs' does: a fit with
+                    # integer sample weights takes the same steps as one on
+                    # repeated rows (scikit-learn's check).
                     cost = 0.5 * (m_newton + 3) * cost_newton
-                    norm2 = (m_newton * (<double> m_newton * m_newton) / 6.0
-                             + m_newton * (<double> m_newton)) if m_newton > n else 0.0
-                    budget = (max(1.0, min(floor(cost / norm2), <double> NEWTON_DROPS))
-                              if norm2 > 0 else NEWTON_DROPS)
+                    fact_newton = (m_newton * (<double> m_newton * m_newton) / 6.0
+                                   + m_newton * (<double> m_newton)) if m_newton > n else 0.0
+                    drops_newton = NEWTON_DROPS
+                    if fact_newton > 0:
+                        drops_newton = max(1.0, min(floor(cost / fact_newton), drops_newton))
                     if 0 < m_newton <= NEWTON_MAX and newton_work + cost <= inner_work:
                         moved_newton = newton_step(
                             ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
                             c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
-                            <int> budget, &n_fact, &read_newton)
-                        newton_work += cost + n_fact * norm2
+                            <int> drops_newton, &n_fact, &read_newton)
+                        newton_work += cost + n_fact * fact_newton
                         # (a step that failed waits twice as long for the next)
                         newton_wait = NEWTON_STABLE if moved_newton else 2 * newton_wait
                         sign_epoch = epochs_in
