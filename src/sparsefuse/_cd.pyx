@@ -37,8 +37,8 @@ the augmented design ``[X; sqrt(l2_reg) I]``.
 
 import numpy as np
 
-from libc.math cimport fabs, sqrt, fmax, floor, INFINITY, isfinite
-from libc.float cimport DBL_EPSILON
+from libc.math cimport fabs, sqrt, fmax, INFINITY, isfinite
+from libc.float cimport DBL_EPSILON, FLT_EPSILON
 from libc.stdint cimport uint32_t
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from libc.string cimport memcpy, memset
@@ -632,18 +632,18 @@ cdef double COEF_TOL_FLOOR_FLOAT = 1e-6
 # steps' work stays below the coordinate updates' in the same inner solve.
 cdef int NEWTON_STABLE = 5
 cdef int NEWTON_MAX = 2000
-cdef int NEWTON_DROPS = 20
+cdef int NEWTON_DROPS = 20  # (at most 32: active_set_newton's arrays)
 # (relative to the largest diagonal entry: the ridge of a singular Newton system)
 cdef double NEWTON_RIDGE = 1e-10
 
 
-cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
-    """Solve H x = b in place (x in b) for H symmetric positive definite,
-    its lower triangle given row by row (``H[i * m + j]``, j <= i), which
-    becomes the Cholesky factor L (H = L L^T). False if H is not numerically
-    positive definite. (Row-oriented, each entry a dot product of two
-    contiguous rows; LAPACK's dpotrf would start BLAS threads, whose start-up
-    cost more than the factorisation on the small systems of newton_step.)
+cdef bint cholesky_factor(double *H, int m) noexcept nogil:
+    """Overwrite the lower triangle of H (symmetric positive definite, given
+    row by row: ``H[i * m + j]``, j <= i) with its Cholesky factor L (H = L
+    L^T); False if H is not numerically positive definite. (Row-oriented,
+    each entry a dot product of two contiguous rows; LAPACK's dpotrf would
+    start BLAS threads, whose start-up cost more than the factorisation on
+    the small systems of newton_step.)
     """
     cdef int i, j, k
     cdef double s
@@ -662,19 +662,25 @@ cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
                 Li[i] = sqrt(s)
             else:
                 return False
-    # L z = b, then L^T x = z
+    return True
+
+
+cdef void cholesky_apply(const double *L, int m, double *b) noexcept nogil:
+    """b <- (L L^T)^{-1} b for the factor of :func:`cholesky_factor`."""
+    cdef int i, k
+    cdef double s
+    cdef const double *Li
     for i in range(m):
-        Li = H + <size_t> i * m
+        Li = L + <size_t> i * m
         s = b[i]
         for k in range(i):
             s -= Li[k] * b[k]
         b[i] = s / Li[i]
     for i in range(m - 1, -1, -1):
-        Li = H + <size_t> i * m
+        Li = L + <size_t> i * m
         b[i] /= Li[i]
         for k in range(i):
             b[k] -= Li[k] * b[i]
-    return True
 
 
 cdef bint active_set_newton(
@@ -685,19 +691,109 @@ cdef bint active_set_newton(
     """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero, signs
     ``sgn``) given the support's Gram matrix ``Gx`` (m x m, full) and gradient
     ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to float32 when
-    ``single``), whether it moved returned, the factorisations in
-    ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
+    ``single``), whether it moved returned, the factorisations (1, or 2 with
+    the ridge) in ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are
+    scratch.
+
+    H = Gx + l2_reg I is factorised once. With the dropped features D (at 0),
+    the system on the others, H_AA x_A = b_A, is solved through the factor
+    of H: x = u - Z lambda with u = H^{-1} b (b_D = 0), Z = H^{-1} E_D and
+    (E_D^T Z) lambda = u_D, a |D| x |D| system (a Schur complement), so that
+    a drop costs O(m^2) instead of a new factorisation; at most ``max_drops``
+    (and NEWTON_DROPS) of them.
     """
-    cdef int ma, k, kk, a, b, info = 0, k_stop, n_fact = 0
+    cdef int k, kk, a, b, k_stop, n_drop = 0, n_fact = 0, t_sel
     cdef double t, wn, g, ridge = 0.0, diag_max = 0.0
+    cdef int D[32]       # NEWTON_DROPS <= 32
+    cdef double S[32 * 32]
+    cdef double lam[32]
+    cdef double *Z = NULL
+    n_fact_out[0] = 0
+    max_drops = min(max_drops, NEWTON_DROPS)
     for k in range(m):
         diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
         w_cur[k] = w_old[k]
         act[k] = 1
-    ma = m
-    while ma > 0 and n_fact < max_drops:
-        # the Newton system on the features still in S, at w_cur: the
-        # gradient there is grad - Gx (w_cur - w_old)
+    while True:
+        for k in range(m):
+            for kk in range(k + 1):
+                H[<size_t> k * m + kk] = Gx[<size_t> k * m + kk]
+            H[<size_t> k * m + k] += l2_reg + ridge
+        n_fact += 1
+        if cholesky_factor(H, m):
+            break
+        # Collinear columns in S: then the step with a small ridge, whose
+        # direction still lowers P (and P along it is least beyond the full
+        # step), runs along the flat direction until a coefficient reaches 0.
+        if ridge > 0 or diag_max <= 0:
+            n_fact_out[0] = n_fact
+            return False
+        ridge = NEWTON_RIDGE * diag_max
+    n_fact_out[0] = n_fact
+    Z = <double *> PyMem_RawMalloc((<size_t> max(max_drops, 1) * m) * sizeof(double))
+    if Z == NULL:
+        return False
+    while True:
+        # the gradient at w_cur, grad - Gx (w_cur - w_old), minus the
+        # penalties', on the features still in S (0 on the dropped ones)
+        for k in range(m):
+            if not act[k]:
+                rhs[k] = 0.0
+                continue
+            g = grad[k]
+            for kk in range(m):
+                if w_cur[kk] != w_old[kk]:
+                    g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
+            rhs[k] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
+        cholesky_apply(H, m, rhs)
+        if n_drop > 0:
+            for a in range(n_drop):
+                lam[a] = rhs[D[a]]
+                for b in range(a + 1):
+                    S[a * n_drop + b] = Z[<size_t> b * m + D[a]]
+            if not cholesky_solve(S, n_drop, lam):
+                break
+            for b in range(n_drop):
+                for k in range(m):
+                    rhs[k] -= Z[<size_t> b * m + k] * lam[b]
+        t = 1.0
+        k_stop = -1
+        for k in range(m):
+            if not act[k]:
+                continue
+            if not isfinite(rhs[k]):
+                t = -1.0
+                break
+            if (w_cur[k] + rhs[k]) * sgn[k] < 0 and -w_cur[k] / rhs[k] < t:
+                t = -w_cur[k] / rhs[k]
+                k_stop = k
+        if t < 0:
+            break
+        for k in range(m):
+            if not act[k]:
+                continue
+            wn = w_cur[k] + t * rhs[k]
+            # (the coefficient that sets t, and any other rounded past zero,
+            # leave S at 0)
+            if k == k_stop or wn * sgn[k] <= 0:
+                wn = 0.0
+                act[k] = 0
+                if n_drop < max_drops:
+                    D[n_drop] = k
+                    for kk in range(m):
+                        Z[<size_t> n_drop * m + kk] = 0.0
+                    Z[<size_t> n_drop * m + k] = 1.0
+                    cholesky_apply(H, m, Z + <size_t> n_drop * m)
+                n_drop += 1
+            w_cur[k] = <double> <float> wn if single else wn
+        if k_stop < 0 or n_drop > max_drops:
+            break
+    PyMem_RawFree(Z)
+    if n_drop > 0 or ridge > 0:
+        # Through the factor of H the solution on the features left loses
+        # digits where H is nearly singular in the dropped directions: one
+        # more step, from a factorisation of their own system (no ridge
+        # unless it is singular too), cut at the first coefficient to reach 0.
         a = 0
         for k in range(m):
             if not act[k]:
@@ -707,56 +803,62 @@ cdef bint active_set_newton(
                 if w_cur[kk] != w_old[kk]:
                     g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
             rhs[a] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
-            b = 0
-            for kk in range(k + 1):
-                if act[kk]:
-                    H[<size_t> a * ma + b] = Gx[<size_t> k * m + kk]
+            a += 1
+        if a > 0:
+            for ridge in (0.0, NEWTON_RIDGE * diag_max):
+                b = 0
+                for k in range(m):
+                    if not act[k]:
+                        continue
+                    kk = 0
+                    for t_sel in range(k + 1):
+                        if act[t_sel]:
+                            H[<size_t> b * a + kk] = Gx[<size_t> k * m + t_sel]
+                            kk += 1
+                    H[<size_t> b * a + b] += l2_reg + ridge
                     b += 1
-            H[<size_t> a * ma + a] += l2_reg + ridge
-            a += 1
-        n_fact += 1
-        if not cholesky_solve(H, ma, rhs):
-            # Collinear columns in S: then the step with a small ridge, whose
-            # direction still lowers P (and P along it is least beyond the
-            # full step), runs along the flat direction until a coefficient
-            # reaches zero.
-            if ridge == 0 and diag_max > 0:
-                ridge = NEWTON_RIDGE * diag_max
-                continue
-            info = 1
-            break
-        t = 1.0
-        k_stop = -1
-        a = 0
-        for k in range(m):
-            if not act[k]:
-                continue
-            if not isfinite(rhs[a]):
-                info = -1
-                break
-            if (w_cur[k] + rhs[a]) * sgn[k] < 0 and -w_cur[k] / rhs[a] < t:
-                t = -w_cur[k] / rhs[a]
-                k_stop = k
-            a += 1
-        if info != 0:
-            break
-        a = 0
-        for k in range(m):
-            if not act[k]:
-                continue
-            wn = w_cur[k] + t * rhs[a]
-            a += 1
-            # (the coefficient that sets t, and any other rounded past zero,
-            # leave S at 0)
-            if k == k_stop or wn * sgn[k] <= 0:
-                wn = 0.0
-                act[k] = 0
-                ma -= 1
-            w_cur[k] = <double> <float> wn if single else wn
-        if k_stop < 0:
-            break
-    n_fact_out[0] = n_fact
-    return not (ma == m and info != 0)
+                n_fact += 1
+                if cholesky_factor(H, a):
+                    break
+            else:
+                a = 0
+        if a > 0:
+            cholesky_apply(H, a, rhs)
+            t = 1.0
+            b = 0
+            for k in range(m):
+                if not act[k]:
+                    continue
+                if not isfinite(rhs[b]):
+                    t = -1.0
+                    break
+                if (w_cur[k] + rhs[b]) * sgn[k] < 0 and -w_cur[k] / rhs[b] < t:
+                    t = -w_cur[k] / rhs[b]
+                b += 1
+            if t > 0:
+                b = 0
+                for k in range(m):
+                    if not act[k]:
+                        continue
+                    wn = w_cur[k] + t * rhs[b]
+                    b += 1
+                    if wn * sgn[k] <= 0 or (t < 1.0 and fabs(wn) <= 1e-12 * fabs(w_old[k])):
+                        wn = 0.0
+                    w_cur[k] = <double> <float> wn if single else wn
+        n_fact_out[0] = n_fact
+    for k in range(m):
+        if w_cur[k] != w_old[k]:
+            return True
+    return False
+
+
+cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
+    """Solve H x = b in place (x in b): :func:`cholesky_factor`, then
+    :func:`cholesky_apply`; False if H is not positive definite."""
+    if not cholesky_factor(H, m):
+        return False
+    cholesky_apply(H, m, b)
+    return True
 
 
 cdef int newton_step(
@@ -777,10 +879,12 @@ cdef int newton_step(
     the full step, so P still falls), that coefficient leaves S at zero, and
     the step is taken again on the smaller S from the new point, at most
     ``max_drops`` times (an active-set method). The result is kept only if
-    P, recomputed from the new residual, is lower. Coordinate descent
-    converges linearly at a rate set by the conditioning of G_SS (thousands of
-    epochs with large column means and no intercept, or with nearly collinear
-    columns); these steps end that phase once the signs are right.
+    P, recomputed from the new residual, is lower by more than its
+    rounding. Coordinate descent converges linearly at a rate set by the
+    conditioning of G_SS (thousands of epochs with large column means and no
+    intercept, or with nearly collinear columns); these steps end that phase
+    once the signs are right. (The drops go through one factorisation, see
+    :func:`active_set_newton`.)
 
     ``coef`` is the residual's coefficient for centred products (as in the gap
     checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
@@ -874,14 +978,20 @@ cdef int newton_step(
     for k in range(m):
         j = S[k]
         p_new += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
-    if not p_new < p_old:
+    # (a gain at the rounding of w, float32's especially, is no progress:
+    # 500 such steps were taken at a tol float32 cannot reach)
+    d = DBL_EPSILON
+    if floating is float:
+        d = FLT_EPSILON
+    moved = p_new < p_old - 4.0 * d * p_old
+    if not moved:
         for k in range(m):
             w[S[k]] = <floating> w_old[k]
         memcpy(q, q_old, n * sizeof(double))
         c[0] = c_old
     PyMem_RawFree(Gx)
     PyMem_RawFree(S)
-    return p_new < p_old
+    return moved
 
 
 cdef bint gram_newton_step(
@@ -2071,7 +2181,8 @@ def enet_solve(
                             p_alt += 0.5 * r_norm2
                             if p_alt < p_cur:
                                 for k in range(ws_size):
-                                    if (w_acc[k] == 0) != (w[ws[k]] == 0):
+                                    if (w_acc[k] > 0) != (w[ws[k]] > 0) \
+                                            or (w_acc[k] < 0) != (w[ws[k]] < 0):
                                         sign_epoch = epochs_in
                                     w[ws[k]] = <floating> w_acc[k]
                                 q_tmp = q
@@ -2210,25 +2321,24 @@ def enet_solve(
                             m_newton += 1
                             cost_newton += col_entries(ws[k], is_sparse, indptr, n)
                     # Costs in stored entries of X: the Gram matrix's
-                    # products (m / 2 passes over the support); with more
-                    # features than samples also each factorisation (m^3 / 3
-                    # flops, counted as m^3 / 6 entries), then the larger
-                    # part, which also limits the drops. Otherwise the cost
-                    # scales with X's entries, as the epochs' does: a fit with
-                    # integer sample weights takes the same steps as one on
-                    # repeated rows (scikit-learn's check).
+                    # products (m / 2 passes over the support), and its
+                    # factorisation, counted as the larger of m^3 / 6 (for
+                    # m^3 / 3 flops) and 2/3 of the Gram matrix's cost, which
+                    # bounds it on dense columns with m <= n and scales with
+                    # X's entries, as the epochs' work does: a fit with
+                    # integer sample weights then takes the same steps as one
+                    # on repeated rows (scikit-learn's check). (The drops,
+                    # O(m^2) each, are not counted.)
                     cost = 0.5 * (m_newton + 3) * cost_newton
-                    fact_newton = (m_newton * (<double> m_newton * m_newton) / 6.0
-                                   + m_newton * (<double> m_newton)) if m_newton > n else 0.0
-                    drops_newton = NEWTON_DROPS
-                    if fact_newton > 0:
-                        drops_newton = max(1.0, min(floor(cost / fact_newton), drops_newton))
-                    if 0 < m_newton <= NEWTON_MAX and newton_work + cost <= inner_work:
+                    fact_newton = max(m_newton * (<double> m_newton * m_newton) / 6.0,
+                                      cost * 2.0 / 3.0)
+                    if 0 < m_newton <= NEWTON_MAX \
+                            and newton_work + cost + fact_newton <= inner_work:
                         moved_newton = newton_step(
                             ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
                             c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
-                            <int> drops_newton, &n_fact, &read_newton)
+                            NEWTON_DROPS, &n_fact, &read_newton)
                         newton_work += cost + n_fact * fact_newton
                         # (a step that failed waits twice as long for the next)
                         newton_wait = NEWTON_STABLE if moved_newton else 2 * newton_wait
@@ -2340,6 +2450,8 @@ def enet_gram_solve(
                            acc)
             if gap <= tol_abs or epochs >= max_iter:
                 break
+            # Newton steps (see enet_solve): work in entries of Q read, a
+            # factorisation's m^3 / 3 flops counted as m^3 / 6
             if newton and l1_reg > 0 and epochs - sign_epoch >= newton_wait:
                 m_newton = 0
                 for j in range(n_features):
