@@ -683,6 +683,58 @@ cdef void cholesky_apply(const double *L, int m, double *b) noexcept nogil:
             b[k] -= Li[k] * b[i]
 
 
+cdef void newton_rhs(
+    const double *Gx, int m, const double *grad, const double *w_old, const double *w_cur,
+    const double *sgn, const int *act, double l1_reg, double l2_reg, double *rhs,
+) noexcept nogil:
+    """The Newton system's right-hand side at w_cur: the gradient there,
+    grad - Gx (w_cur - w_old), minus the penalties', on the features still
+    in the support (``act``), 0 on the others."""
+    cdef int k, kk
+    cdef double g
+    for k in range(m):
+        if not act[k]:
+            rhs[k] = 0.0
+            continue
+        g = grad[k]
+        for kk in range(m):
+            if w_cur[kk] != w_old[kk]:
+                g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
+        rhs[k] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
+
+
+cdef int cut_step(
+    double *w_cur, const double *d, int *act, const double *sgn, int m, bint single,
+    int *dropped,
+) noexcept nogil:
+    """w_cur += t d on the features still in the support (``act``), t <= 1
+    the largest step that keeps every sign: the coefficient that sets t (and
+    any other rounded past zero) is set to 0 and leaves the support, listed
+    in ``dropped``. Returns how many left, or -1 (nothing moved) if d is
+    not finite."""
+    cdef int k, k_stop = -1, n_out = 0
+    cdef double t = 1.0, wn
+    for k in range(m):
+        if not act[k]:
+            continue
+        if not isfinite(d[k]):
+            return -1
+        if (w_cur[k] + d[k]) * sgn[k] < 0 and -w_cur[k] / d[k] < t:
+            t = -w_cur[k] / d[k]
+            k_stop = k
+    for k in range(m):
+        if not act[k]:
+            continue
+        wn = w_cur[k] + t * d[k]
+        if k == k_stop or wn * sgn[k] <= 0:
+            wn = 0.0
+            act[k] = 0
+            dropped[n_out] = k
+            n_out += 1
+        w_cur[k] = <double> <float> wn if single else wn
+    return n_out
+
+
 cdef bint active_set_newton(
     const double *Gx, int m, const double *grad, const double *w_old, const double *sgn,
     double l1_reg, double l2_reg, int max_drops, bint single, double *w_cur, double *H,
@@ -691,23 +743,27 @@ cdef bint active_set_newton(
     """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero, signs
     ``sgn``) given the support's Gram matrix ``Gx`` (m x m, full) and gradient
     ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to float32 when
-    ``single``), whether it moved returned, the factorisations (1, or 2 with
-    the ridge) in ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are
-    scratch.
+    ``single``), whether it moved returned, the factorisations in
+    ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
 
     H = Gx + l2_reg I is factorised once. With the dropped features D (at 0),
     the system on the others, H_AA x_A = b_A, is solved through the factor
     of H: x = u - Z lambda with u = H^{-1} b (b_D = 0), Z = H^{-1} E_D and
     (E_D^T Z) lambda = u_D, a |D| x |D| system (a Schur complement), so that
     a drop costs O(m^2) instead of a new factorisation; at most ``max_drops``
-    (and NEWTON_DROPS) of them.
+    (and NEWTON_DROPS) of them. Through the factor of H the solution loses
+    digits where H is nearly singular in the dropped directions (a ridge,
+    duplicate columns), and scikit-learn's sample-weight equivalence check
+    saw it: after drops, one more step on the final support comes from a
+    factorisation of its own system.
     """
-    cdef int k, kk, a, b, k_stop, n_drop = 0, n_fact = 0, t_sel
-    cdef double t, wn, g, ridge = 0.0, diag_max = 0.0
+    cdef int k, kk, a, b, n_out, n_drop = 0, n_fact = 0, attempt
+    cdef double ridge = 0.0, diag_max = 0.0
     cdef int D[32]       # NEWTON_DROPS <= 32
     cdef double S[32 * 32]
     cdef double lam[32]
     cdef double *Z = NULL
+    cdef int *dropped = NULL
     n_fact_out[0] = 0
     max_drops = min(max_drops, NEWTON_DROPS)
     for k in range(m):
@@ -731,20 +787,13 @@ cdef bint active_set_newton(
         ridge = NEWTON_RIDGE * diag_max
     n_fact_out[0] = n_fact
     Z = <double *> PyMem_RawMalloc((<size_t> max(max_drops, 1) * m) * sizeof(double))
-    if Z == NULL:
+    dropped = <int *> PyMem_RawMalloc(max(m, 1) * sizeof(int))
+    if Z == NULL or dropped == NULL:
+        PyMem_RawFree(Z)
+        PyMem_RawFree(dropped)
         return False
     while True:
-        # the gradient at w_cur, grad - Gx (w_cur - w_old), minus the
-        # penalties', on the features still in S (0 on the dropped ones)
-        for k in range(m):
-            if not act[k]:
-                rhs[k] = 0.0
-                continue
-            g = grad[k]
-            for kk in range(m):
-                if w_cur[kk] != w_old[kk]:
-                    g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
-            rhs[k] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
+        newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
         cholesky_apply(H, m, rhs)
         if n_drop > 0:
             for a in range(n_drop):
@@ -756,96 +805,56 @@ cdef bint active_set_newton(
             for b in range(n_drop):
                 for k in range(m):
                     rhs[k] -= Z[<size_t> b * m + k] * lam[b]
-        t = 1.0
-        k_stop = -1
-        for k in range(m):
-            if not act[k]:
-                continue
-            if not isfinite(rhs[k]):
-                t = -1.0
-                break
-            if (w_cur[k] + rhs[k]) * sgn[k] < 0 and -w_cur[k] / rhs[k] < t:
-                t = -w_cur[k] / rhs[k]
-                k_stop = k
-        if t < 0:
+        n_out = cut_step(w_cur, rhs, act, sgn, m, single, dropped)
+        if n_out <= 0:
             break
-        for k in range(m):
-            if not act[k]:
-                continue
-            wn = w_cur[k] + t * rhs[k]
-            # (the coefficient that sets t, and any other rounded past zero,
-            # leave S at 0)
-            if k == k_stop or wn * sgn[k] <= 0:
-                wn = 0.0
-                act[k] = 0
-                if n_drop < max_drops:
-                    D[n_drop] = k
-                    for kk in range(m):
-                        Z[<size_t> n_drop * m + kk] = 0.0
-                    Z[<size_t> n_drop * m + k] = 1.0
-                    cholesky_apply(H, m, Z + <size_t> n_drop * m)
-                n_drop += 1
-            w_cur[k] = <double> <float> wn if single else wn
-        if k_stop < 0 or n_drop > max_drops:
+        for a in range(n_out):
+            if n_drop < max_drops:
+                k = dropped[a]
+                D[n_drop] = k
+                for kk in range(m):
+                    Z[<size_t> n_drop * m + kk] = 0.0
+                Z[<size_t> n_drop * m + k] = 1.0
+                cholesky_apply(H, m, Z + <size_t> n_drop * m)
+            n_drop += 1
+        if n_drop > max_drops:
             break
     PyMem_RawFree(Z)
     if n_drop > 0 or ridge > 0:
-        # Through the factor of H the solution on the features left loses
-        # digits where H is nearly singular in the dropped directions: one
-        # more step, from a factorisation of their own system (no ridge
-        # unless it is singular too), cut at the first coefficient to reach 0.
+        newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
         a = 0
         for k in range(m):
-            if not act[k]:
-                continue
-            g = grad[k]
-            for kk in range(m):
-                if w_cur[kk] != w_old[kk]:
-                    g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
-            rhs[a] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
-            a += 1
-        if a > 0:
-            for ridge in (0.0, NEWTON_RIDGE * diag_max):
-                b = 0
-                for k in range(m):
-                    if not act[k]:
-                        continue
-                    kk = 0
-                    for t_sel in range(k + 1):
-                        if act[t_sel]:
-                            H[<size_t> b * a + kk] = Gx[<size_t> k * m + t_sel]
-                            kk += 1
-                    H[<size_t> b * a + b] += l2_reg + ridge
-                    b += 1
-                n_fact += 1
-                if cholesky_factor(H, a):
-                    break
-            else:
-                a = 0
-        if a > 0:
-            cholesky_apply(H, a, rhs)
-            t = 1.0
+            if act[k]:
+                rhs[a] = rhs[k]
+                a += 1
+        # H_AA, packed with stride a: no ridge first, unless it is singular
+        for attempt in range(2 if a > 0 else 0):
+            ridge = 0.0 if attempt == 0 else NEWTON_RIDGE * diag_max
             b = 0
             for k in range(m):
                 if not act[k]:
                     continue
-                if not isfinite(rhs[b]):
-                    t = -1.0
-                    break
-                if (w_cur[k] + rhs[b]) * sgn[k] < 0 and -w_cur[k] / rhs[b] < t:
-                    t = -w_cur[k] / rhs[b]
+                n_out = 0
+                for kk in range(k + 1):
+                    if act[kk]:
+                        H[<size_t> b * a + n_out] = Gx[<size_t> k * m + kk]
+                        n_out += 1
+                H[<size_t> b * a + b] += l2_reg + ridge
                 b += 1
-            if t > 0:
-                b = 0
-                for k in range(m):
-                    if not act[k]:
-                        continue
-                    wn = w_cur[k] + t * rhs[b]
-                    b += 1
-                    if wn * sgn[k] <= 0 or (t < 1.0 and fabs(wn) <= 1e-12 * fabs(w_old[k])):
-                        wn = 0.0
-                    w_cur[k] = <double> <float> wn if single else wn
+            n_fact += 1
+            if cholesky_factor(H, a):
+                cholesky_apply(H, a, rhs)
+                # (spread back to the support's positions, from the end)
+                for k in range(m - 1, -1, -1):
+                    if act[k]:
+                        a -= 1
+                        rhs[k] = rhs[a]
+                    else:
+                        rhs[k] = 0.0
+                cut_step(w_cur, rhs, act, sgn, m, single, dropped)
+                break
         n_fact_out[0] = n_fact
+    PyMem_RawFree(dropped)
     for k in range(m):
         if w_cur[k] != w_old[k]:
             return True
