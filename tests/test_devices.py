@@ -1,5 +1,5 @@
-"""Screening, working sets, strong rules and Anderson extrapolation change the
-work done, never the answer."""
+"""Screening, working sets, strong rules, Anderson extrapolation and Newton
+steps change the work done, never the answer."""
 
 import itertools
 import warnings
