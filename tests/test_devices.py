@@ -1192,3 +1192,32 @@ def test_newton_steps_skip_supports_whose_factorisation_outweighs_the_epochs():
     assert runs[True][2]["n_newton"] == 0 and runs[True][2]["entries_newton"] == 0
     assert runs[True][1] == runs[False][1]
     np.testing.assert_array_equal(runs[True][0], runs[False][0])
+
+
+def test_newton_steps_count_the_work_of_earlier_inner_solves():
+    # AR(1) 0.999, 60 x 1,500, an elastic net near its least-squares end: the
+    # last working set (~900 features, support ~450) is solved in several
+    # inner solves, each cut by its work budget. (Found by a review: the
+    # Newton steps' budget restarted with each, no step was ever affordable,
+    # and the fit ran to max_iter as without them.)
+    rng = np.random.default_rng(0)
+    Z = rng.standard_normal((60, 1500))
+    X = np.empty_like(Z)
+    X[:, 0] = Z[:, 0]
+    for j in range(1, 1500):
+        X[:, j] = 0.999 * X[:, j - 1] + np.sqrt(1 - 0.999**2) * Z[:, j]
+    rng = np.random.default_rng(0)
+    y = X[:, ::100] @ rng.standard_normal(15) + rng.standard_normal(60)
+    alpha = np.abs(X.T @ y).max() / 60 * 1e-2
+    kw = dict(alphas=[alpha], l1_ratio=0.1, fit_intercept=True, tol=1e-10, max_iter=5000,
+              return_n_iter=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, coefs, _, n_iter = sf.enet_path(X, y, **kw)
+    assert n_iter[0] < 5000
+    _, _, gap = enet_certificate(X, y, coefs[:, 0], alpha, l1_ratio=0.1, fit_intercept=True)
+    assert gap <= 1e-10 * np.var(y) * 1.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, _, _, n_off = sf.enet_path(X, y, newton=False, **kw)
+    assert n_off[0] == 5000

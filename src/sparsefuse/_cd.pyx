@@ -629,7 +629,7 @@ cdef double COEF_TOL_FLOOR_FLOAT = 1e-6
 # Newton steps on the support (see newton_step): tried when no coefficient has
 # changed sign (or left or joined the support) for NEWTON_STABLE epochs and the
 # gap is still not met, on supports of at most NEWTON_MAX features, while the
-# steps' work stays below the coordinate updates' in the same inner solve.
+# steps' work stays below the coordinate updates' in the solve so far.
 cdef int NEWTON_STABLE = 5
 cdef int NEWTON_MAX = 2000
 cdef int NEWTON_DROPS = 20  # (at most 32: active_set_newton's arrays)
@@ -738,13 +738,14 @@ cdef int cut_step(
 cdef bint active_set_newton(
     const double *Gx, int m, const double *grad, const double *w_old, const double *sgn,
     double l1_reg, double l2_reg, int max_drops, bint single, double *w_cur, double *H,
-    double *rhs, int *act, int *n_fact_out,
+    double *rhs, int *act, int *n_fact_out, bint *capped,
 ) noexcept nogil:
     """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero, signs
     ``sgn``) given the support's Gram matrix ``Gx`` (m x m, full) and gradient
     ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to float32 when
     ``single``), whether it moved returned, the factorisations in
-    ``n_fact_out``. ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
+    ``n_fact_out``, whether it stopped at the drops' limit in ``capped``.
+    ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
 
     H = Gx + l2_reg I is factorised once. With the dropped features D (at 0),
     the system on the others, H_AA x_A = b_A, is solved through the factor
@@ -765,6 +766,7 @@ cdef bint active_set_newton(
     cdef double *Z = NULL
     cdef int *dropped = NULL
     n_fact_out[0] = 0
+    capped[0] = False
     max_drops = min(max_drops, NEWTON_DROPS)
     for k in range(m):
         diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
@@ -820,6 +822,7 @@ cdef bint active_set_newton(
         if n_drop > max_drops:
             break
     PyMem_RawFree(Z)
+    capped[0] = n_drop > max_drops
     if n_drop > 0 or ridge > 0:
         newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
         a = 0
@@ -875,7 +878,8 @@ cdef int newton_step(
     const floating *data, const index_t *indices, const index_t *indptr,
     bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
     const floating *y, double *q, double *c, double coef, double r_norm2,
-    double l1_reg, double l2_reg, int max_drops, int *n_fact_out, long long *reads,
+    double l1_reg, double l2_reg, int max_drops, int *n_fact_out, bint *capped,
+    long long *reads,
 ) noexcept nogil:
     """Move w towards the minimiser of P on its sign pattern, if that lowers P.
 
@@ -899,7 +903,8 @@ cdef int newton_step(
     checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
     ``q + c v``) moved: not for a singular G_SS, no decrease, or no memory
     (the step is optional). ``n_fact_out`` receives the number of
-    factorisations, ``reads`` gains the stored entries read.
+    factorisations, ``capped`` whether the drops reached their limit,
+    ``reads`` gains the stored entries read.
     """
     cdef int m = 0, k, kk, j, jj
     cdef index_t p
@@ -966,7 +971,7 @@ cdef int newton_step(
                 buf[indices[p]] = 0.0
     reads[0] += nread
     moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
-                              floating is float, w_cur, H, rhs, act, n_fact_out)
+                              floating is float, w_cur, H, rhs, act, n_fact_out, capped)
     if not moved:
         PyMem_RawFree(Gx)
         PyMem_RawFree(S)
@@ -1005,15 +1010,17 @@ cdef int newton_step(
 
 cdef bint gram_newton_step(
     const floating *Q, int p, floating *w, double *h, double l1_reg, double l2_reg,
-    int max_drops, int *n_fact_out,
+    double p_now, int max_drops, int *n_fact_out, bint *capped,
 ) noexcept nogil:
     """:func:`newton_step` for the Gram solver: ``Q`` (p x p, row-major) is
     X^T X and ``h`` = X^T r, updated if w moves. The change of P is exact
-    from the quadratic: -d . h_S + d^T Q_SS d / 2 plus the penalties'."""
+    from the quadratic: -d . h_S + d^T Q_SS d / 2 plus the penalties'; it
+    must exceed the rounding of P (``p_now``), as in newton_step."""
     cdef int m = 0, k, kk, j
     cdef double d, dp = 0.0, qd
     cdef bint moved
     n_fact_out[0] = 0
+    capped[0] = False
     for j in range(p):
         if w[j] != 0:
             m += 1
@@ -1046,7 +1053,7 @@ cdef bint gram_newton_step(
         for kk in range(m):
             Gx[<size_t> k * m + kk] = Q[<size_t> j * p + S[kk]]
     moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
-                              floating is float, w_cur, H, rhs, act, n_fact_out)
+                              floating is float, w_cur, H, rhs, act, n_fact_out, capped)
     if moved:
         for k in range(m):
             d = w_cur[k] - w_old[k]
@@ -1058,7 +1065,10 @@ cdef bint gram_newton_step(
             dp += d * (0.5 * qd - grad[k])
             dp += (l1_reg * (fabs(w_cur[k]) - fabs(w_old[k]))
                    + 0.5 * l2_reg * (w_cur[k] * w_cur[k] - w_old[k] * w_old[k]))
-        moved = dp < 0
+        d = DBL_EPSILON
+        if floating is float:
+            d = FLT_EPSILON
+        moved = dp < -4.0 * d * p_now
     if moved:
         for k in range(m):
             d = w_cur[k] - w_old[k]
@@ -1428,11 +1438,12 @@ def enet_solve(
     cdef int m, t_sel
     cdef double inner_budget, inner_work, refresh_every, refresh_at
     # Newton steps (see newton_step): the epoch of the last change of sign
-    # pattern, the steps' work in this inner solve (in stored entries, as
-    # inner_work), how many moved w
+    # pattern, the steps' work and the epochs' before this inner solve (in
+    # stored entries, as inner_work), how many moved w
     cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait
     cdef bint moved_newton
-    cdef double newton_work, fact_newton, drops_newton
+    cdef double newton_work = 0.0, solve_work = 0.0, fact_newton
+    cdef bint capped_newton
     cdef long long read_newton = 0, cost_newton
     cdef long long ws_cost, supp_cost
     cdef double cost, budget, norm2
@@ -2102,7 +2113,6 @@ def enet_solve(
             inner_work = 0.0
             supp_cost = 0
             sign_epoch = 0
-            newton_work = 0.0
             newton_wait = NEWTON_STABLE
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
@@ -2342,20 +2352,24 @@ def enet_solve(
                     fact_newton = max(m_newton * (<double> m_newton * m_newton) / 6.0,
                                       cost * 2.0 / 3.0)
                     if 0 < m_newton <= NEWTON_MAX \
-                            and newton_work + cost + fact_newton <= inner_work:
+                            and newton_work + cost + fact_newton <= solve_work + inner_work:
                         moved_newton = newton_step(
                             ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
                             c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
-                            NEWTON_DROPS, &n_fact, &read_newton)
+                            NEWTON_DROPS, &n_fact, &capped_newton, &read_newton)
                         newton_work += cost + n_fact * fact_newton
-                        # (a step that failed waits twice as long for the next)
-                        newton_wait = NEWTON_STABLE if moved_newton else 2 * newton_wait
+                        # (a step that failed, or stopped at the drops' limit
+                        # (coordinate descent then often puts them back),
+                        # waits twice as long for the next)
+                        newton_wait = (NEWTON_STABLE if moved_newton and not capped_newton
+                                       else 2 * newton_wait)
                         sign_epoch = epochs_in
                         if moved_newton:
                             n_newton += 1
                             n_hist = 0
                             bound_epoch = -1
+            solve_work += inner_work
             if own_supp:
                 PyMem_RawFree(supp)
             PyMem_RawFree(r_snap)
@@ -2422,7 +2436,7 @@ def enet_gram_solve(
     cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2, acc
     cdef int sign_epoch = 0, newton_wait = NEWTON_STABLE, m_newton, n_fact
     cdef double work = 0.0, newton_work = 0.0, cost, fact
-    cdef bint moved
+    cdef bint moved, capped
 
     with nogil:
         for j in range(n_features):
@@ -2468,10 +2482,12 @@ def enet_gram_solve(
                 fact = m_newton * (<double> m_newton * m_newton) / 6.0
                 cost = m_newton * (m_newton + <double> n_features)
                 if 0 < m_newton <= NEWTON_MAX and newton_work + cost + fact <= work:
-                    moved = gram_newton_step(&Q[0, 0], n_features, &w[0], &h[0], l1_reg,
-                                             l2_reg, NEWTON_DROPS, &n_fact)
+                    moved = gram_newton_step(
+                        &Q[0, 0], n_features, &w[0], &h[0], l1_reg, l2_reg,
+                        0.5 * r_norm2 + l1_reg * w_l1 + 0.5 * l2_reg * w_l2, NEWTON_DROPS,
+                        &n_fact, &capped)
                     newton_work += cost + n_fact * fact
-                    newton_wait = NEWTON_STABLE if moved else 2 * newton_wait
+                    newton_wait = NEWTON_STABLE if moved and not capped else 2 * newton_wait
                     sign_epoch = epochs
             while True:
                 for k in range(n_features):
