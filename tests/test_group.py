@@ -1419,3 +1419,19 @@ def test_dependent_unpenalised_columns_ignore_the_rounding_of_their_gram(monkeyp
     noisy = model.fit(Xf, y).coef_
     assert np.abs(exact).max() < 10
     np.testing.assert_allclose(noisy, exact, atol=1e-4)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e-9])
+def test_unpenalised_columns_in_other_units_are_kept(scale):
+    # The cut above is relative to each column's norm: a column in other
+    # units (1e-6 of the others) is no rounding. (Found by a review: cut
+    # relative to the largest eigenvalue, its coefficient was set to 0 and
+    # R^2 fell from 1.0 to 0.43, silently.)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 6))
+    y = X @ [1, -1, 0.5, 0, 2, 3] + 0.01 * rng.standard_normal(2000)
+    X[:, 5] *= scale
+    model = sf.GroupLasso(groups=[[0, 1], [2, 3]], alpha=0.01, ungrouped="unpenalized",
+                          tol=1e-10).fit(X, y)
+    assert model.coef_[5] * scale == pytest.approx(3.0, rel=1e-3)
+    assert model.score(X, y) > 0.999

@@ -342,13 +342,19 @@ class _GroupProblem:
             # Directions of the unpenalised block that the data cannot
             # resolve (dependent columns, such as one-hot fields beside the
             # intercept) have eigenvalues of the computed Gram matrix at its
-            # rounding, about n_samples * eps times its norm, not 0; inverted,
-            # they sent coefficients to 1e6 along directions nearly null on
-            # the training rows but not on new ones. They are cut off there
-            # (the margin of bound_norms above), as exact zeros would be.
+            # rounding, about n_samples * eps times the columns' norms, not 0;
+            # inverted, they sent coefficients to 1e6 along directions nearly
+            # null on the training rows but not on new ones. They are cut off
+            # there (the margin of bound_norms above), as exact zeros would
+            # be, on the Gram matrix of the columns scaled to unit norm: the
+            # rounding is relative to each entry, and a column in other units
+            # (1e-6 of the others) must not fall below a cut relative to the
+            # largest.
             rtol = 128 * self.design.n_samples * np.finfo(np.float64).eps
-            self.free_inv = np.ascontiguousarray(
-                np.linalg.pinv(gram, rcond=rtol, hermitian=True))
+            diag = np.diag(gram)
+            scale = np.sqrt(np.where(diag > 0, diag, 1.0))
+            inv = np.linalg.pinv(gram / np.outer(scale, scale), rcond=rtol, hermitian=True)
+            self.free_inv = np.ascontiguousarray(inv / np.outer(scale, scale))
 
     def free_residual(self, y_prepared):
         """y minus its least-squares fit on the unpenalised features."""
