@@ -736,16 +736,15 @@ cdef int cut_step(
 
 
 cdef bint active_set_newton(
-    const double *Gx, int m, const double *grad, const double *w_old, const double *sgn,
-    double l1_reg, double l2_reg, int max_drops, bint single, double *w_cur, double *H,
-    double *rhs, int *act, int *n_fact_out, bint *capped,
+    const double *Gx, int m, const double *grad, const double *w_old, double l1_reg,
+    double l2_reg, int max_drops, bint single, double *w_cur, int *n_fact_out, bint *capped,
 ) noexcept nogil:
-    """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero, signs
-    ``sgn``) given the support's Gram matrix ``Gx`` (m x m, full) and gradient
-    ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to float32 when
-    ``single``), whether it moved returned, the factorisations in
-    ``n_fact_out``, whether it stopped at the drops' limit in ``capped``.
-    ``H`` (m x m), ``rhs``, ``act`` (m) are scratch.
+    """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero: the
+    sign pattern) given the support's Gram matrix ``Gx`` (m x m, full) and
+    gradient ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to
+    float32 when ``single``), whether it moved returned (not without memory),
+    the factorisations in ``n_fact_out``, whether it stopped at the drops'
+    limit in ``capped``.
 
     H = Gx + l2_reg I is factorised once. With the dropped features D (at 0),
     the system on the others, H_AA x_A = b_A, is solved through the factor
@@ -763,14 +762,26 @@ cdef bint active_set_newton(
     cdef int D[32]       # NEWTON_DROPS <= 32
     cdef double S[32 * 32]
     cdef double lam[32]
-    cdef double *Z = NULL
-    cdef int *dropped = NULL
     n_fact_out[0] = 0
     capped[0] = False
     max_drops = min(max_drops, NEWTON_DROPS)
+    # scratch: H (m x m, the factor), rhs, the signs, Z (max_drops x m); the
+    # features still in the support (act) and those a step drops
+    cdef double *H = <double *> PyMem_RawMalloc(
+        (<size_t> m * (m + 2 + max(max_drops, 1))) * sizeof(double))
+    cdef int *act = <int *> PyMem_RawMalloc(2 * <size_t> max(m, 1) * sizeof(int))
+    if H == NULL or act == NULL:
+        PyMem_RawFree(H)
+        PyMem_RawFree(act)
+        return False
+    cdef double *rhs = H + <size_t> m * m
+    cdef double *sgn = rhs + m
+    cdef double *Z = sgn + m
+    cdef int *dropped = act + m
     for k in range(m):
         diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
         w_cur[k] = w_old[k]
+        sgn[k] = 1.0 if w_old[k] > 0 else -1.0
         act[k] = 1
     while True:
         for k in range(m):
@@ -784,17 +795,11 @@ cdef bint active_set_newton(
         # direction still lowers P (and P along it is least beyond the full
         # step), runs along the flat direction until a coefficient reaches 0.
         if ridge > 0 or diag_max <= 0:
-            n_fact_out[0] = n_fact
-            return False
+            n_drop = -1  # (no factor: no step)
+            break
         ridge = NEWTON_RIDGE * diag_max
     n_fact_out[0] = n_fact
-    Z = <double *> PyMem_RawMalloc((<size_t> max(max_drops, 1) * m) * sizeof(double))
-    dropped = <int *> PyMem_RawMalloc(max(m, 1) * sizeof(int))
-    if Z == NULL or dropped == NULL:
-        PyMem_RawFree(Z)
-        PyMem_RawFree(dropped)
-        return False
-    while True:
+    while n_drop >= 0:
         newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
         cholesky_apply(H, m, rhs)
         if n_drop > 0:
@@ -821,9 +826,8 @@ cdef bint active_set_newton(
             n_drop += 1
         if n_drop > max_drops:
             break
-    PyMem_RawFree(Z)
     capped[0] = n_drop > max_drops
-    if n_drop > 0 or ridge > 0:
+    if n_drop > 0 or (n_drop == 0 and ridge > 0):
         newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
         a = 0
         for k in range(m):
@@ -857,7 +861,8 @@ cdef bint active_set_newton(
                 cut_step(w_cur, rhs, act, sgn, m, single, dropped)
                 break
         n_fact_out[0] = n_fact
-    PyMem_RawFree(dropped)
+    PyMem_RawFree(H)
+    PyMem_RawFree(act)
     for k in range(m):
         if w_cur[k] != w_old[k]:
             return True
@@ -873,7 +878,7 @@ cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
     return True
 
 
-cdef int newton_step(
+cdef bint newton_step(
     const int *feats, int m_all, floating *w, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr,
     bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
@@ -911,40 +916,35 @@ cdef int newton_step(
     cdef long long nread = 0
     cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g
     cdef bint moved
-    cdef int *S = <int *> PyMem_RawMalloc(2 * max(m_all, 1) * sizeof(int))
+    cdef int *S = <int *> PyMem_RawMalloc(max(m_all, 1) * sizeof(int))
     n_fact_out[0] = 0
+    capped[0] = False
     if S == NULL:
-        return 0
-    cdef int *act = S + max(m_all, 1)
+        return False
     for k in range(m_all):
         if w[feats[k]] != 0:
             S[m] = feats[k]
             m += 1
     if m == 0:
         PyMem_RawFree(S)
-        return 0
-    # Gx: the full Gram matrix of the centred columns of S (m x m); H: the
-    # factor of its restriction to the features still in S, plus l2_reg I
+        return False
+    # Gx: the full Gram matrix of the centred columns of S (m x m)
     cdef double *Gx = <double *> PyMem_RawMalloc(
-        (2 * <size_t> m * m + 6 * <size_t> m + 2 * <size_t> n) * sizeof(double))
+        (<size_t> m * m + 4 * <size_t> m + 2 * <size_t> n) * sizeof(double))
     if Gx == NULL:
         PyMem_RawFree(S)
-        return 0
-    cdef double *H = Gx + <size_t> m * m
-    cdef double *grad = H + <size_t> m * m
+        return False
+    cdef double *grad = Gx + <size_t> m * m
     cdef double *w_old = grad + m
     cdef double *w_cur = w_old + m
-    cdef double *sgn = w_cur + m
-    cdef double *xvs = sgn + m
-    cdef double *rhs = xvs + m
-    cdef double *buf = rhs + m
+    cdef double *xvs = w_cur + m
+    cdef double *buf = xvs + m
     cdef double *q_old = buf + n
     memset(buf, 0, n * sizeof(double))
     p_old = 0.5 * r_norm2
     for k in range(m):
         j = S[k]
         w_old[k] = w[j]
-        sgn[k] = 1.0 if w[j] > 0 else -1.0
         p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
         xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
         grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
@@ -970,12 +970,12 @@ cdef int newton_step(
             for p in range(indptr[j], indptr[j + 1]):
                 buf[indices[p]] = 0.0
     reads[0] += nread
-    moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
-                              floating is float, w_cur, H, rhs, act, n_fact_out, capped)
+    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, l2_reg, max_drops,
+                              floating is float, w_cur, n_fact_out, capped)
     if not moved:
         PyMem_RawFree(Gx)
         PyMem_RawFree(S)
-        return 0
+        return False
     memcpy(q_old, q, n * sizeof(double))
     for k in range(m):
         j = S[k]
@@ -1026,20 +1026,16 @@ cdef bint gram_newton_step(
             m += 1
     if m == 0:
         return False
-    cdef int *S = <int *> PyMem_RawMalloc(2 * <size_t> m * sizeof(int))
-    cdef double *Gx = <double *> PyMem_RawMalloc((2 * <size_t> m * m + 5 * <size_t> m)
+    cdef int *S = <int *> PyMem_RawMalloc(<size_t> m * sizeof(int))
+    cdef double *Gx = <double *> PyMem_RawMalloc((<size_t> m * m + 3 * <size_t> m)
                                                   * sizeof(double))
     if S == NULL or Gx == NULL:
         PyMem_RawFree(S)
         PyMem_RawFree(Gx)
         return False
-    cdef int *act = S + m
-    cdef double *H = Gx + <size_t> m * m
-    cdef double *grad = H + <size_t> m * m
+    cdef double *grad = Gx + <size_t> m * m
     cdef double *w_old = grad + m
     cdef double *w_cur = w_old + m
-    cdef double *sgn = w_cur + m
-    cdef double *rhs = sgn + m
     m = 0
     for j in range(p):
         if w[j] != 0:
@@ -1048,12 +1044,11 @@ cdef bint gram_newton_step(
     for k in range(m):
         j = S[k]
         w_old[k] = w[j]
-        sgn[k] = 1.0 if w[j] > 0 else -1.0
         grad[k] = h[j]
         for kk in range(m):
             Gx[<size_t> k * m + kk] = Q[<size_t> j * p + S[kk]]
-    moved = active_set_newton(Gx, m, grad, w_old, sgn, l1_reg, l2_reg, max_drops,
-                              floating is float, w_cur, H, rhs, act, n_fact_out, capped)
+    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, l2_reg, max_drops,
+                              floating is float, w_cur, n_fact_out, capped)
     if moved:
         for k in range(m):
             d = w_cur[k] - w_old[k]
