@@ -70,18 +70,16 @@ def objective(X, y, weights, coef, intercept, alpha, l1_ratio):
 
 def fit(X, y, weights, params, tol, alpha, newton, gram):
     """The fit with the kernels' ``newton`` switch set (the estimators take none)."""
-    names = ["enet_gram_solve" if gram else "enet_solve"]
-    saved = {name: getattr(_cd, name) for name in names}
-    for name, solve in saved.items():
-        setattr(_cd, name, lambda *a, _solve=solve, **k: _solve(*a, **{**k, "newton": newton}))
+    name = "enet_gram_solve" if gram else "enet_solve"
+    solve = getattr(_cd, name)
+    setattr(_cd, name, lambda *a, **k: solve(*a, **{**k, "newton": newton}))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return sf.ElasticNet(alpha=alpha, tol=tol, max_iter=20_000, precompute=gram,
                                  **params).fit(X, y, sample_weight=weights)
     finally:
-        for name, solve in saved.items():
-            setattr(_cd, name, solve)
+        setattr(_cd, name, solve)
 
 
 def main(argv=None):
