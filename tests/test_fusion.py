@@ -186,6 +186,31 @@ def test_debian_loader():
         np.asarray(data.blocks["metadata"][:, section].sum(axis=1)).ravel(), 1)
 
 
+def test_debian_records_fold_continuation_lines():
+    """Found by a review: a folded field's continuation lines became fields
+    named after their first word (the snapshot happens to have none)."""
+    from sparsefuse.datasets import _debian_records
+
+    lines = ["Package: a\n", "Tag: role::program, use::editing,\n",
+             " works-with::text\n", "Description: an editor\n", " long text\n",
+             " .\n", " more\n", "\n", "Package: b\n"]
+    assert _debian_records(lines) == [
+        {"Package": "a", "Tag": "role::program, use::editing, works-with::text",
+         "Description": "an editor long text more"},
+        {"Package": "b"}]
+
+
+def test_debian_snapshot_as_documented():
+    """The counts load_debian_packages' docstring gives: first lines only."""
+    from sparsefuse.datasets import _debian_records
+
+    records = _debian_records()
+    tagged = [r["Tag"] for r in records if "Tag" in r]
+    assert len(records) == 63_666
+    assert sum(r.get("Installed-Size", "").isdigit() for r in records) == 63_540
+    assert (len(tagged), sum(t.endswith(",") for t in tagged)) == (29_781, 8_934)
+
+
 def test_leukemia_loader():
     X, y = load_leukemia()
     assert X.shape == (72, 7129) and set(np.unique(y)) == {-1.0, 1.0}

@@ -47,20 +47,34 @@ def load_leukemia(standardize=True):
     return np.asfortranarray(X), y
 
 
-def _debian_records():
-    """Parse the shipped ``apt-cache dumpavail`` snapshot into field dicts."""
-    path = resources.files("sparsefuse").joinpath("data/debian_packages.txt.xz")
-    records, current = [], {}
-    with path.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line:
-                if current:
-                    records.append(current)
-                    current = {}
-                continue
-            key, _, value = line.partition(":")
-            current[key] = value.strip()
+def _debian_records(lines=None):
+    """Parse ``apt-cache dumpavail`` output (the shipped snapshot unless
+    ``lines`` are given) into field dicts.
+
+    A line starting with a space or a tab continues the field before it (the
+    RFC 822 folding of long ``Tag`` and ``Depends`` fields and of the long
+    description) and is joined to it with a space; the long description's
+    paragraph separator, a lone ``.``, is dropped.
+    """
+    if lines is None:
+        path = resources.files("sparsefuse").joinpath("data/debian_packages.txt.xz")
+        with path.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8") as f:
+            return _debian_records(f)
+    records, current, key = [], {}, None
+    for line in lines:
+        line = line.rstrip("\n")
+        if not line.strip():
+            if current:
+                records.append(current)
+                current, key = {}, None
+            continue
+        if line[0] in " \t":
+            text = line.strip()
+            if key is not None and text != ".":
+                current[key] = f"{current[key]} {text}".strip()
+            continue
+        key, _, value = line.partition(":")
+        current[key] = value.strip()
     if current:
         records.append(current)
     return records
@@ -109,7 +123,10 @@ def load_debian_packages(n_samples=None, min_df=2, random_state=0):
     The download ``Size`` is not used: it leaks the target. The data ship with
     sparsefuse as the untrimmed snapshot of ``apt-cache dumpavail`` (63,666
     packages, 63,540 with an installed size), restricted to the useful
-    fields.
+    fields. The snapshot keeps the first line of each field only:
+    ``Description`` is the one-line synopsis, and where ``apt-cache`` folded
+    a long ``Tag`` field over several lines only its first facets are there
+    (8,934 of the 29,781 tagged packages end their ``Tag`` line with a comma).
 
     Parameters
     ----------
