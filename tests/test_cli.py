@@ -105,6 +105,18 @@ def test_options_that_do_not_apply_are_refused(npz_file, tmp_path, capsys, monke
     usage_error(capsys, [command, str(npz_file), "--format", "npz", *extra, *out], *words)
 
 
+def test_ridge_path_advice_names_only_its_options(npz_file, tmp_path, capsys):
+    """Found by a review: `path` was told to give a fixed --alpha, an option
+    it does not have."""
+    out = ["--out", str(tmp_path / "o.json")]
+    err = usage_error(capsys, ["path", str(npz_file), "--format", "npz", "--penalty",
+                               "elasticnet", "--l1-ratio", "0", *out], "--l1-ratio in (0, 1]")
+    assert "--alpha" not in err
+    err = usage_error(capsys, ["fit", str(npz_file), "--format", "npz", "--penalty",
+                               "elasticnet", "--l1-ratio", "0", "--cv", "3", *out])
+    assert "fixed --alpha" in err
+
+
 @pytest.mark.parametrize("header,repeated", [
     (["a", "a", "b", "y"], "'a'"),  # the model file would merge the two coefficients
     (["a", "b", "y", "y"], "'y'"),  # the second target would stay among the features

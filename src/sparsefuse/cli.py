@@ -453,8 +453,10 @@ def check_options(args):
         raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
     if args.penalty == "elasticnet" and not fixed and args.l1_ratio == 0:
         # (the grid starts at alpha_max, which a ridge penalty has not)
-        raise UsageError("--l1-ratio 0 (ridge) has no automatic alpha grid: give a fixed "
-                         "--alpha, or an --l1-ratio in (0, 1]")
+        # (`path` takes no --alpha: only the l1_ratio can change there)
+        advice = ("give a fixed --alpha, or an --l1-ratio in (0, 1]" if hasattr(args, "alpha")
+                  else "give an --l1-ratio in (0, 1]")
+        raise UsageError(f"--l1-ratio 0 (ridge) has no automatic alpha grid: {advice}")
 
 
 def cmd_fit(args):
