@@ -131,6 +131,11 @@ def test_bad_fusion_parameters():
                 dict(alpha=0.0)):  # (the group models need alpha > 0)
         with pytest.raises(InvalidParameterError):
             FusionRegressor(**bad).fit(data, y)
+    # (found by a review: accepted by the penalties that do not use it)
+    for penalty in ("l1", "group", "sparse_group"):
+        for bad in (5.0, -0.1, np.nan, "0.5", True):
+            with pytest.raises(InvalidParameterError, match="l1_ratio"):
+                FusionRegressor(penalty, l1_ratio=bad, alpha=0.1).fit(data, y)
     with pytest.warns(UserWarning, match="least squares"):  # (the Lasso takes alpha=0)
         FusionRegressor("l1", alpha=0.0).fit(data, y)
     # (found by a review: range()'s error for 0, no group for -1)

@@ -417,11 +417,13 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
     ----------
     penalty : {'sparse_group', 'group', 'l1'}, default='sparse_group'
         The penalty.
-    l1_ratio : float, default=0.5
-        L1 share of the sparse-group penalty.
+    l1_ratio : float in [0, 1], default=0.5
+        L1 share of the sparse-group penalty (checked, but not used, with the
+        other penalties).
     group_size : int, default=None
         None: one group per modality. An int: groups of that many consecutive
-        features inside each modality (named ``modality/k``).
+        features inside each modality (named ``modality/k``). Not used by
+        ``penalty="l1"``, which has no groups.
     modality_names : list of str, default=None
         Names of the blocks when they are passed as a list.
     alpha : float, default=None
@@ -507,6 +509,12 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             raise InvalidParameterError(
                 f"penalty must be one of {PENALTIES}; got {self.penalty!r}.")
         _check_group_size(self.group_size)
+        # (checked whatever the penalty: an l1_ratio of 5 is a mistake even
+        # where it is not used)
+        if not (isinstance(self.l1_ratio, numbers.Real) and not isinstance(self.l1_ratio, bool)
+                and 0 <= self.l1_ratio <= 1):
+            raise InvalidParameterError(
+                f"l1_ratio must be a number in [0, 1]; got {self.l1_ratio!r}.")
         if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
                                            and np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidParameterError(
