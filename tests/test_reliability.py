@@ -191,6 +191,21 @@ def test_float32_target_beyond_float32_is_a_clear_error():
             call()
 
 
+@pytest.mark.parametrize("bad", ["yes", None, np.eye(3)])
+def test_cv_checks_precompute_before_the_folds(monkeypatch, bad):
+    """Found by a review: the CV estimators ran every fold before the refit
+    found a bad precompute."""
+    import sparsefuse.linear_model as lm
+
+    def no_fold(*args, **kwargs):
+        raise AssertionError("a fold ran")
+
+    monkeypatch.setattr(lm, "solve_path", no_fold)
+    for cls in (sf.LassoCV, sf.ElasticNetCV):
+        with pytest.raises(ValueError, match="precompute must be"):
+            cls(cv=3, precompute=bad).fit(X_OK, Y_OK)
+
+
 def test_precompute_none_is_a_clear_error():
     with pytest.raises(ValueError, match="precompute must be True, False, 'auto' or an array; "
                                          "got None"):

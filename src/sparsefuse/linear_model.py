@@ -502,6 +502,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                 "range [1, inf) or an array-like. Got None instead.")
         alphas = resolve_alphas(self.alphas)
         check_eps(self.eps)
+        # (before the folds run: the refit would find a bad value only after them)
+        check_precompute(self.precompute, X.shape[1])
         check_bools(fit_intercept=self.fit_intercept, copy_X=self.copy_X)
         check_cv_params(self.n_jobs, self.verbose, self.cv)
         for l1_ratio in l1_ratios:
