@@ -11,12 +11,12 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-# LassoCV as constructed by default passes them too (at the default tol its
-# refit on the sample-weight checks' ill-conditioned problem stops at
-# max_iter, as scikit-learn's LassoCV does there: both warn).
+# LassoCV and ElasticNetCV as constructed by default pass them too (at the
+# default tol LassoCV's refit on the sample-weight checks' ill-conditioned
+# problem stops at max_iter, as scikit-learn's LassoCV does there: both warn).
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks([LassoCV()])
-def test_default_lasso_cv_sklearn_compatible(estimator, check):
+@parametrize_with_checks([LassoCV(), ElasticNetCV()])
+def test_default_cv_estimators_sklearn_compatible(estimator, check):
     check(estimator)
 
 

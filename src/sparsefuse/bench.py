@@ -18,7 +18,7 @@ solver's objectives are checked against it, and a solver that goes below it
 by more than ``P_STAR_SLACK * P(0)`` is reported (``p_star_beaten`` in the
 JSON). A solver's time is that of its fastest run, over a ladder of its own
 ``tol`` values from loose to tight (TOLS: half-decades from 1e-2 to 1e-6,
-then decades), whose every point reaches relative suboptimality
+then decades to 1e-10, and 1e-12), whose every point reaches relative suboptimality
 ``(P(w) - P*) / P(0) <= 1e-6``; each time is the best of ``--repeat``
 in-process runs at that tol, and of more for short runs (until they add up
 to REPEAT_SECONDS, at most REPEAT_CAP runs): a 10 ms run scatters more. (The

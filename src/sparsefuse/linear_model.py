@@ -49,8 +49,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             + alpha * l1_ratio * ||w||_1 + 0.5 * alpha * (1 - l1_ratio) * ||w||^2_2
 
     (with sample weights the squared loss is their weighted average). Sparse
-    X, CSR or CSC, is never densified nor centred: the intercept is handled
-    implicitly at O(nnz) cost per coordinate update.
+    X, CSR or CSC, is never densified: the intercept is handled implicitly at
+    O(nnz) cost per coordinate update (only a column whose mean exceeds ten
+    times its spread, nearly full, is stored centred, in a copy of X).
 
     Parameters
     ----------
@@ -371,7 +372,9 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     Parameters
     ----------
     l1_ratio : float or list of float, default=0.5
-        Mix of the L1 and L2 penalties, in (0, 1]; a list is searched too.
+        Mix of the L1 and L2 penalties, in [0, 1] (0, the ridge, only with
+        given ``alphas``: the automatic grid starts where the L1 penalty
+        zeroes every coefficient); a list is searched too.
     eps : float, default=1e-3
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int or array-like, default=100
