@@ -176,6 +176,27 @@ def test_celer_group_runs_its_path_function(small):
         assert np.count_nonzero(w) > 0
 
 
+@pytest.mark.parametrize("name", ["celer", "scikit-learn"])
+def test_peers_with_an_intercept_on_sparse_x(small, name):
+    """Found by a review of the benchmark: celer's warm-started Lasso fits
+    validated and copied sparse X at every alpha (its path function centres it
+    implicitly, as those fits do inside), and scikit-learn copied X where
+    nothing alters it. The answers stay the estimators'."""
+    from scipy import sparse
+
+    pytest.importorskip("celer")
+    X, y, alpha, _ = small
+    X = sparse.csc_matrix(np.where(np.abs(X) > 0.5, X + 1.0, 0.0))
+    y_shifted = y + 3.0
+    alphas = [2 * alpha, alpha]
+    out = {"celer": bench.run_celer, "scikit-learn": bench.run_sklearn}[name](
+        X, y_shifted, alphas, True, 1e-12)
+    for (w, b), alpha_k in zip(out, alphas):
+        expected = sf.Lasso(alpha=alpha_k, tol=1e-14, max_iter=100_000).fit(X, y_shifted)
+        np.testing.assert_allclose(w, expected.coef_, atol=1e-6)
+        assert b == pytest.approx(expected.intercept_, abs=1e-6)
+
+
 def test_a_solver_below_the_reference_is_reported():
     runs = {"sparsefuse": {"subopt_min": 0.0}, "celer": {"subopt_min": -1e-7},
             "skglm": {"subopt_min": -1e-16}, "cut": {"time": None}}
