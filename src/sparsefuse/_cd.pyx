@@ -637,6 +637,18 @@ cdef int NEWTON_DROPS = 20  # (at most 32: active_set_newton's arrays)
 cdef double NEWTON_RIDGE = 1e-10
 
 
+cdef inline bint sign_changed(double a, double b) noexcept nogil:
+    """Whether a and b differ in sign (positive, zero, negative): the sign
+    pattern whose stability triggers the Newton steps."""
+    return (a > 0) != (b > 0) or (a < 0) != (b < 0)
+
+
+cdef inline double rounding_margin(double objective, bint single) noexcept nogil:
+    """A fall of P below which a Newton step is rounding, not progress (500
+    such steps were taken at a tol float32 cannot reach)."""
+    return 4.0 * (FLT_EPSILON if single else DBL_EPSILON) * objective
+
+
 cdef bint cholesky_factor(double *H, int m) noexcept nogil:
     """Overwrite the lower triangle of H (symmetric positive definite, given
     row by row: ``H[i * m + j]``, j <= i) with its Cholesky factor L (H = L
@@ -914,7 +926,7 @@ cdef bint newton_step(
     cdef int m = 0, k, kk, j, jj
     cdef index_t p
     cdef long long nread = 0
-    cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g
+    cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g, margin
     cdef bint moved
     cdef int *S = <int *> PyMem_RawMalloc(max(m_all, 1) * sizeof(int))
     n_fact_out[0] = 0
@@ -992,12 +1004,8 @@ cdef bint newton_step(
     for k in range(m):
         j = S[k]
         p_new += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
-    # (a gain at the rounding of w, float32's especially, is no progress:
-    # 500 such steps were taken at a tol float32 cannot reach)
-    d = DBL_EPSILON
-    if floating is float:
-        d = FLT_EPSILON
-    moved = p_new < p_old - 4.0 * d * p_old
+    margin = rounding_margin(p_old, floating is float)
+    moved = p_new < p_old - margin
     if not moved:
         for k in range(m):
             w[S[k]] = <floating> w_old[k]
@@ -1017,7 +1025,7 @@ cdef bint gram_newton_step(
     from the quadratic: -d . h_S + d^T Q_SS d / 2 plus the penalties'; it
     must exceed the rounding of P (``p_now``), as in newton_step."""
     cdef int m = 0, k, kk, j
-    cdef double d, dp = 0.0, qd
+    cdef double d, dp = 0.0, qd, margin
     cdef bint moved
     n_fact_out[0] = 0
     capped[0] = False
@@ -1060,10 +1068,8 @@ cdef bint gram_newton_step(
             dp += d * (0.5 * qd - grad[k])
             dp += (l1_reg * (fabs(w_cur[k]) - fabs(w_old[k]))
                    + 0.5 * l2_reg * (w_cur[k] * w_cur[k] - w_old[k] * w_old[k]))
-        d = DBL_EPSILON
-        if floating is float:
-            d = FLT_EPSILON
-        moved = dp < -4.0 * d * p_now
+        margin = rounding_margin(p_now, floating is float)
+        moved = dp < -margin
     if moved:
         for k in range(m):
             d = w_cur[k] - w_old[k]
@@ -2139,7 +2145,7 @@ def enet_solve(
                         move_at[kk] = moved
                         visit[kk] = epochs_in
                     if w_new != w_old:
-                        if (w_new > 0) != (w_old > 0) or (w_new < 0) != (w_old < 0):
+                        if sign_changed(w_new, w_old):
                             sign_epoch = epochs_in
                         dw_max = max_d(dw_max, fabs(w_new - w_old))
                         read_update += col_entries(j, is_sparse, indptr, n)
@@ -2195,8 +2201,7 @@ def enet_solve(
                             p_alt += 0.5 * r_norm2
                             if p_alt < p_cur:
                                 for k in range(ws_size):
-                                    if (w_acc[k] > 0) != (w[ws[k]] > 0) \
-                                            or (w_acc[k] < 0) != (w[ws[k]] < 0):
+                                    if sign_changed(w_acc[k], w[ws[k]]):
                                         sign_epoch = epochs_in
                                     w[ws[k]] = <floating> w_acc[k]
                                 q_tmp = q
@@ -2493,7 +2498,7 @@ def enet_gram_solve(
                     z = h[j] + w_old * Q[j, j]
                     w_new = <floating> enet_update(z, l1_reg, Q[j, j] + l2_reg, positive)
                     if w_new != w_old:
-                        if (w_new > 0) != (w_old > 0) or (w_new < 0) != (w_old < 0):
+                        if sign_changed(w_new, w_old):
                             sign_epoch = epochs
                         for i in range(n_features):
                             h[i] -= (w_new - w_old) * Q[j, i]
