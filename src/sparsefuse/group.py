@@ -353,8 +353,9 @@ class _GroupProblem:
             rtol = 128 * self.design.n_samples * np.finfo(np.float64).eps
             diag = np.diag(gram)
             scale = np.sqrt(np.where(diag > 0, diag, 1.0))
-            inv = np.linalg.pinv(gram / np.outer(scale, scale), rcond=rtol, hermitian=True)
-            self.free_inv = np.ascontiguousarray(inv / np.outer(scale, scale))
+            outer = np.outer(scale, scale)
+            inv = np.linalg.pinv(gram / outer, rcond=rtol, hermitian=True)
+            self.free_inv = np.ascontiguousarray(inv / outer)
 
     def free_residual(self, y_prepared):
         """y minus its least-squares fit on the unpenalised features."""
