@@ -214,6 +214,18 @@ cdef enum:
     SCREENED = 4     # discarded for good by the Gap Safe rule
 
 
+cdef inline char *carve(char *block, size_t *at, bint wanted, size_t count,
+                        size_t size) noexcept nogil:
+    """The next ``count`` items of ``size`` bytes of ``block`` (NULL unless
+    ``wanted``, and while ``block`` is NULL: then ``at`` only counts)."""
+    cdef char *p = NULL
+    if wanted:
+        if block != NULL:
+            p = block + at[0]
+        at[0] += count * size
+    return p
+
+
 cdef inline double distance(int n, const double *a, const double *b) noexcept nogil:
     cdef double acc = 0.0
     cdef int i
@@ -1147,6 +1159,365 @@ cdef void products_into(
                                     implicit, xv, coef)
 
 
+cdef bint cd_epoch(
+    const int *feats, int m, bint random, uint32_t *rng_state, int n, bint is_sparse,
+    const floating *X, const floating *data, const index_t *indices, const index_t *indptr,
+    bint implicit, const double *xv, double inv_vv, double rv, double *q, double *c,
+    floating *w, const double *col_norm, double l1_reg, double l2_reg, bint positive,
+    double *g_post, double *move_at, int *visit, const int *pos, int epoch,
+    double *out, long long *read_cd, long long *read_update,
+) noexcept nogil:
+    """One pass of coordinate descent over the listed features (in random
+    order with ``random``), updating ``w``, the residual ``q + c v`` and the
+    counts of entries read; returns whether a coefficient changed sign.
+
+    ``out`` receives the largest step, the largest coefficient and the
+    residual's movement bound (the sum of |dw_j| ||x_j||). Unless
+    ``g_post`` is NULL, the epoch's bounds for the inner gap checks go to
+    the positions ``pos[k]`` of the working set (``k`` when ``pos`` is
+    NULL): each feature's product right after its update, the movement up
+    to then, and ``epoch``. (A function of its own, as products_into.)"""
+    cdef double dw_max = 0.0, w_max = 0.0, moved = 0.0, cc = c[0]
+    cdef double w_old, w_new, norm2, z
+    cdef bint flipped = False
+    cdef int k, idx, j, kk
+    for k in range(m):
+        idx = rand_below(m, rng_state) if random else k
+        j = feats[idx]
+        if col_norm[j] == 0.0:
+            continue
+        w_old = w[j]
+        norm2 = col_norm[j] * col_norm[j]
+        read_cd[0] += col_entries(j, is_sparse, indptr, n)
+        z = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit,
+                        xv, cc - rv) + w_old * norm2
+        w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
+        w_max = max_d(w_max, fabs(w_new))
+        if g_post != NULL:
+            # the product after the update: x_j . r moves by
+            # -(w_new - w_old) ||x_j||^2
+            kk = idx if pos == NULL else pos[idx]
+            g_post[kk] = z - w_new * (norm2 + l2_reg)
+            moved += fabs(w_new - w_old) * col_norm[j]
+            move_at[kk] = moved
+            visit[kk] = epoch
+        if w_new != w_old:
+            flipped = flipped or sign_changed(w_new, w_old)
+            dw_max = max_d(dw_max, fabs(w_new - w_old))
+            read_update[0] += col_entries(j, is_sparse, indptr, n)
+            move_residual(j, w_old - w_new, n, is_sparse, X, data, indices,
+                          indptr, implicit, xv, inv_vv, q, &cc)
+            w[j] = <floating> w_new
+    c[0] = cc
+    out[0] = dw_max
+    out[1] = w_max
+    out[2] = moved
+    return flipped
+
+
+cdef double inner_gap(
+    const int *ws, int ws_size, const floating *w, const floating *y, int n, bint is_sparse,
+    const floating *X, const floating *data, const index_t *indices, const index_t *indptr,
+    bint implicit, const double *xv, double inv_vv, const floating *v, const double *q,
+    double c, const double *col_norm, double l1_reg, double l2_reg, bint positive,
+    bint ridge, double tol_in, double *r_snap, double *v_snap, bint snap_ok,
+    double *g_post, const double *move_at, int *visit, int bound_epoch, double moved,
+    double *r_stats, long long *read,
+) noexcept nogil:
+    """A duality gap of the working-set subproblem at the residual ``q + c v``
+    (an upper bound on it: some products are bounded, not computed); its
+    ``||r||^2``, ``r . y`` and ``r . v`` go to ``r_stats``.
+
+    A feature at zero whose bound (its product at the last check plus
+    ||x_j|| times the distance the residual moved since) stays below l1_reg
+    cannot raise the dual norm: it is not evaluated, and its bound moves to
+    the current residual. ``r_snap`` (NULL for the ridge, whose certificate
+    reads ||X^T r||^2) holds the residual of the last check, valid with
+    ``snap_ok``, and ``v_snap`` those bounds; both move to this check. With
+    ``g_post`` (the epoch bounds of :func:`cd_epoch`, else NULL) a feature
+    updated in epoch ``bound_epoch`` takes its product then plus ||x_j||
+    times the residual's movement since; those bounds are replaced by exact
+    products where they alone keep the gap above ``tol_in``."""
+    cdef double r_norm2, r_dot_y, r_dot_v, dist, z, g, rad, limit, gap_in
+    cdef double w_l1 = 0.0, w_l2 = 0.0, dual_norm = 0.0, dual_opt = 0.0, dual_exact = 0.0
+    cdef double xr_norm2 = 0.0
+    cdef int n_deferred = 0, i, k, j
+    cdef bint bounds = g_post != NULL
+    residual_stats(n, q, c, v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
+    r_stats[0] = r_norm2
+    r_stats[1] = r_dot_y
+    r_stats[2] = r_dot_v
+    # (the residual does not change during the check: the snapshot
+    # moves to it in the same pass)
+    dist = 0.0
+    if r_snap != NULL:
+        for i in range(n):
+            z = resid(q, c, v, implicit, i)
+            if snap_ok:
+                dist += (z - r_snap[i]) * (z - r_snap[i])
+            r_snap[i] = z
+        dist = sqrt(dist)
+    for k in range(ws_size):
+        j = ws[k]
+        if snap_ok and w[j] == 0 and v_snap[k] + col_norm[j] * dist <= l1_reg:
+            v_snap[k] += col_norm[j] * dist
+            continue
+        w_l1 += fabs(w[j])
+        w_l2 += <double> w[j] * w[j]
+        if bounds and visit[k] == bound_epoch and bound_epoch >= 0:
+            # Updated in the last epoch: its product then, and since then
+            # at most ||x_j|| times the residual's movement (r moved by
+            # (w_old - w_new) times centred columns; x_j . (x_k - m_k v) is
+            # x_j's centred column's product with x_k's), corrected as the
+            # exact product below for r . v (rounding). (Bounds from
+            # earlier epochs, summing more movement, were measured looser
+            # than the snapshot's: they are not used.)
+            g = g_post[k] - (inv_vv * r_dot_v * xv[j] if implicit else 0.0)
+            rad = col_norm[j] * (moved - move_at[k])
+            dual_opt = max_d(dual_opt, violation(g, positive))
+            # (r_snap and v_snap are there: no bounds for the ridge)
+            v_snap[k] = violation(g + l2_reg * w[j], positive) + rad
+            # g_post[k] now holds the bound on violation(g), for the
+            # second phase below
+            g_post[k] = violation(g, positive) + rad
+            dual_norm = max_d(dual_norm, g_post[k])
+            visit[k] = -3 - bound_epoch  # (bounded at this check)
+            n_deferred += 1
+            continue
+        read[0] += col_entries(j, is_sparse, indptr, n)
+        g = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit,
+                        xv, c - inv_vv * r_dot_v) - l2_reg * w[j]
+        if ridge:
+            xr_norm2 += ridge_share(g + l2_reg * w[j], w[j], positive, l2_reg == 0)
+        elif r_snap != NULL:
+            v_snap[k] = violation(g + l2_reg * w[j], positive)
+        dual_norm = max_d(dual_norm, violation(g, positive))
+        dual_opt = max_d(dual_opt, violation(g, positive))
+        dual_exact = max_d(dual_exact, violation(g, positive))
+    # (a bound on the dual norm: theta = r / max(l1_reg, bound) is
+    # feasible, so the gap is an upper bound too)
+    gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
+    if gap_in > tol_in and n_deferred > 0 and enet_gap(
+            r_norm2, r_dot_y, w_l1, w_l2, dual_opt, l1_reg, l2_reg, xr_norm2) <= tol_in:
+        # The bounds fail where the products might not: the bounded
+        # features whose bound exceeds the largest dual norm that meets
+        # tol_in are evaluated after all.
+        limit = max_dual_norm(r_norm2, r_dot_y, w_l1, w_l2, l1_reg, l2_reg, tol_in)
+        dual_norm = dual_exact
+        for k in range(ws_size):
+            if visit[k] != -3 - bound_epoch:
+                continue
+            j = ws[k]
+            rad = g_post[k]  # (the bound, set above)
+            if rad > limit:
+                read[0] += col_entries(j, is_sparse, indptr, n)
+                g = centred_dot(j, n, is_sparse, X, data, indices, indptr, q,
+                                implicit, xv, c - inv_vv * r_dot_v) - l2_reg * w[j]
+                v_snap[k] = violation(g + l2_reg * w[j], positive)
+                rad = violation(g, positive)
+            dual_norm = max_d(dual_norm, rad)
+        gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg, xr_norm2)
+    return gap_in
+
+
+cdef int screen_gap_safe(
+    int *active, int n_active, double radius, double scale, double dist_ref,
+    unsigned char *state, double *gb, floating *w, const double *col_norm,
+    const double *aug_norm, double l2_reg, bint positive, double *max_bound,
+    double *max_norm, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, bint implicit, const double *xv,
+    double inv_vv, double *q, double *c,
+) noexcept nogil:
+    """Gap Safe screening of the active features, ``|x_j . theta| + radius
+    ||x_j|| < 1`` at ``theta = r / scale``: an evaluated feature (``gb`` its
+    gradient) by its exact product, the others by their bound (``gb``, at
+    the reference, ``dist_ref`` away). Returns how many stay active: those
+    keep their order at the front of ``active``, the screened ones follow,
+    marked SCREENED, with a bound relative to the reference in ``gb``
+    (raising ``max_bound`` and ``max_norm``), their coefficients zeroed and
+    the residual ``q + c v`` moved accordingly."""
+    cdef int k, j, t = 0
+    cdef double ub, inv_scale = 1.0 / scale
+    for k in range(n_active):
+        j = active[k]
+        if state[j] & EVALUATED:
+            ub = violation(gb[j], positive) * inv_scale
+        else:
+            ub = gb[j] + col_norm[j] * dist_ref
+        if ub + radius * aug_norm[j] < 1.0:
+            if state[j] & EVALUATED:
+                # x_j . r / scale before w_j is zeroed
+                gb[j] = (violation(gb[j] + l2_reg * w[j], positive) * inv_scale
+                         + col_norm[j] * dist_ref)
+            max_bound[0] = max_d(max_bound[0], gb[j])
+            max_norm[0] = max_d(max_norm[0], col_norm[j])
+            state[j] = SCREENED
+        else:
+            active[k] = active[t]
+            active[t] = j
+            t += 1
+    for k in range(t, n_active):
+        j = active[k]
+        if w[j] != 0:
+            move_residual(j, w[j], n, is_sparse, X, data, indices, indptr, implicit, xv,
+                          inv_vv, q, c)
+            w[j] = 0
+    return t
+
+
+cdef int choose_working_set(
+    int *ws, const int *cand, int n_cand, unsigned char *state, const floating *w,
+    double *gb, const double *col_norm, const double *aug_norm, double l1_reg,
+    bint positive, int ws_start, int ws_prev, int ws_fast_growth, bint stalled,
+    double ws_budget, const int *active, int n_active, bint is_sparse,
+    const index_t *indptr, int n, double conv_scale, double conv_dist,
+) noexcept nogil:
+    """The next working set, into ``ws`` (which may be ``cand`` itself);
+    returns its size. Its features are marked IN_WS.
+
+    Candidates: the features of ``cand`` evaluated exactly and not screened
+    (the others are proven feasible with a margin). Score: the distance of
+    the dual point to constraint j; the support always stays. The score
+    replaces g_j in ``gb`` (an invertible map where w_j = 0); the candidates
+    left out get their bound back from it (relative to the reference at
+    ``conv_dist``, over ``conv_scale``)."""
+    cdef int k, j, t = 0, nnz_w = 0, growth, ws_size, t_sel, m
+    cdef double cost, budget
+    for k in range(n_cand):
+        j = cand[k]
+        if state[j] & SCREENED:
+            continue
+        if w[j] != 0:
+            nnz_w += 1
+            gb[j] = -INFINITY
+        elif col_norm[j] == 0.0:
+            gb[j] = INFINITY
+        else:
+            gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
+        ws[t] = j
+        t += 1
+    # The working set doubles (at least twice the support), or grows by
+    # ws_fast_growth when the support filled 90% of the last one while the
+    # gap ``stalled``: that set was far too small, and each outer iteration
+    # costs a gradient pass.
+    growth = ws_fast_growth if nnz_w >= 0.9 * ws_prev and stalled else 2
+    ws_size = <int> min(max(<long long> ws_start, <long long> growth * nnz_w,
+                            <long long> ws_prev), <long long> t)
+    # The first working set of a solve is sized to about a share ws_budget
+    # of one gradient pass (ws_budget of the active columns for dense X; for
+    # sparse X the best-scored of them holding about ws_budget of their
+    # stored entries), when that is more than ws_start: growing it by
+    # doubling from ws_start would cost a pass per doubling, each worth many
+    # epochs on a set that small.
+    t_sel = t
+    m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
+    if m > ws_size:
+        select_smallest(ws, t, m, gb)
+        t_sel = m
+        if is_sparse:
+            cost = column_cost(ws, m, is_sparse, indptr, n)
+            budget = ws_budget * column_cost(active, n_active, is_sparse, indptr, n)
+            # the best-scored columns are often the densest
+            if cost > budget:
+                m = max(ws_size, <int> (m * budget / cost))
+        ws_size = m
+    select_smallest(ws, t_sel, ws_size, gb)
+    for k in range(ws_size):
+        state[ws[k]] |= IN_WS
+    # The candidates left out (w_j = 0, finite score) get their bound back
+    # from the score: violation(x_j . r) is l1_reg - score aug_norm; 1e-12
+    # absorbs rounding.
+    for k in range(ws_size, t):
+        j = ws[k]
+        if col_norm[j] == 0.0:
+            gb[j] = 0.0
+        else:
+            gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
+                     + col_norm[j] * conv_dist + 1e-12)
+    return ws_size
+
+
+cdef int store_step(
+    int n, const double *theta, double *theta_out, const int *active, int n_active,
+    const int *screened, int n_screened, const double *gb, double scale,
+    const floating *w, const double *col_norm, bint positive, bint seq_in,
+    double offset, double *grad_out, unsigned char *streak, double *slack, int *support,
+) noexcept nogil:
+    """What a step of a path leaves for the next (see :class:`PathState`):
+    the dual point ``theta`` (r / scale, the reference of the screened
+    features' bounds) into ``theta_out``, the active features' gradients
+    (``gb``, exact) over ``scale`` into ``grad_out`` with their ``streak``,
+    the pool's slacks (the screened features' from their bounds, ``gb``)
+    and the support; returns the support's size."""
+    cdef int i, k, j, n_support = 0
+    cdef double g, inv_scale = 1.0 / scale
+    for i in range(n):
+        theta_out[i] = theta[i]
+    for k in range(n_active):
+        j = active[k]
+        g = gb[j] * inv_scale
+        grad_out[j] = g
+        streak[j] = 2 if seq_in and streak[j] else 1
+        # (a feature at zero goes to the pool with the slack of its exact
+        # product: the next step lists it only if its radius passes that
+        # slack, as its sequential rule would screen it otherwise)
+        if w[j] != 0:
+            slack[j] = -INFINITY
+            support[n_support] = j
+            n_support += 1
+        else:
+            slack[j] = pool_slack(violation(g, positive), col_norm[j], offset)
+    for k in range(n_screened):
+        j = screened[k]
+        streak[j] = 0
+        slack[j] = pool_slack(gb[j], col_norm[j], offset)
+    return n_support
+
+
+cdef int list_unscreened(
+    int n, const double *theta, const floating *y, double r_norm2, double w_l1,
+    double l1_reg, int n_features, const double *slack, double offset, int *active,
+    unsigned char *streak, double *threshold, double *least,
+) noexcept nogil:
+    """Sequential Gap Safe screening at the previous step's dual point
+    ``theta``: lists in ``active`` the features the rule does not screen
+    (their slack, less ``offset``, within the screening radius; the support's
+    is -inf) and returns how many. The others stay in the pool: their least
+    slack (less ``offset``) goes to ``least``, the slack threshold to
+    ``threshold``; the gradients stored for them go stale (``streak``).
+
+    The gap there needs no product with X: D(theta) = l1 theta.y -
+    l1^2 ||theta||^2 / 2, P(w) from the residual (``r_norm2``, ``w_l1``)."""
+    cdef double ty = 0.0, tt = 0.0, gap, radius, thr, s_j, pool_min = INFINITY
+    cdef int i, j, t = 0
+    cdef bint listed
+    for i in range(n):
+        ty += theta[i] * y[i]
+        tt += theta[i] * theta[i]
+    gap = 0.5 * r_norm2 + l1_reg * w_l1 - l1_reg * ty + 0.5 * l1_reg * l1_reg * tt
+    # A gap at rounding level (a repeated penalty, an exact warm start) must
+    # not give a zero radius: a feature active at the optimum has a product
+    # of 1 up to rounding.
+    gap = fmax(gap, 0.0) + SCREEN_SLACK * (
+        0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty) + 0.5 * l1_reg * l1_reg * tt)
+    radius = sqrt(2.0 * gap) / l1_reg
+    thr = radius + offset
+    for j in range(n_features):
+        # (without branches: which features stay is unpredictable)
+        s_j = slack[j]
+        active[t] = j
+        listed = s_j <= thr
+        t += listed
+        # a gradient stored for a feature left in the pool is stale from
+        # the next step on
+        streak[j] *= listed
+        s_j = s_j if s_j > thr else INFINITY
+        pool_min = s_j if s_j < pool_min else pool_min
+    threshold[0] = thr
+    least[0] = pool_min - offset
+    return t
+
+
 cdef double evaluate_listed(
     const int *feats, int m, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr,
@@ -1435,6 +1806,10 @@ def enet_solve(
     cdef int bound_epoch, idx, kk, n_deferred
     cdef double moved, dual_opt, dual_exact, rad, limit
     cdef double c_hist[17]  # MAX_ANDERSON + 1
+    cdef char *block = NULL
+    cdef size_t at
+    cdef int rnd
+    cdef double epoch_out[3], r_stats[3]
     cdef bint combine_q
     cdef int m, t_sel
     cdef double inner_budget, inner_work, refresh_every, refresh_at
@@ -1585,39 +1960,13 @@ def enet_solve(
                 # D(theta) = l1 theta.y - l1^2 ||theta||^2 / 2, its products
                 # from path.grad, bounds on them from the pool's slacks; theta
                 # becomes the reference of the screened features' bounds.
-                ty = 0.0
-                tt = 0.0
-                for i in range(n):
-                    ty += seqt[i] * y[i]
-                    tt += seqt[i] * seqt[i]
-                gap = 0.5 * r_norm2 + l1_reg * w_l1 - l1_reg * ty + 0.5 * l1_reg * l1_reg * tt
-                # A gap at rounding level (a repeated penalty, an exact warm
-                # start) must not give a zero radius: a feature active at the
-                # optimum has a product of 1 up to rounding.
-                gap = fmax(gap, 0.0) + SCREEN_SLACK * (
-                    0.5 * r_norm2 + l1_reg * w_l1 + l1_reg * fabs(ty)
-                    + 0.5 * l1_reg * l1_reg * tt)
-                radius = sqrt(2.0 * gap) / l1_reg
                 # The rule screens feature j iff its slack exceeds the radius
                 # (every feature at zero has its slack from the last step,
-                # from its exact product or its bound; the support has -inf):
-                # those stay in the pool, unread until the certificate, and
-                # the others are listed, none of which the rule would screen.
-                pool_thr = radius + offset
-                pool_min = INFINITY
-                t = 0
-                for j in range(n_features):
-                    # (without branches: which features stay is unpredictable)
-                    s_j = slack[j]
-                    active[t] = j
-                    listed = s_j <= pool_thr
-                    t += listed
-                    # a gradient stored for a feature left in the pool is
-                    # stale from the next step on
-                    streak[j] *= listed
-                    s_j = s_j if s_j > pool_thr else INFINITY
-                    pool_min = s_j if s_j < pool_min else pool_min
-                pool_min -= offset
+                # from its exact product or its bound): those stay in the
+                # pool, unread until the certificate, and the others are
+                # listed, none of which the rule would screen.
+                t = list_unscreened(n, seqt, &y[0], r_norm2, w_l1, l1_reg, n_features,
+                                    slack, offset, active, streak, &pool_thr, &pool_min)
                 n_pool = n_features - t
                 n_active = t
                 n_screened = 0
@@ -1845,30 +2194,10 @@ def enet_solve(
                         # features left in it fall by the distance it moved.
                         # The gradients are exact but for the screened.
                         offset = offset + pool_d0 if n_pool > 0 else 0.0
-                        for i in range(n):
-                            seqt[i] = theta_ref[i]
-                        n_supp_path = 0
-                        inv_scale = 1.0 / scale
-                        for k in range(n_active):
-                            j = active[k]
-                            g = gb[j] * inv_scale
-                            seqg_prev[j] = g
-                            streak[j] = 2 if seq_in and streak[j] else 1
-                            # (a feature at zero goes to the pool with the
-                            # slack of its exact product: the next step lists
-                            # it only if its radius passes that slack, as
-                            # its sequential rule would screen it otherwise)
-                            if w[j] != 0:
-                                slack[j] = -INFINITY
-                                supp_path[n_supp_path] = j
-                                n_supp_path += 1
-                            else:
-                                slack[j] = pool_slack(violation(g, positive), col_norm[j],
-                                                      offset)
-                        for k in range(n_screened):
-                            j = screened[k]
-                            streak[j] = 0
-                            slack[j] = pool_slack(gb[j], col_norm[j], offset)
+                        n_supp_path = store_step(n, &theta_ref[0], seqt, active, n_active,
+                                                 screened, n_screened, gb, scale, &w[0],
+                                                 col_norm, positive, seq_in, offset,
+                                                 seqg_prev, streak, slack, supp_path)
                         seq_scale = scale
                     break
 
@@ -1878,38 +2207,12 @@ def enet_solve(
                 if do_screen:
                     radius = sqrt(2.0 * (gap + SCREEN_SLACK * (
                         r_norm2 + l1_reg * w_l1 + fabs(r_dot_y)))) / l1_reg
-                    t = 0
-                    n_new = 0
-                    inv_scale = 1.0 / scale
-                    for k in range(n_active):
-                        j = active[k]
-                        # kept features move to the front in their order; the
-                        # newly screened ones end up in active[t:n_active]
-                        if state[j] & EVALUATED:
-                            ub = violation(gb[j], positive) * inv_scale
-                        else:
-                            ub = gb[j] + col_norm[j] * dist_ref
-                        if ub + radius * aug_norm[j] < 1.0:
-                            if state[j] & EVALUATED:
-                                # x_j . r / scale before w_j is zeroed
-                                gb[j] = (violation(gb[j] + l2_reg * w[j], positive) * inv_scale
-                                         + col_norm[j] * dist_ref)
-                            max_bound = max_d(max_bound, gb[j])
-                            max_norm = max_d(max_norm, col_norm[j])
-                            state[j] = SCREENED
-                            n_new += 1
-                        else:
-                            active[k] = active[t]
-                            active[t] = j
-                            t += 1
-                    for k in range(t, n_active):
-                        j = active[k]
-                        if w[j] != 0:
-                            move_residual(j, w[j], n, is_sparse, Xp, data, indices, indptr,
-                                          implicit, xvp, inv_vv, q, &c)
-                            w[j] = 0
+                    t = screen_gap_safe(active, n_active, radius, scale, dist_ref, &state[0],
+                                        gb, &w[0], col_norm, aug_norm, l2_reg, positive,
+                                        &max_bound, &max_norm, n, is_sparse, Xp, data, indices,
+                                        indptr, implicit, xvp, inv_vv, q, &c)
+                    n_screened += n_active - t
                     n_active = t
-                    n_screened += n_new
                     screened = active + n_active
                 # (every feature of the last working set was evaluated, hence is
                 # a candidate, unless screened, which clears its bits)
@@ -1928,68 +2231,15 @@ def enet_solve(
                 # ---- working set ------------------------------------------------
                 ws = &ws_buf[0]
                 if use_ws:
-                    # Candidates: the features evaluated exactly (the others are
-                    # proven feasible with a margin). Score: distance of the dual
-                    # point to constraint j; the support always stays. The score
-                    # replaces g_j in gb (an invertible map where w_j = 0).
-                    nnz_w = 0
-                    t = 0
-                    for k in range(n_cand):
-                        j = cand[k]
-                        if state[j] & SCREENED:
-                            continue
-                        if w[j] != 0:
-                            nnz_w += 1
-                            gb[j] = -INFINITY
-                        elif col_norm[j] == 0.0:
-                            gb[j] = INFINITY
-                        else:
-                            gb[j] = (l1_reg - violation(gb[j], positive)) / aug_norm[j]
-                        ws[t] = j
-                        t += 1
-                    # The working set doubles (at least twice the support), or
-                    # grows by ws_fast_growth when the support filled 90% of
-                    # the last one while the gap fell by less than 60%: that
-                    # set was far too small, and each outer iteration costs a
-                    # gradient pass.
-                    growth = (ws_fast_growth if nnz_w >= 0.9 * ws_prev and gap > 0.4 * gap_ws_prev
-                              else 2)
+                    # (the gap fell by less than 60%: a sign that the last set
+                    # was far too small)
+                    ws_size = choose_working_set(ws, cand, n_cand, &state[0], &w[0], gb,
+                                                 col_norm, aug_norm, l1_reg, positive,
+                                                 ws_start, ws_prev, ws_fast_growth,
+                                                 gap > 0.4 * gap_ws_prev, ws_budget, active,
+                                                 n_active, is_sparse, indptr, n, conv_scale,
+                                                 conv_dist)
                     gap_ws_prev = gap
-                    ws_size = <int> min(max(<long long> ws_start, <long long> growth * nnz_w,
-                                            <long long> ws_prev), <long long> t)
-                    # The first working set of a solve is sized to about a share
-                    # ws_budget of one gradient pass (ws_budget of the active
-                    # columns for dense X; for sparse X the best-scored of them
-                    # holding about ws_budget of their stored entries), when that
-                    # is more than ws_start: growing it by doubling from ws_start
-                    # would cost a pass per doubling, each worth many epochs on a
-                    # set that small.
-                    t_sel = t
-                    m = min(t, <int> (ws_budget * n_active)) if ws_prev == 0 else 0
-                    if m > ws_size:
-                        select_smallest(ws, t, m, gb)
-                        t_sel = m
-                        if is_sparse:
-                            cost = column_cost(ws, m, is_sparse, indptr, n)
-                            budget = ws_budget * column_cost(active, n_active, is_sparse,
-                                                             indptr, n)
-                            # the best-scored columns are often the densest
-                            if cost > budget:
-                                m = max(ws_size, <int> (m * budget / cost))
-                        ws_size = m
-                    select_smallest(ws, t_sel, ws_size, gb)
-                    for k in range(ws_size):
-                        state[ws[k]] |= IN_WS
-                    # The candidates left out (w_j = 0, finite score) get their
-                    # bound back from the score: violation(x_j . r) is
-                    # l1_reg - score aug_norm; 1e-12 absorbs rounding.
-                    for k in range(ws_size, t):
-                        j = ws[k]
-                        if col_norm[j] == 0.0:
-                            gb[j] = 0.0
-                        else:
-                            gb[j] = ((l1_reg - gb[j] * aug_norm[j]) / conv_scale
-                                     + col_norm[j] * conv_dist + 1e-12)
                     # The inner solve reduces the gap by inner_ratio, leaving
                     # the next outer iteration to find new violators. When no
                     # feature evaluated outside the last working set violated
@@ -2036,48 +2286,37 @@ def enet_solve(
                          and <long long> K * n < nonzero_column_nnz(
                              ws, ws_size, &w[0], is_sparse, indptr, n))
             own_supp = ws != active
-            supp = (<int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int)) if own_supp
-                    else &ws_buf[0])
-            if K > 0:
-                hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_size, 1) * sizeof(double))
-                w_acc = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
-                weights = <double *> PyMem_RawMalloc(K * sizeof(double))
-            if combine_q:
-                q_hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * n * sizeof(double))
             snap_ok = False
-            if not ridge:
-                r_snap = <double *> PyMem_RawMalloc(max(n, 1) * sizeof(double))
-                v_snap = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
             # Bounds from the epochs: not for the ridge (its certificate reads
             # ||X^T r||^2), for dense X centred implicitly (its updates take
             # r . v as of the last check, see residual_stats) nor for sparse X
             # centred implicitly without stored x_j . v (the correction for
             # r . v would read the column).
             bounds = cd_bounds and not ridge and not fold and (not implicit or xvp != NULL)
-            if bounds:
-                g_post = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
-                move_at = <double *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(double))
-                visit = <int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int))
-                supp_pos = <int *> PyMem_RawMalloc(max(ws_size, 1) * sizeof(int))
-            if supp == NULL or (K > 0 and (hist == NULL or w_acc == NULL or weights == NULL)) \
-                    or (combine_q and q_hist == NULL) \
-                    or (not ridge and (r_snap == NULL or v_snap == NULL)) \
-                    or (bounds and (g_post == NULL or move_at == NULL or visit == NULL
-                                    or supp_pos == NULL)):
-                if own_supp:
-                    PyMem_RawFree(supp)
-                PyMem_RawFree(g_post)
-                PyMem_RawFree(move_at)
-                PyMem_RawFree(visit)
-                PyMem_RawFree(supp_pos)
-                PyMem_RawFree(hist)
-                PyMem_RawFree(w_acc)
-                PyMem_RawFree(weights)
-                PyMem_RawFree(q_hist)
-                PyMem_RawFree(r_snap)
-                PyMem_RawFree(v_snap)
-                with gil:
-                    raise MemoryError("no memory for the working set of the solver")
+            # The inner solve's arrays, in one block (PyMem_Raw: it shows in
+            # tracemalloc's accounting): the first round measures it, the
+            # second carves it (doubles first, then ints; NULL where unused).
+            block = NULL
+            for rnd in range(2):
+                at = 0
+                hist = <double *> carve(block, &at, K > 0, (K + 1) * <size_t> ws_size, 8)
+                w_acc = <double *> carve(block, &at, K > 0, ws_size, 8)
+                weights = <double *> carve(block, &at, K > 0, K, 8)
+                q_hist = <double *> carve(block, &at, combine_q, (K + 1) * <size_t> n, 8)
+                r_snap = <double *> carve(block, &at, not ridge, n, 8)
+                v_snap = <double *> carve(block, &at, not ridge, ws_size, 8)
+                g_post = <double *> carve(block, &at, bounds, ws_size, 8)
+                move_at = <double *> carve(block, &at, bounds, ws_size, 8)
+                visit = <int *> carve(block, &at, bounds, ws_size, 4)
+                supp_pos = <int *> carve(block, &at, bounds, ws_size, 4)
+                supp = <int *> carve(block, &at, own_supp, ws_size, 4)
+                if rnd == 0:
+                    block = <char *> PyMem_RawMalloc(max(at, 1))
+                    if block == NULL:
+                        with gil:
+                            raise MemoryError("no memory for the working set of the solver")
+            if not own_supp:
+                supp = &ws_buf[0]
             n_hist = 0
             epochs_in = 0
             gap_met = False
@@ -2119,39 +2358,16 @@ def enet_solve(
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
                 full_pass = epochs_in % (support_passes + 1) == 0
-                dw_max = 0.0
-                w_max = 0.0
-                cur = ws if full_pass else supp
-                cur_size = ws_size if full_pass else n_supp
-                moved = 0.0
-                for k in range(cur_size):
-                    idx = rand_below(cur_size, &rng_state) if random else k
-                    j = cur[idx]
-                    if col_norm[j] == 0.0:
-                        continue
-                    w_old = w[j]
-                    norm2 = col_norm[j] * col_norm[j]
-                    read_cd += col_entries(j, is_sparse, indptr, n)
-                    z = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                    xvp, c - rv) + w_old * norm2
-                    w_new = <floating> enet_update(z, l1_reg, norm2 + l2_reg, positive)
-                    w_max = max_d(w_max, fabs(w_new))
-                    if bounds:
-                        # the product after the update: x_j . r moves by
-                        # -(w_new - w_old) ||x_j||^2
-                        kk = idx if full_pass else supp_pos[idx]
-                        g_post[kk] = z - w_new * (norm2 + l2_reg)
-                        moved += fabs(w_new - w_old) * col_norm[j]
-                        move_at[kk] = moved
-                        visit[kk] = epochs_in
-                    if w_new != w_old:
-                        if sign_changed(w_new, w_old):
-                            sign_epoch = epochs_in
-                        dw_max = max_d(dw_max, fabs(w_new - w_old))
-                        read_update += col_entries(j, is_sparse, indptr, n)
-                        move_residual(j, w_old - w_new, n, is_sparse, Xp, data, indices,
-                                      indptr, implicit, xvp, inv_vv, q, &c)
-                        w[j] = <floating> w_new
+                if cd_epoch(ws if full_pass else supp, ws_size if full_pass else n_supp,
+                            random, &rng_state, n, is_sparse, Xp, data, indices, indptr,
+                            implicit, xvp, inv_vv, rv, q, &c, &w[0], col_norm, l1_reg,
+                            l2_reg, positive, g_post if bounds else NULL, move_at, visit,
+                            NULL if full_pass else supp_pos, epochs_in, epoch_out,
+                            &read_cd, &read_update):
+                    sign_epoch = epochs_in
+                dw_max = epoch_out[0]
+                w_max = epoch_out[1]
+                moved = epoch_out[2]
                 if fold:
                     fold_intercept(n, q, &c, vp)
                 inner_work += ws_cost if full_pass else supp_cost
@@ -2222,97 +2438,17 @@ def enet_solve(
                 if interrupted():
                     stop = True
                     break
-                # Gap of the working-set subproblem. A feature at zero whose
-                # bound (its product at the last check plus ||x_j|| times the
-                # distance the residual moved since) stays below l1_reg
-                # cannot raise the dual norm: it is not evaluated, and its
-                # bound moves to the current residual.
-                residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
+                # Gap of the working-set subproblem (see inner_gap).
+                gap_in = inner_gap(ws, ws_size, &w[0], &y[0], n, is_sparse, Xp, data, indices,
+                                   indptr, implicit, xvp, inv_vv, vp, q, c, col_norm, l1_reg,
+                                   l2_reg, positive, ridge, tol_in, r_snap, v_snap, snap_ok,
+                                   g_post if bounds else NULL, move_at, visit, bound_epoch,
+                                   moved, r_stats, &read_check)
+                r_norm2 = r_stats[0]
+                r_dot_y = r_stats[1]
+                r_dot_v = r_stats[2]
                 rv = inv_vv * r_dot_v if fold else 0.0
-                # (the residual does not change during the check: the snapshot
-                # moves to it in the same pass)
-                dist = 0.0
-                if r_snap != NULL:
-                    for i in range(n):
-                        z = resid(q, c, vp, implicit, i)
-                        if snap_ok:
-                            dist += (z - r_snap[i]) * (z - r_snap[i])
-                        r_snap[i] = z
-                    dist = sqrt(dist)
-                w_l1 = 0.0
-                w_l2 = 0.0
-                dual_norm = 0.0
-                dual_opt = 0.0
-                dual_exact = 0.0
-                n_deferred = 0
-                xr_norm2 = 0.0
-                for k in range(ws_size):
-                    j = ws[k]
-                    if snap_ok and w[j] == 0 and v_snap[k] + col_norm[j] * dist <= l1_reg:
-                        v_snap[k] += col_norm[j] * dist
-                        continue
-                    w_l1 += fabs(w[j])
-                    w_l2 += <double> w[j] * w[j]
-                    if bounds and visit[k] == bound_epoch and bound_epoch >= 0:
-                        # Updated in the last epoch: its product then, and
-                        # since then at most ||x_j|| times the residual's
-                        # movement (r moved by (w_old - w_new) times centred
-                        # columns; x_j . (x_k - m_k v) is x_j's centred
-                        # column's product with x_k's), corrected as the
-                        # exact product below for r . v (rounding). (Bounds
-                        # from earlier epochs, summing more movement, were
-                        # measured looser than the snapshot's: they are not
-                        # used.)
-                        g = g_post[k] - (inv_vv * r_dot_v * xvp[j] if implicit else 0.0)
-                        rad = col_norm[j] * (moved - move_at[k])
-                        dual_opt = max_d(dual_opt, violation(g, positive))
-                        # (r_snap and v_snap are there: no bounds for the ridge)
-                        v_snap[k] = violation(g + l2_reg * w[j], positive) + rad
-                        # g_post[k] now holds the bound on violation(g), for
-                        # the second phase below
-                        g_post[k] = violation(g, positive) + rad
-                        dual_norm = max_d(dual_norm, g_post[k])
-                        visit[k] = -3 - bound_epoch  # (bounded at this check)
-                        n_deferred += 1
-                        continue
-                    read_check += col_entries(j, is_sparse, indptr, n)
-                    g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit,
-                                    xvp, c - inv_vv * r_dot_v) - l2_reg * w[j]
-                    if ridge:
-                        xr_norm2 += ridge_share(g + l2_reg * w[j], w[j], positive, l2_reg == 0)
-                    elif r_snap != NULL:
-                        v_snap[k] = violation(g + l2_reg * w[j], positive)
-                    dual_norm = max_d(dual_norm, violation(g, positive))
-                    dual_opt = max_d(dual_opt, violation(g, positive))
-                    dual_exact = max_d(dual_exact, violation(g, positive))
                 snap_ok = r_snap != NULL
-                # (a bound on the dual norm: theta = r / max(l1_reg, bound) is
-                # feasible, so the gap is an upper bound too)
-                gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
-                                  xr_norm2)
-                if gap_in > tol_in and n_deferred > 0 and enet_gap(
-                        r_norm2, r_dot_y, w_l1, w_l2, dual_opt, l1_reg, l2_reg,
-                        xr_norm2) <= tol_in:
-                    # The bounds fail where the products might not: the
-                    # bounded features whose bound exceeds the largest dual
-                    # norm that meets tol_in are evaluated after all.
-                    limit = max_dual_norm(r_norm2, r_dot_y, w_l1, w_l2, l1_reg, l2_reg, tol_in)
-                    dual_norm = dual_exact
-                    for k in range(ws_size):
-                        if visit[k] != -3 - bound_epoch:
-                            continue
-                        j = ws[k]
-                        rad = g_post[k]  # (the bound, set above)
-                        if rad > limit:
-                            read_check += col_entries(j, is_sparse, indptr, n)
-                            g = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                            implicit, xvp, c - inv_vv * r_dot_v) \
-                                - l2_reg * w[j]
-                            v_snap[k] = violation(g + l2_reg * w[j], positive)
-                            rad = violation(g, positive)
-                        dual_norm = max_d(dual_norm, rad)
-                    gap_in = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
-                                      xr_norm2)
                 # Along a path (strong sets) a gap is tight where the support
                 # is small, near alpha_max, and there it can meet tol while
                 # coefficients still move; the later steps' gaps are loose (their
@@ -2370,23 +2506,8 @@ def enet_solve(
                             n_hist = 0
                             bound_epoch = -1
             solve_work += inner_work
-            if own_supp:
-                PyMem_RawFree(supp)
-            PyMem_RawFree(r_snap)
-            PyMem_RawFree(v_snap)
-            r_snap = v_snap = NULL
-            PyMem_RawFree(g_post)
-            PyMem_RawFree(move_at)
-            PyMem_RawFree(visit)
-            PyMem_RawFree(supp_pos)
-            g_post = move_at = NULL
-            visit = supp_pos = NULL
-            if K > 0:
-                PyMem_RawFree(hist)
-                PyMem_RawFree(w_acc)
-                PyMem_RawFree(weights)
-                PyMem_RawFree(q_hist)
-                hist = w_acc = weights = q_hist = NULL
+            PyMem_RawFree(block)
+            block = NULL
 
     if saved:
         path.push(seq_scale, offset, n_supp_path)
