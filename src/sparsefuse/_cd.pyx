@@ -1518,6 +1518,53 @@ cdef int list_unscreened(
     return t
 
 
+cdef bint candidate_lower(
+    const int *ws, int m, const floating *w, const double *w_acc, double l1_reg,
+    double l2_reg, int n, const floating *y, const floating *v, bint implicit,
+    const double *q, double c, const double *q_alt, double c_alt,
+) noexcept nogil:
+    """Whether the candidate (``w_acc`` on the working set ``ws``, residual
+    ``q_alt + c_alt v``) has a lower objective than the current point (``w``,
+    ``q + c v``); the features outside the set are the same in both."""
+    cdef double p_cur = 0.0, p_alt = 0.0, r_norm2, r_dot_y, r_dot_v
+    cdef int k, j
+    for k in range(m):
+        j = ws[k]
+        p_cur += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
+        p_alt += l1_reg * fabs(w_acc[k]) + 0.5 * l2_reg * w_acc[k] * w_acc[k]
+    residual_stats(n, q, c, v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
+    p_cur += 0.5 * r_norm2
+    residual_stats(n, q_alt, c_alt, v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
+    p_alt += 0.5 * r_norm2
+    return p_alt < p_cur
+
+
+cdef double newton_cost(
+    const int *ws, int ws_size, const floating *w, bint is_sparse, const index_t *indptr,
+    int n, int *m, double *factorisation,
+) noexcept nogil:
+    """The work of a Newton step on the support within ``ws`` (its size goes
+    to ``m``), in stored entries of X: returns that of its products,
+    (m + 3) / 2 passes over the support (the Gram matrix's take m / 2);
+    ``factorisation`` receives its Cholesky factorisation's,
+    counted as the larger of m^3 / 6 (for m^3 / 3 flops) and 2/3 of the Gram
+    matrix's cost, which bounds it on dense columns with m <= n and scales
+    with X's entries, as the epochs' work does: a fit with integer sample
+    weights then takes the same steps as one on repeated rows (scikit-learn's
+    check). (The drops, O(m^2) each, are not counted.)"""
+    cdef int k, m_s = 0
+    cdef long long entries = 0
+    cdef double cost
+    for k in range(ws_size):
+        if w[ws[k]] != 0:
+            m_s += 1
+            entries += col_entries(ws[k], is_sparse, indptr, n)
+    cost = 0.5 * (m_s + 3) * entries
+    m[0] = m_s
+    factorisation[0] = max(m_s * (<double> m_s * m_s) / 6.0, cost * 2.0 / 3.0)
+    return cost
+
+
 cdef double evaluate_listed(
     const int *feats, int m, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr,
@@ -2405,17 +2452,8 @@ def enet_solve(
                                 w_acc,
                                 combine_q, q_hist, c_hist, q, c, q_alt, n, is_sparse, Xp,
                                 data, indices, indptr, implicit, xvp, inv_vv)
-                            p_cur = 0.0
-                            p_alt = 0.0
-                            for k in range(ws_size):
-                                j = ws[k]
-                                p_cur += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
-                                p_alt += l1_reg * fabs(w_acc[k]) + 0.5 * l2_reg * w_acc[k] * w_acc[k]
-                            residual_stats(n, q, c, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
-                            p_cur += 0.5 * r_norm2
-                            residual_stats(n, q_alt, c_alt, vp, &y[0], implicit, &r_norm2, &r_dot_y, &r_dot_v)
-                            p_alt += 0.5 * r_norm2
-                            if p_alt < p_cur:
+                            if candidate_lower(ws, ws_size, &w[0], w_acc, l1_reg, l2_reg, n,
+                                               &y[0], vp, implicit, q, c, q_alt, c_alt):
                                 for k in range(ws_size):
                                     if sign_changed(w_acc[k], w[ws[k]]):
                                         sign_epoch = epochs_in
@@ -2469,24 +2507,8 @@ def enet_solve(
                 # the steps' total below the epochs' of this solve.
                 if newton and not ridge and gap_in > tol_in \
                         and epochs_in - sign_epoch >= newton_wait:
-                    m_newton = 0
-                    cost_newton = 0
-                    for k in range(ws_size):
-                        if w[ws[k]] != 0:
-                            m_newton += 1
-                            cost_newton += col_entries(ws[k], is_sparse, indptr, n)
-                    # Costs in stored entries of X: the Gram matrix's
-                    # products (m / 2 passes over the support), and its
-                    # factorisation, counted as the larger of m^3 / 6 (for
-                    # m^3 / 3 flops) and 2/3 of the Gram matrix's cost, which
-                    # bounds it on dense columns with m <= n and scales with
-                    # X's entries, as the epochs' work does: a fit with
-                    # integer sample weights then takes the same steps as one
-                    # on repeated rows (scikit-learn's check). (The drops,
-                    # O(m^2) each, are not counted.)
-                    cost = 0.5 * (m_newton + 3) * cost_newton
-                    fact_newton = max(m_newton * (<double> m_newton * m_newton) / 6.0,
-                                      cost * 2.0 / 3.0)
+                    cost = newton_cost(ws, ws_size, &w[0], is_sparse, indptr, n, &m_newton,
+                                       &fact_newton)
                     if 0 < m_newton <= NEWTON_MAX \
                             and newton_work + cost + fact_newton <= solve_work + inner_work:
                         moved_newton = newton_step(
