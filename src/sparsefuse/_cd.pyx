@@ -534,7 +534,7 @@ def column_stats(
     cdef double[::1] norms = np.zeros(n_features)
     cdef double[::1] xv_buf = np.zeros(n_features if implicit and not unit else 0)
     cdef double *xv = &xv_buf[0] if implicit and not unit else NULL
-    cdef double vv = 0.0, yv = 0.0, acc, nnz_v2, mean, raw, axy
+    cdef double vv = 0.0, yv = 0.0, acc, mean, raw, axy
     cdef bint with_y = y is not None
     cdef const double[::1] yd_buf = np.asarray(y, dtype=np.float64) if with_y else np.zeros(0)
     cdef const double *yd = &yd_buf[0] if with_y and n > 0 else NULL
@@ -1801,28 +1801,27 @@ def enet_solve(
     cdef unsigned char[::1] state = np.zeros(n_features, dtype=np.uint8)
     cdef int n_cand = 0, n_unsure
     cdef bint has_ref = False, need_full, need_screened
-    cdef double coef, radius, ub
+    cdef double coef, radius
     cdef int *cur
     cdef int cur_size, n_supp = 0, check_at
     cdef bint full_pass
 
-    cdef int n_active = n_features, n_screened = 0, n_new, ws_size = 0, ws_prev = 0
-    cdef int nnz_w, epochs = 0, epochs_in, n_outer = 0, n_full = 0, k, j, i, t, n_hist
+    cdef int n_active = n_features, n_screened = 0, ws_size = 0, ws_prev = 0
+    cdef int epochs = 0, epochs_in, n_outer = 0, n_full = 0, k, j, i, t, n_hist
     cdef uint32_t rng_state = seed if seed != 0 else 1
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, dual_norm, threshold
     cdef double gap_ws_prev = INFINITY, out_max
     cdef int n_inner_final = 0
-    cdef int growth
     cdef double dw_max = 0.0, w_max = 0.0, dw_tol
     # work counters: entries of X read by gradient evaluations (the outer
     # loop's certificates and KKT checks), by coordinate updates (their
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
     cdef bint gap_met, settle, stop = False
-    cdef double z, w_old, w_new, g, scale, inv_scale, dist, dist_ref, worst
+    cdef double w_new, g, scale, dist_ref
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
-    cdef double c = 0.0, c_alt, acc, p_cur, p_alt, inv_vv = 0.0, xr_norm2 = 0.0, rv = 0.0
+    cdef double c = 0.0, c_alt, acc, inv_vv = 0.0, xr_norm2 = 0.0, rv = 0.0
     cdef bint do_screen = screening and l1_reg > 0
     # (only the ridge certificate reads ||X^T r||^2)
     cdef bint ridge = l1_reg == 0.0
@@ -1844,21 +1843,22 @@ def enet_solve(
     # that epoch up to then (move_at, a running sum of |dw_k| ||x_k||, in
     # ``moved``) and the epoch (visit); those of epoch ``bound_epoch`` are
     # used (the last one, unless an Anderson step moved w and r since);
-    # supp_pos maps the support's positions to the working set's
+    # supp_pos maps the support's positions to the working set's (written
+    # by cd_epoch, read by inner_gap)
     cdef double *g_post = NULL
     cdef double *move_at = NULL
     cdef int *visit = NULL
     cdef int *supp_pos = NULL
     cdef bint bounds
-    cdef int bound_epoch, idx, kk, n_deferred
-    cdef double moved, dual_opt, dual_exact, rad, limit
+    cdef int bound_epoch
+    cdef double moved
     cdef double c_hist[17]  # MAX_ANDERSON + 1
     cdef char *block = NULL
     cdef size_t at
     cdef int rnd
     cdef double epoch_out[3], r_stats[3]
     cdef bint combine_q
-    cdef int m, t_sel
+    cdef int m
     cdef double inner_budget, inner_work, refresh_every, refresh_at
     # Newton steps (see newton_step): the epoch of the last change of sign
     # pattern, the steps' work and the epochs' before this inner solve (in
@@ -1867,9 +1867,9 @@ def enet_solve(
     cdef bint moved_newton
     cdef double newton_work = 0.0, solve_work = 0.0, fact_newton
     cdef bint capped_newton
-    cdef long long read_newton = 0, cost_newton
+    cdef long long read_newton = 0
     cdef long long ws_cost, supp_cost
-    cdef double cost, budget, norm2
+    cdef double cost
     cdef const floating *wpp = NULL
     # What the previous step of a path left (strong set; sequential screening
     # for the Lasso): read only by steps without working sets. A step with
@@ -1890,7 +1890,7 @@ def enet_solve(
     cdef double *seqg = NULL
     cdef double *seqg_prev = NULL
     cdef unsigned char *streak = NULL
-    cdef double seq_scale = 0.0, seq_scale_prev = 0.0, ty, tt
+    cdef double seq_scale = 0.0, seq_scale_prev = 0.0
     # The pool of features the previous step left at zero (see PathState): a
     # Lasso step reads only those within its screening radius, and checks the
     # others (by their slack against the distance of the dual point to theta)
@@ -1899,8 +1899,7 @@ def enet_solve(
     cdef int n_pool = 0, n_supp_path = 0, n_unpooled = 0
     cdef double *slack = NULL
     cdef int *supp_path = NULL
-    cdef double offset = 0.0, pool_min = INFINITY, pool_d0 = 0.0, pool_thr = -INFINITY, s_j
-    cdef bint listed
+    cdef double offset = 0.0, pool_min = INFINITY, pool_d0 = 0.0, pool_thr = -INFINITY
     if path is not None:
         if path.theta.shape[0] != n or path.grad.shape[0] != n_features:
             raise ValueError("the path state does not match the design")
@@ -2575,7 +2574,7 @@ def enet_gram_solve(
         raise ValueError("Gram matrix and X^T y do not match the coefficients")
     cdef double[::1] h = np.empty(n_features)
     cdef uint32_t rng_state = seed if seed != 0 else 1
-    cdef double tol_abs = tol * y_norm2, gap = INFINITY, dual_norm, g, z, w_old, w_new
+    cdef double tol_abs = tol * y_norm2, gap = INFINITY, dual_norm, z, w_old, w_new
     cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2, acc
     cdef int sign_epoch = 0, newton_wait = NEWTON_STABLE, m_newton, n_fact
     cdef double work = 0.0, newton_work = 0.0, cost, fact
