@@ -889,7 +889,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     y : array-like of shape (n_samples,)
         Target values.
     groups : int, list or dict
-        The groups, see :func:`check_groups`; column names of a DataFrame X
+        The groups, see :func:`~sparsefuse.group.check_groups`; column names of a DataFrame X
         may stand for its features.
     l1_ratio : float, default=0.0
         ``tau``: 0 is the group lasso, in (0, 1) the sparse-group lasso.
