@@ -287,8 +287,10 @@ BAD_FILES = [
     ("csv", "a;b;target\n1;2;3\n", "a;b;target; the file is read as comma-separated"),
     ("csv", "a,b,target\n1,x,3\n", "non-numeric"),
     ("csv", "", "header row"),
-    ("libsvm", "1 1:2 2:x\n", "not a valid libsvm"),
-    ("libsvm", "garbage line without colon pairs ::\n", "not a valid libsvm"),
+    ("libsvm", "1 1:2 2:x\n", "not a valid libsvm file (line 1: '2:x' is not index:value"),
+    ("libsvm", "garbage line without colon pairs ::\n",
+     "not a valid libsvm file (line 1: the label 'garbage' is not a number)"),
+    ("libsvm", "1 qid:2 1:2 # note\n2 1:1 3\n", "(line 2: '3' is not index:value"),
     ("npz", "not a zip file", "not an npz archive"),
 ]
 
@@ -316,6 +318,14 @@ def test_cli_missing_file_and_bad_options(tmp_path, capsys, csv_file):
     assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
                  "--penalty", "group", "--alpha", "1", "--out", str(tmp_path / "m.json")]) == 2
     assert "--groups is required" in capsys.readouterr().err
+    # an unknown option: the command's usage line, not the top level's
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", str(csv_file), "--format", "csv", "--alpha", "1", "--out", "m.json",
+              "--bogus"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.startswith("usage: sparsefuse fit ")
+    assert err.strip().endswith("sparsefuse fit: error: unrecognized arguments: --bogus")
 
 
 # --- fuzzing the file parsers ----------------------------------------------------
@@ -468,3 +478,38 @@ def test_fusion_edge_cases_are_clear_errors():
     with pytest.raises(ValueError, match="block 'b' was dense in fit and is sparse now"):
         model.predict({"a": A, "b": sparse.csr_matrix(B)})
     np.testing.assert_allclose(model.predict({"a": A, "b": B}), model.predict(blocks))
+
+
+def test_named_blocks_in_another_order_and_column_y():
+    """Found by review: a dict with fit's modalities in another order was
+    refused as not matching, and y of shape (n, 1) was refused where every
+    single-target estimator of scikit-learn takes it (with a warning)."""
+    data, y = modalities()
+    model = FusionRegressor(alpha=0.05).fit(data, y)
+    shuffled = {name: data[name] for name in ["noise", "dense", "text"]}
+    np.testing.assert_array_equal(model.predict(shuffled), model.predict(data))
+    np.testing.assert_array_equal(model.predict(Blocks(shuffled)), model.predict(data))
+    stacker = BlockStacker().fit(data)
+    reordered = stacker.transform(shuffled)
+    np.testing.assert_array_equal(reordered.toarray(), stacker.transform(data).toarray())
+    with pytest.raises(ValueError, match=r"missing \['noise'\], unexpected \['other'\]"):
+        model.predict({"dense": data["dense"], "text": data["text"], "other": data["noise"]})
+    with pytest.raises(ValueError, match="are not an order of"):
+        Blocks(data).in_order(["dense", "text"])
+    from sklearn.exceptions import DataConversionWarning
+
+    with pytest.warns(DataConversionWarning):
+        column = FusionRegressor(alpha=0.05).fit(data, y[:, None])
+    np.testing.assert_array_equal(column.coef_, model.coef_)
+
+
+def test_report_cuts_long_feature_names():
+    data, y = modalities()
+    long_names = [f"Maintainer=Someone With A Very Long Team Name <team{j}@example.org>"
+                  for j in range(6)]
+    model = FusionRegressor(alpha=0.05).fit(
+        Blocks(data, feature_names={"dense": long_names}), y)
+    lines = model.report(top=2).splitlines()
+    dense = next(line for line in lines if line.startswith("dense"))
+    assert "Maintainer=Someone With A Very Long T... (" in dense and "example.org" not in dense
+    assert model.feature_names_["dense"][0] == long_names[0]  # (whole there)

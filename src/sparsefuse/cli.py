@@ -22,6 +22,7 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse
+from sparsefuse.fusion import _cut
 
 FORMATS = ("libsvm", "npz", "csv")
 PENALTIES = ("l1", "elasticnet", "group", "sparse_group")
@@ -94,8 +95,11 @@ def load_data(path, fmt, target=None):
         except (ValueError, RuntimeError, UnicodeDecodeError, OverflowError) as exc:
             # (the parser quotes the bytes it choked on: a binary file's would
             # fill the screen)
-            detail = _one_line(exc)
-            detail = detail if len(detail) <= 120 and detail.isprintable() else type(exc).__name__
+            detail = _libsvm_fault(path)
+            if detail is None:
+                detail = _one_line(exc)
+                detail = (detail if len(detail) <= 120 and detail.isprintable()
+                          else type(exc).__name__)
             raise UsageError(f"{path}: not a valid libsvm file ({detail})") from None
         names = [f"x{j}" for j in range(X.shape[1])]
     elif fmt == "npz":
@@ -219,10 +223,42 @@ def _bad_cell(body, header, lines):
     return "a value is not a finite number"
 
 
+def _libsvm_fault(path):
+    """Where and what the first line of a libsvm file that does not read as
+    ``label index:value ...`` is (``#`` starts a comment); None if every
+    line reads so (the parser's message then says what is wrong)."""
+    with open(path, "rb") as lines:
+        for line, raw in enumerate(lines, start=1):
+            try:
+                text = raw.decode("ascii")
+            except UnicodeDecodeError:
+                return f"line {line} is not ASCII text"
+            tokens = text.split("#", 1)[0].split()
+            if not tokens:
+                continue
+            if not _parses(tokens[0], float):
+                return f"line {line}: the label {_cut(tokens[0])!r} is not a number"
+            for token in tokens[1:]:
+                key, colon, value = token.partition(":")
+                if not (colon and (_parses(key, int) or key == "qid")
+                        and _parses(value, float)):
+                    return (f"line {line}: {_cut(token)!r} is not index:value (an integer "
+                            "index, a number)")
+    return None
+
+
+def _parses(text, kind):
+    try:
+        kind(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _first_ten(items):
     """The first ten names, each cut at 40 characters (a file read with the
     wrong format can make its whole first line one name)."""
-    items = [item if len(item) <= 40 else item[:37] + "..." for item in items]
+    items = [_cut(item) for item in items]
     return ", ".join(items[:10]) + ("..." if len(items) > 10 else "")
 
 
@@ -671,6 +707,7 @@ data formats (--format):
 
 
 def build_parser():
+    """The command line's parser and its commands' parsers, by name."""
     parser = argparse.ArgumentParser(
         prog="sparsefuse", description="Certified sparse linear models for multimodal data.")
     parser.add_argument("--version", action="version", version=sparsefuse.__version__)
@@ -726,7 +763,7 @@ def build_parser():
     sub.add_parser("bench", add_help=False,
                    help="timing against scikit-learn, celer and skglm "
                    "(options: sparsefuse bench --help)")
-    return parser
+    return parser, sub.choices
 
 
 def main(argv=None):
@@ -744,10 +781,11 @@ def main(argv=None):
         itself (an unknown or missing option), ``--help`` and ``--version``
         exit through ``SystemExit`` instead, with codes 2 and 0.
     """
-    parser = build_parser()
+    parser, commands = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "bench":
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        # (the command's usage, not the top level's: the options are its)
+        commands[args.command].error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         if args.command == "fit":
             return cmd_fit(args)

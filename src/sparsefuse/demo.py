@@ -65,11 +65,12 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
         seconds = time.perf_counter() - t0
         r2 = model.score(X_test, y[test])
         rows.append((name, r2, selected(model), seconds))
-        say(f"  {name:<34} R^2 = {r2:6.3f}   ({seconds:.1f}s)")
+        say(f"  {name:<34} {r2:>7.3f} {rows[-1][2]:>8d} {seconds:>8.1f}")
         return model
 
     n_selected = lambda m: int(np.count_nonzero(m.coef_))  # noqa: E731
     say("Held-out R^2 (alpha by 3-fold cross-validation on the training part):")
+    say(f"  {'model':<34} {'R^2':>7} {'nonzero':>8} {'seconds':>8}")
     fusion = evaluate("sparse-group lasso, fused blocks",
                       FusionRegressor("sparse_group", l1_ratio=0.5, alphas=20, eps=1e-3,
                                       cv=3, n_jobs=n_jobs),
@@ -87,11 +88,6 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
         evaluate(f"Lasso, {name} alone",
                  FusionRegressor("l1", alphas=20, eps=1e-3, cv=3, n_jobs=n_jobs),
                  single[train], single[test], n_selected)
-
-    say("\nSummary:")
-    say(f"  {'model':<34} {'R^2':>7} {'nonzero':>8} {'seconds':>8}")
-    for name, r2, nnz, seconds in rows:
-        say(f"  {name:<34} {r2:>7.3f} {nnz:>8d} {seconds:>8.1f}")
 
     say("\nModalities kept by the sparse-group lasso and their top features:")
     if not quiet:

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sparsefuse._path import InvalidParameterError, check_sparse_structure
 
@@ -166,10 +166,38 @@ class Blocks:
         subset.shape = (len(rows), self.shape[1])
         return subset
 
+    def in_order(self, names):
+        """The same blocks, ordered as ``names`` (a permutation of ``self.names``).
+
+        Parameters
+        ----------
+        names : list of str
+            The block names in the order wanted.
+
+        Returns
+        -------
+        blocks : Blocks
+            The reordered blocks (the arrays are not copied).
+        """
+        if sorted(names) != sorted(self.names):
+            raise ValueError(f"names {list(names)} are not an order of {self.names}.")
+        ordered = Blocks.__new__(Blocks)
+        ordered.names = list(names)
+        ordered.feature_names = {n: self.feature_names[n] for n in names}
+        ordered.has_feature_names = {n: self.has_feature_names[n] for n in names}
+        ordered.data = [self[n] for n in names]
+        ordered.shape = self.shape
+        return ordered
+
     def __repr__(self):
         parts = ", ".join(f"{n}: {b.shape[1]}{' sparse' if sparse.issparse(b) else ''}"
                           for n, b in zip(self.names, self.data))
         return f"Blocks({self.shape[0]} samples; {parts})"
+
+
+def _cut(text, limit=40):
+    """``text``, cut to ``limit`` characters with an ellipsis if longer."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def as_blocks(X, names=None):
@@ -191,9 +219,10 @@ class BlockStacker(TransformerMixin, BaseEstimator):
     Dense blocks are standardised; sparse blocks are divided by their maximum
     absolute value, which keeps them sparse. The output is sparse (CSR) if
     any block is sparse. The scaling learnt in ``fit`` is applied by
-    ``transform``, which checks that the blocks have the same names and
-    widths, and the same column names in the same order where the blocks
-    carry column names (as scikit-learn checks ``feature_names_in_``).
+    ``transform``, which checks that the blocks have the same names (named
+    blocks in another order are put back in fit's) and widths, and the same
+    column names in the same order where the blocks carry column names (as
+    scikit-learn checks ``feature_names_in_``).
 
     Parameters
     ----------
@@ -286,9 +315,14 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         blocks = as_blocks(X, self.modality_names)
         if blocks.names != self.modality_names_:
-            raise ValueError(
-                f"blocks {blocks.names} do not match the blocks seen in fit "
-                f"{self.modality_names_}.")
+            missing = [n for n in self.modality_names_ if n not in blocks.names]
+            extra = [n for n in blocks.names if n not in self.modality_names_]
+            if missing or extra:
+                raise ValueError(
+                    f"blocks {blocks.names} do not match the blocks seen in fit "
+                    f"{self.modality_names_}: missing {missing}, unexpected {extra}.")
+            # the same named blocks in another order (a dict's keys, say)
+            blocks = blocks.in_order(self.modality_names_)
         for name, block in zip(blocks.names, blocks.data):
             sl = self.modality_slices_[name]
             if block.shape[1] != sl.stop - sl.start:
@@ -551,6 +585,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         blocks = as_blocks(X, self.modality_names)
         y = check_array(y, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
                         input_name="y")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # (as scikit-learn's single-target estimators)
         if y.ndim != 1 or y.shape[0] != blocks.shape[0]:
             raise ValueError(
                 f"y must be 1-D with one value per sample ({blocks.shape[0]}); got shape "
@@ -639,7 +675,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         ----------
         top : int or None, default=5
             Number of features listed per modality, by absolute coefficient
-            (None: every selected one).
+            (None: every selected one); names over 40 characters are cut
+            short (``feature_names_`` has them whole).
         file : file-like, default=None
             Also write the table there (``sys.stdout`` prints it); None only
             returns it: ``print(model.report())``.
@@ -661,7 +698,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             coef = self.coef_[sl]
             chosen = np.flatnonzero(coef)
             best = chosen[np.argsort(-np.abs(coef[chosen]))][:top]
-            names = ", ".join(f"{self.feature_names_[name][j]} ({coef[j]:+.3g})" for j in best)
+            names = ", ".join(f"{_cut(self.feature_names_[name][j])} ({coef[j]:+.3g})"
+                              for j in best)
             rows.append(f"{name:<14} {coef.size:>9} {chosen.size:>9} "
                         f"{self.modality_importance_[name]:>11.4g}  {names}")
         rows.append("-" * 80)
