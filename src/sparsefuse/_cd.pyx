@@ -2324,7 +2324,6 @@ def enet_solve(
                 # outer iteration: their entries of gb are not read as bounds)
 
             # ---- inner: coordinate descent on the working set ---------------
-            # (PyMem_Raw: the allocations show in tracemalloc's accounting)
             # Anderson candidates get their residual as the same combination
             # of the last K residuals (it is affine in w) when that is cheaper
             # than updating it column by column (see the group kernel).
@@ -2345,17 +2344,19 @@ def enet_solve(
             block = NULL
             for rnd in range(2):
                 at = 0
-                hist = <double *> carve(block, &at, K > 0, (K + 1) * <size_t> ws_size, 8)
-                w_acc = <double *> carve(block, &at, K > 0, ws_size, 8)
-                weights = <double *> carve(block, &at, K > 0, K, 8)
-                q_hist = <double *> carve(block, &at, combine_q, (K + 1) * <size_t> n, 8)
-                r_snap = <double *> carve(block, &at, not ridge, n, 8)
-                v_snap = <double *> carve(block, &at, not ridge, ws_size, 8)
-                g_post = <double *> carve(block, &at, bounds, ws_size, 8)
-                move_at = <double *> carve(block, &at, bounds, ws_size, 8)
-                visit = <int *> carve(block, &at, bounds, ws_size, 4)
-                supp_pos = <int *> carve(block, &at, bounds, ws_size, 4)
-                supp = <int *> carve(block, &at, own_supp, ws_size, 4)
+                hist = <double *> carve(block, &at, K > 0, (K + 1) * <size_t> ws_size,
+                                        sizeof(double))
+                w_acc = <double *> carve(block, &at, K > 0, ws_size, sizeof(double))
+                weights = <double *> carve(block, &at, K > 0, K, sizeof(double))
+                q_hist = <double *> carve(block, &at, combine_q, (K + 1) * <size_t> n,
+                                          sizeof(double))
+                r_snap = <double *> carve(block, &at, not ridge, n, sizeof(double))
+                v_snap = <double *> carve(block, &at, not ridge, ws_size, sizeof(double))
+                g_post = <double *> carve(block, &at, bounds, ws_size, sizeof(double))
+                move_at = <double *> carve(block, &at, bounds, ws_size, sizeof(double))
+                visit = <int *> carve(block, &at, bounds, ws_size, sizeof(int))
+                supp_pos = <int *> carve(block, &at, bounds, ws_size, sizeof(int))
+                supp = <int *> carve(block, &at, own_supp, ws_size, sizeof(int))
                 if rnd == 0:
                     block = <char *> PyMem_RawMalloc(max(at, 1))
                     if block == NULL:
