@@ -415,6 +415,93 @@ cdef inline double group_penalty(const floating *w, int start, int end, double l
     return l1_reg * l1 + lg * sqrt(sq)
 
 
+cdef double group_step(
+    int start, int end, double kappa, double L, bint small, bint prox, const double *lam,
+    const double *Q, double l1_reg, bint positive, floating *w, const unsigned char *feat_off,
+    const double *norms, double *block, double *work, int n, bint is_sparse,
+    const floating *Xp, const floating *data, const index_t *indices,
+    const index_t *indptr, double *q, bint implicit, const double *xvp, double inv_vv,
+    double c, double rv,
+) noexcept nogil:
+    """One step of block coordinate descent on the group [start, end) (group
+    penalty ``kappa``, ``L`` its block's squared spectral norm): updates w
+    and the residual ``q + c v``, returns the new ``c``.
+
+    A ``small`` block (fewer features than coordinate_min_size) is minimised
+    exactly when its eigendecomposition is given (``lam``, ``Q``; the group
+    lasso), else takes one proximal gradient step when ``prox``. A zero group
+    leaves zero only by a proximal step; a nonzero one takes exact
+    coordinate steps, the group norm being smooth there."""
+    cdef double norm = 0.0, norm_before, norm2, z, rest, d, acc, factor
+    cdef int j
+    for j in range(start, end):
+        norm += <double> w[j] * w[j]
+    if lam != NULL:
+        # Small group lasso block with a known spectrum: exact block
+        # minimisation.
+        return block_exact_step(start, end, kappa, lam, Q, w, block, work, n, is_sparse, Xp,
+                                data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
+    if prox:
+        # Small group: one proximal gradient step on the block.
+        return block_prox_step(start, end, L, kappa, l1_reg, positive, w, feat_off, block, n,
+                               is_sparse, Xp, data, indices, indptr, q, implicit, xvp, inv_vv,
+                               c, rv)
+    if norm == 0.0 and kappa > 0:
+        # A zero group moves only if ||S_l1(X_g^T r)|| > kappa; then a
+        # proximal block step takes it off zero.
+        if L == 0.0:
+            return c
+        for j in range(start, end):
+            block[j - start] = 0.0
+            if not feat_off[j]:
+                d = centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit, xvp,
+                                c - rv)
+                d = (d - l1_reg if d > l1_reg else 0.0) if positive \
+                    else soft_threshold(d, l1_reg)
+                block[j - start] = d
+        acc = robust_norm(block, end - start)
+        if acc <= kappa:
+            return c
+        factor = (1.0 - kappa / acc) / L
+        for j in range(start, end):
+            d = <floating> (factor * block[j - start])
+            if d != 0:
+                move_residual(j, -d, n, is_sparse, Xp, data, indices, indptr, implicit, xvp,
+                              inv_vv, q, &c)
+                w[j] = <floating> d
+        return c
+    # Exact coordinate minimisation inside a nonzero group: the group norm
+    # is smooth there.
+    norm_before = norm
+    for j in range(start, end):
+        if feat_off[j] or norms[j] == 0.0:
+            continue
+        norm2 = norms[j] * norms[j]
+        z = (centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q, implicit, xvp, c - rv)
+             + w[j] * norm2)
+        if positive and z < 0:
+            z = 0.0
+        rest = max_d(norm - <double> w[j] * w[j], 0.0)
+        d = <floating> sgl_coordinate(z, norm2, l1_reg, kappa, rest)
+        if d != w[j]:
+            move_residual(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr, implicit, xvp,
+                          inv_vv, q, &c)
+            w[j] = <floating> d
+        norm = rest + d * d
+    # Coordinate steps shrink a vanishing group only geometrically (no
+    # single coordinate can zero it); a proximal block step can, so a
+    # shrinking group gets one, and so does every small group taken by
+    # coordinates (a review found unevenly scaled groups of 8 columns
+    # correlated 0.99 shrinking too slowly without: 1,215 epochs instead of
+    # 61, and three groups left at norms of 1e-15 to 3e-11 where the optimum
+    # has them at zero).
+    if kappa > 0 and 0 < norm and L > 0 and (norm < 0.81 * norm_before or small):
+        c = block_prox_step(start, end, L, kappa, l1_reg, positive, w, feat_off, block, n,
+                            is_sparse, Xp, data, indices, indptr, q, implicit, xvp, inv_vv,
+                            c, rv)
+    return c
+
+
 def group_solve(
     const floating[::1, :] X,
     const floating[::1] X_data,
@@ -609,8 +696,8 @@ def group_solve(
     cdef long long free_cost, ws_cost, supp_cost = 0
     cdef double tol_abs, tol_in, gap = INFINITY, gap_in, s, s_in, radius, acc
     cdef double r_norm2, r_dot_y, r_dot_v, penalty, coef, c = 0.0, c_alt, inv_vv = 0.0, rv = 0.0
-    cdef double L, norm, factor, d, p_cur, p_alt, col_norm, gnorm, kappa, z, rest, norm_before
-    cdef double norm2, p_norm2
+    cdef double d, p_cur, p_alt, gnorm, p_norm2
+    cdef bint exact
     cdef bint do_screen = screening and (l1_reg > 0 or group_reg > 0)
     cdef bint use_ws = working_set
     cdef int *ws_feat = NULL
@@ -895,81 +982,15 @@ def group_solve(
                     g = ws[k] if full_pass else supp[k]
                     start = group_ptr[g]
                     end = group_ptr[g + 1]
-                    kappa = group_reg * weights[g]
-                    norm = 0.0
-                    for j in range(start, end):
-                        norm += <double> w[j] * w[j]
                     small = end - start < coordinate_min_size and lipschitz[g] > 0
-                    if small and exact_blocks and eptr[g + 1] > eptr[g]:
-                        # Small group lasso block with a known spectrum:
-                        # exact block minimisation.
-                        c = block_exact_step(start, end, kappa, &evals[start],
-                                             &evecs[eptr[g]], &w[0], &block[0], &work[0],
-                                             n, is_sparse, Xp, data, indices, indptr, q,
-                                             implicit, xvp, inv_vv, c, rv)
-                        continue
-                    if small and not by_coordinates[g]:
-                        # Small group: one proximal gradient step on the block.
-                        c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
-                                            &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
-                                            data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
-                        continue
-                    if norm == 0.0 and kappa > 0:
-                        # A zero group moves only if ||S_l1(X_g^T r)|| > kappa;
-                        # then a proximal block step takes it off zero.
-                        L = lipschitz[g]
-                        if L == 0.0:
-                            continue
-                        for j in range(start, end):
-                            block[j - start] = 0.0
-                            if not feat_off[j]:
-                                d = centred_dot(j, n, is_sparse, Xp, data, indices, indptr,
-                                                q, implicit, xvp, c - rv)
-                                d = (d - l1_reg if d > l1_reg else 0.0) if positive \
-                                    else soft_threshold(d, l1_reg)
-                                block[j - start] = d
-                        acc = robust_norm(&block[0], end - start)
-                        if acc <= kappa:
-                            continue
-                        factor = (1.0 - kappa / acc) / L
-                        for j in range(start, end):
-                            d = <floating> (factor * block[j - start])
-                            if d != 0:
-                                move_residual(j, -d, n, is_sparse, Xp, data, indices, indptr,
-                                              implicit, xvp, inv_vv, q, &c)
-                                w[j] = <floating> d
-                        continue
-                    # Exact coordinate minimisation inside a nonzero group: the
-                    # group norm is smooth there.
-                    norm_before = norm
-                    for j in range(start, end):
-                        if feat_off[j] or norms[j] == 0.0:
-                            continue
-                        norm2 = norms[j] * norms[j]
-                        z = (centred_dot(j, n, is_sparse, Xp, data, indices, indptr, q,
-                                         implicit, xvp, c - rv) + w[j] * norm2)
-                        if positive and z < 0:
-                            z = 0.0
-                        rest = max_d(norm - <double> w[j] * w[j], 0.0)
-                        d = <floating> sgl_coordinate(z, norm2, l1_reg, kappa, rest)
-                        if d != w[j]:
-                            move_residual(j, w[j] - d, n, is_sparse, Xp, data, indices, indptr,
-                                          implicit, xvp, inv_vv, q, &c)
-                            w[j] = <floating> d
-                        norm = rest + d * d
-                    # Coordinate steps shrink a vanishing group only
-                    # geometrically (no single coordinate can zero it); a
-                    # proximal block step can, so a shrinking group gets one,
-                    # and so does every small group taken by coordinates (a
-                    # review found unevenly scaled groups of 8 columns
-                    # correlated 0.99 shrinking too slowly without: 1,215
-                    # epochs instead of 61, and three groups left at norms of
-                    # 1e-15 to 3e-11 where the optimum has them at zero).
-                    if kappa > 0 and 0 < norm and lipschitz[g] > 0 and (
-                            norm < 0.81 * norm_before or small):
-                        c = block_prox_step(start, end, lipschitz[g], kappa, l1_reg, positive,
-                                            &w[0], &feat_off[0], &block[0], n, is_sparse, Xp,
-                                            data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
+                    exact = small and exact_blocks and eptr[g + 1] > eptr[g]
+                    c = group_step(start, end, group_reg * weights[g], lipschitz[g], small,
+                                   small and not by_coordinates[g],
+                                   evals + start if exact else NULL,
+                                   evecs + eptr[g] if exact else NULL, l1_reg, positive,
+                                   &w[0], &feat_off[0], &norms[0], &block[0], &work[0], n,
+                                   is_sparse, Xp, data, indices, indptr, q, implicit, xvp,
+                                   inv_vv, c, rv)
                 if n_free:
                     c = free_step(f0, n_free, inv, &free_g[0], &free_d[0], &w[0], n, is_sparse, Xp,
                                   data, indices, indptr, q, implicit, xvp, inv_vv, c, rv)
