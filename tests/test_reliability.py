@@ -896,7 +896,7 @@ def test_bad_parameters_are_type_errors_too(call):
     (sf.LassoCV, {}, "3 of 6"), (sf.ElasticNetCV, {"l1_ratio": [0.5, 0.9]}, "6 of 12"),
     (sf.GroupLassoCV, {"groups": 4}, "3 of 6")])
 @pytest.mark.parametrize("n_jobs, backend", [(None, "threading"), (2, "threading"),
-                                             (2, "loky")])
+                                             (2, "loky"), (2, "multiprocessing")])
 def test_cv_reports_folds_that_did_not_converge(cls, kw, failed, n_jobs, backend):
     """Found by a review: the CV estimators hid the folds' convergence
     failures (scikit-learn warns for each). One ConvergenceWarning now counts
@@ -915,6 +915,35 @@ def test_cv_reports_folds_that_did_not_converge(cls, kw, failed, n_jobs, backend
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         cls(cv=3, alphas=5, n_jobs=n_jobs, **kw).fit(X, y)
+
+
+@pytest.mark.parametrize("backend", ["multiprocessing", "loky"])
+def test_cv_folds_run_in_threads_whatever_the_backend(backend):
+    """Found by a review: under joblib's multiprocessing backend the CV
+    estimators failed (their fold worker, a closure, cannot be pickled); the
+    folds share X, the stop event and the progress hook, and now always run
+    in threads, as the same results with n_jobs=1 show."""
+    import joblib
+
+    from sparsefuse.fusion import Blocks, FusionRegressor
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 12), rng.randn(60)
+    models = [lambda n_jobs: sf.LassoCV(cv=3, alphas=6, n_jobs=n_jobs),
+              lambda n_jobs: sf.ElasticNetCV(cv=3, alphas=6, l1_ratio=[0.5, 1.0],
+                                             n_jobs=n_jobs),
+              lambda n_jobs: sf.GroupLassoCV(groups=3, cv=3, alphas=6, n_jobs=n_jobs)]
+    for make in models:
+        alone = make(1).fit(X, y)
+        with joblib.parallel_config(backend=backend):
+            pooled = make(2).fit(X, y)
+        np.testing.assert_array_equal(pooled.mse_path_, alone.mse_path_)
+        np.testing.assert_array_equal(pooled.coef_, alone.coef_)
+    blocks = Blocks({"a": X[:, :5], "b": X[:, 5:]})
+    alone = FusionRegressor(alphas=6, cv=3, n_jobs=1).fit(blocks, y)
+    with joblib.parallel_config(backend=backend):
+        pooled = FusionRegressor(alphas=6, cv=3, n_jobs=2).fit(blocks, y)
+    np.testing.assert_array_equal(pooled.coef_, alone.coef_)
 
 
 def test_alphas_none_is_the_default_grid_and_a_float_is_refused():

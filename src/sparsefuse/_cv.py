@@ -69,7 +69,8 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
         ``unconverged`` the ratio gap / tolerance of each alpha that did not
         converge.
     n_jobs : int, default=None
-        Folds solved in parallel (joblib; the kernels release the GIL).
+        Folds solved in parallel, in threads whatever joblib backend is
+        active (the kernels release the GIL).
     progress : callable, default=None
         Called with no argument after each fold (``progress_hook`` when None).
     unconverged : list, default=None
@@ -126,7 +127,10 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
         return mse, ratios
 
     try:
-        results = Parallel(n_jobs=n_jobs, prefer="threads")(
+        # Threads whatever joblib backend is active (a parallel_config with
+        # processes included): the kernels release the GIL, and the folds
+        # share X, the stop event, the progress hook and the lists above.
+        results = Parallel(n_jobs=n_jobs, require="sharedmem")(
             delayed(one_fold)(k, train, test) for k, (train, test) in enumerate(folds))
     except BaseException:
         stop.set()

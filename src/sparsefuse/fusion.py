@@ -469,7 +469,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
     cv : int, cross-validation generator or iterable, default=3
         Folds.
     n_jobs : int, default=None
-        Folds solved in parallel threads.
+        Folds solved in parallel, in threads (the kernels release the GIL)
+        whatever joblib backend is active.
     tol : float, default=1e-4
         Duality-gap tolerance of the solver.
     max_iter : int, default=1000

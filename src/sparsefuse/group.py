@@ -1278,7 +1278,8 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     tol : float, default=1e-4
         Duality-gap tolerance.
     n_jobs : int, default=None
-        Folds solved in parallel.
+        Folds solved in parallel, in threads (the kernels release the GIL)
+        whatever joblib backend is active.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     ungrouped : {"error", "unpenalized"}, default="error"

@@ -395,7 +395,8 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     verbose : bool or int, default=False
         Accepted for compatibility; unused.
     n_jobs : int, default=None
-        Folds solved in parallel.
+        Folds solved in parallel, in threads (the kernels release the GIL)
+        whatever joblib backend is active.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     random_state : int, RandomState instance or None, default=None
@@ -606,7 +607,8 @@ class LassoCV(ElasticNetCV):
     verbose : bool or int, default=False
         Accepted for compatibility; unused.
     n_jobs : int, default=None
-        Folds solved in parallel.
+        Folds solved in parallel, in threads (the kernels release the GIL)
+        whatever joblib backend is active.
     positive : bool, default=False
         Constrain the coefficients to be non-negative.
     random_state : int, RandomState instance or None, default=None
