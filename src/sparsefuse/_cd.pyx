@@ -47,7 +47,7 @@ from sparsefuse._utils cimport (
     floating, index_t, enet_update, rand_below, centred_dot, is_unit,
     xv_matches, violation, residual_stats, max_d, ref_distance, resid, select_smallest,
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
-    design_pointers, sum_squares, dot_acc, INNER_PASSES, interrupted, reraise,
+    design_pointers, sum_squares, dot_acc, INNER_PASSES, first_check, interrupted, reraise,
     move_residual, fold_intercept, exact_residual, certified, col_dot, col_xv,
 )
 
@@ -1856,7 +1856,8 @@ def enet_solve(
     cdef char *block = NULL
     cdef size_t at
     cdef int rnd
-    cdef double epoch_out[3], r_stats[3]
+    cdef double epoch_out[3]
+    cdef double r_stats[3]
     cdef bint combine_q
     cdef int m
     cdef double inner_budget, inner_work, refresh_every, refresh_at
@@ -1929,6 +1930,7 @@ def enet_solve(
             raise ValueError(f"extrapolation must be positive; got {extrapolation}.")
         wpp = &w_prev[0]
 
+    cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
     with nogil:
         if not pool:
             for j in range(n_features):
@@ -1960,7 +1962,7 @@ def enet_solve(
             # ---- outer: exact residual ---------------------------------------
             # (Ctrl-C: checked here, where the solver holds no buffer of its
             # own, and at each gap check of the inner loop, which stops there)
-            if stop or interrupted():
+            if stop or interrupted(&next_check):
                 with gil:
                     reraise()
             for i in range(n):
@@ -2358,7 +2360,7 @@ def enet_solve(
                 supp_pos = <int *> carve(block, &at, bounds, ws_size, sizeof(int))
                 supp = <int *> carve(block, &at, own_supp, ws_size, sizeof(int))
                 if rnd == 0:
-                    block = <char *> PyMem_RawMalloc(max(at, 1))
+                    block = <char *> PyMem_RawMalloc(max(at, <size_t> 1))
                     if block == NULL:
                         with gil:
                             raise MemoryError("no memory for the working set of the solver")
@@ -2473,7 +2475,7 @@ def enet_solve(
                 if epochs_in < check_at and inner_work < inner_budget:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
-                if interrupted():
+                if interrupted(&next_check):
                     stop = True
                     break
                 # Gap of the working-set subproblem (see inner_gap).
@@ -2581,13 +2583,14 @@ def enet_gram_solve(
     cdef double work = 0.0, newton_work = 0.0, cost, fact
     cdef bint moved, capped
 
+    cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
     with nogil:
         for j in range(n_features):
             if Q[j, j] == 0.0:
                 w[j] = 0  # a zero column cannot move: drop a warm start on it
         while True:
             # (Ctrl-C, at each gap evaluation: nothing to free here)
-            if interrupted():
+            if interrupted(&next_check):
                 with gil:
                     reraise()
             for j in range(n_features):

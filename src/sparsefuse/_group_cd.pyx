@@ -48,8 +48,8 @@ from libc.string cimport memcpy, memset
 from sparsefuse._utils cimport (
     floating, index_t, rand_below, centred_dot, xv_matches, move_residual, residual_stats,
     max_d, select_smallest, anderson_weights, anderson_candidate, nonzero_column_nnz,
-    soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, interrupted,
-    reraise, fold_intercept, exact_residual, certified,
+    soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, first_check,
+    interrupted, reraise, fold_intercept, exact_residual, certified,
 )
 
 
@@ -709,6 +709,7 @@ def group_solve(
     cdef double weights_k[16]
     K = anderson if anderson >= 2 else 0
 
+    cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
     with nogil:
         for j in range(n_features):
             if norms[j] == 0.0:
@@ -742,7 +743,7 @@ def group_solve(
             # (Ctrl-C, at each outer iteration, where the working set's buffers
             # are freed, and at each gap check of the inner loop, which stops
             # there)
-            if stop or interrupted():
+            if stop or interrupted(&next_check):
                 with gil:
                     reraise()
             # ---- outer: exact residual, every group's dual scale, the gap ---
@@ -1056,7 +1057,7 @@ def group_solve(
                 if epochs_in < check_at:
                     continue
                 check_at += min(check_at, K + 1 if K > 0 else 10)
-                if interrupted():
+                if interrupted(&next_check):
                     stop = True
                     break
                 # Gap of the working-set subproblem.
