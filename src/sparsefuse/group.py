@@ -535,9 +535,15 @@ def block_spectra(design, group_ptr):
     for m in np.unique(sizes[(sizes >= 2) & (sizes <= EXACT_LIPSCHITZ_MAX_SIZE)]):
         members = np.flatnonzero(sizes == m)
         # (implicitly centred dense blocks are centred in a copy: smaller
-        # chunks; sparse blocks in chunks of at most GRAM_CHUNK Gram entries)
-        chunk_entries = GRAM_CHUNK // 16 if design.implicit and not design.is_sparse \
-            else GRAM_CHUNK
+        # chunks; sparse blocks in chunks of at most GRAM_CHUNK Gram entries,
+        # and of at most an eighth of X's stored entries: a chunk's Gram
+        # matrices take about 30 bytes per entry on their way, as a sparse
+        # product then dense, and peaked at 10 times X's memory in groups of
+        # 200 columns, a review found)
+        if design.is_sparse:
+            chunk_entries = min(GRAM_CHUNK, max(1 << 16, X.nnz // 8))
+        else:
+            chunk_entries = GRAM_CHUNK // 16 if design.implicit else GRAM_CHUNK
         step = max(1, chunk_entries // (m * (m if design.is_sparse else max(n_samples, 1))))
         for chunk in (members[i:i + step] for i in range(0, members.size, step)):
             starts = group_ptr[chunk]
