@@ -1078,12 +1078,16 @@ def test_ctrl_c_stops_a_long_fit_inside_the_kernel(model, kernel):
     lambda **kw: sf.LassoCV(**kw),
     lambda **kw: sf.GroupLassoCV(3, **kw),
 ], ids=["LassoCV", "GroupLassoCV"])
-def test_ctrl_c_stops_the_folds_running_in_worker_threads(make_model, monkeypatch):
+@pytest.mark.parametrize("solves", ["long", "short"])
+def test_ctrl_c_stops_the_folds_running_in_worker_threads(make_model, solves, monkeypatch):
     """Left open by an earlier review: with ``n_jobs=2``, Ctrl-C gave the
     KeyboardInterrupt back at once, but the folds' kernels went on in
     joblib's threads to the end of their paths (signals reach the main
     thread only). They now stop at their next check, and folds not started
-    do not start: no fold completes once the main thread is interrupted."""
+    do not start: no fold completes once the main thread is interrupted.
+    With short solves (a later review: paths of 2,000 alphas, each solve
+    under the 20 ms between a kernel's looks) the kernels look as they
+    start."""
     import _thread
     import signal
 
@@ -1095,8 +1099,11 @@ def test_ctrl_c_stops_the_folds_running_in_worker_threads(make_model, monkeypatc
     rng = np.random.default_rng(0)
     X = rng.standard_normal((300, 600))
     y = X[:, :10].sum(axis=1) + rng.standard_normal(300)
-    # (tol=0: each fold would run max_iter epochs at each alpha, many seconds)
-    model = make_model(cv=4, n_jobs=2, alphas=5, tol=0.0, max_iter=20_000)
+    if solves == "long":
+        # (tol=0: each fold would run max_iter epochs at each alpha, many seconds)
+        model = make_model(cv=4, n_jobs=2, alphas=5, tol=0.0, max_iter=20_000)
+    else:
+        model = make_model(cv=4, n_jobs=2, alphas=2000, eps=1e-4, tol=1e-6)
     before = set(threading.enumerate())
     previous = signal.signal(signal.SIGINT, handler)
     timer = threading.Timer(0.3, _thread.interrupt_main)
@@ -1190,7 +1197,7 @@ def test_kernels_take_the_gil_for_their_checks_at_most_every_20_ms():
     to the switch interval, 5 ms): a 100-alpha path on leukemia run in a
     worker thread took 8 s instead of 0.1 s. The checks (counted here by the
     stop event they read) now come at most every 20 ms of a kernel's run."""
-    from sparsefuse._stop import stoppable
+    from sparsefuse._stop import StopEvent, stoppable
 
     class Counting:
         calls = 0
@@ -1207,8 +1214,15 @@ def test_kernels_take_the_gil_for_their_checks_at_most_every_20_ms():
         sf.lasso_path(X, y, alphas=100, tol=1e-8)
         sf.group_lasso_path(X[:, :7128], y, 8, alphas=20, tol=1e-8)
     elapsed = time.perf_counter() - start
-    # (every gap check called it before: about 1,600 times in the Lasso path)
-    assert Counting.calls <= 2 + elapsed / 0.02
+    # (every gap check called it before: about 1,600 times in the Lasso path;
+    # now once as each kernel call starts, with the GIL it holds then, and
+    # at most every 20 ms of its run)
+    assert Counting.calls <= 120 + 2 + elapsed / 0.02
+    # a stop already asked for stops the first kernel call, however short
+    event = StopEvent()
+    event.set()
+    with stoppable(event), pytest.raises(KeyboardInterrupt):
+        sf.lasso_path(X, y, alphas=100, tol=1e-8)
 
 
 @pytest.mark.parametrize("make_model", [sf.LassoCV, sf.ElasticNetCV,

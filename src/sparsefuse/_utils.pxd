@@ -95,11 +95,6 @@ cdef extern from *:
     const double CHECK_SECONDS "SPARSEFUSE_CHECK_SECONDS"
 
 
-cdef inline double first_check() noexcept nogil:
-    """When a kernel starting now first checks for Ctrl-C (see interrupted)."""
-    return sparsefuse_seconds() + CHECK_SECONDS
-
-
 cdef inline bint interrupted(double *next_check) noexcept nogil:
     """Whether a signal handler raised (Ctrl-C gives KeyboardInterrupt) or,
     in a worker thread, the work was stopped (KeyboardInterrupt too): asked
@@ -121,6 +116,17 @@ cdef inline bint interrupted(double *next_check) noexcept nogil:
 cdef inline int reraise() except -1:
     """Propagate the exception a signal handler left set (see ``interrupted``)."""
     return -1
+
+
+cdef inline double first_check() except? -1.0:
+    """Look for Ctrl-C or a stop (see interrupted) as a kernel starts, with
+    the GIL it holds then (no wait); raise what was found, else return when
+    the kernel looks next. (A path or a fold is many kernel calls, most far
+    shorter than CHECK_SECONDS: they look here.)"""
+    cdef double next_check = 0.0
+    if interrupted(&next_check):
+        reraise()
+    return next_check
 
 
 cdef inline double dot_acc(int n, const floating *x, const double *y) noexcept nogil:
