@@ -308,6 +308,32 @@ def test_cli_bad_files_are_one_line_errors(tmp_path, capsys, fmt, content, messa
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+def test_cli_libsvm_errors_blame_the_right_line(tmp_path, capsys):
+    """Found by a review: the scanner that names a libsvm file's bad line read
+    compressed files as they are stored (and blamed their first line) and
+    refused non-ASCII comments, which the parser accepts, hiding its own
+    message."""
+    import gzip
+
+    def error(path):
+        code = main(["fit", str(path), "--format", "libsvm", "--alpha", "0.1",
+                     "--out", str(tmp_path / "m.json")])
+        assert code == 2
+        return capsys.readouterr().err
+
+    commented = tmp_path / "commented.svm"
+    commented.write_bytes("# données, café\n1 1:2\n-1 2:1 # über\n1 1:x\n".encode())
+    assert "(line 4: '1:x' is not index:value" in error(commented)
+    packed = tmp_path / "unsorted.svm.gz"
+    with gzip.open(packed, "wb") as f:
+        f.write(b"1 1:2\n-1 2:1\n1 3:1 2:4\n")
+    err = error(packed)
+    assert "line 1" not in err and "sorted" in err  # (the parser's own message)
+    with gzip.open(packed, "wb") as f:
+        f.write(b"1 1:2\n-1 2:1 5\n")
+    assert "(line 2: '5' is not index:value" in error(packed)
+
+
 def test_cli_missing_file_and_bad_options(tmp_path, capsys, csv_file):
     assert main(["fit", str(tmp_path / "nope.csv"), "--format", "csv", "--alpha", "1",
                  "--out", "m.json"]) == 2

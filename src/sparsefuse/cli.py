@@ -225,25 +225,39 @@ def _bad_cell(body, header, lines):
 
 def _libsvm_fault(path):
     """Where and what the first line of a libsvm file that does not read as
-    ``label index:value ...`` is (``#`` starts a comment); None if every
-    line reads so (the parser's message then says what is wrong)."""
-    with open(path, "rb") as lines:
-        for line, raw in enumerate(lines, start=1):
-            try:
-                text = raw.decode("ascii")
-            except UnicodeDecodeError:
-                return f"line {line} is not ASCII text"
-            tokens = text.split("#", 1)[0].split()
-            if not tokens:
-                continue
-            if not _parses(tokens[0], float):
-                return f"line {line}: the label {_cut(tokens[0])!r} is not a number"
-            for token in tokens[1:]:
-                key, colon, value = token.partition(":")
-                if not (colon and (_parses(key, int) or key == "qid")
-                        and _parses(value, float)):
-                    return (f"line {line}: {_cut(token)!r} is not index:value (an integer "
-                            "index, a number)")
+    ``label index:value ...`` is (``#`` starts a comment, which may hold any
+    bytes); None if every line reads so, or the file cannot be read (the
+    parser's message then says what is wrong). Opened as scikit-learn's
+    parser opens it: ``.gz`` and ``.bz2`` files decompressed."""
+    import bz2
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(Path(path).suffix, open)
+    try:
+        with opener(path, "rb") as lines:
+            for line, raw in enumerate(lines, start=1):
+                fault = _libsvm_line_fault(raw.split(b"#", 1)[0])
+                if fault is not None:
+                    return f"line {line}: {fault}"
+    except (OSError, EOFError, ValueError):  # (a damaged archive: the parser said so)
+        return None
+    return None
+
+
+def _libsvm_line_fault(raw):
+    """What is wrong with one libsvm line (its comment cut off), or None."""
+    try:
+        tokens = raw.decode("ascii").split()
+    except UnicodeDecodeError:
+        return "not ASCII text"
+    if not tokens:
+        return None
+    if not _parses(tokens[0], float):
+        return f"the label {_cut(tokens[0])!r} is not a number"
+    for token in tokens[1:]:
+        key, colon, value = token.partition(":")
+        if not (colon and (_parses(key, int) or key == "qid") and _parses(value, float)):
+            return f"{_cut(token)!r} is not index:value (an integer index, a number)"
     return None
 
 
