@@ -496,7 +496,10 @@ def test_fusion_edge_cases_are_clear_errors():
     np.testing.assert_array_equal(blocks[mask]["a"], A[mask])
     # names given with a Blocks were ignored
     with pytest.raises(ValueError, match="differ from the names of the given Blocks"):
-        Blocks(blocks, names=["b", "a"])
+        Blocks(blocks, names=["b", "c"])
+    with pytest.raises(ValueError, match="are not the keys of the dict of blocks"):
+        Blocks({"a": A, "b": B}, names=["a", "a"])
+    assert Blocks(blocks, names=["b", "a"]).names == ["b", "a"]
     assert Blocks(blocks, names=["a", "b"]).names == ["a", "b"]
     # a block dense in fit (centred) and sparse in predict ended in
     # StandardScaler's "pass with_mean=False", an option the user never set
@@ -522,6 +525,11 @@ def test_named_blocks_in_another_order_and_column_y():
         model.predict({"dense": data["dense"], "text": data["text"], "other": data["noise"]})
     with pytest.raises(ValueError, match="are not an order of"):
         Blocks(data).in_order(["dense", "text"])
+    # (with modality_names too: the names of a dict or Blocks in any order)
+    named = FusionRegressor(alpha=0.05, modality_names=["dense", "text", "noise"]).fit(
+        [data["dense"], data["text"], data["noise"]], y)
+    np.testing.assert_array_equal(named.predict(shuffled), model.predict(data))
+    np.testing.assert_array_equal(named.predict(Blocks(shuffled)), model.predict(data))
     from sklearn.exceptions import DataConversionWarning
 
     with pytest.warns(DataConversionWarning):

@@ -38,7 +38,7 @@ class Blocks:
     names : list of str, default=None
         Names of the blocks when ``blocks`` is a list (default ``block0``,
         ``block1``, ...); for a dict or a Blocks, if given, they must be the
-        names it already has.
+        names it already has, in any order: the blocks are taken in theirs.
     feature_names : dict of {str: array-like of str}, default=None
         Column names of (some of) the blocks; DataFrame blocks bring their own.
 
@@ -67,16 +67,23 @@ class Blocks:
 
     def __init__(self, blocks, names=None, feature_names=None):
         if isinstance(blocks, Blocks):
-            if names is not None and [str(n) for n in names] != blocks.names:
-                raise ValueError(f"names {list(names)} differ from the names of the given "
-                                 f"Blocks {blocks.names}.")
+            if names is not None:
+                names = [str(n) for n in names]
+                if sorted(names) != sorted(blocks.names):
+                    raise ValueError(f"names {names} differ from the names of the given "
+                                     f"Blocks {blocks.names}.")
+                blocks = blocks.in_order(names)
             feature_names = {**{name: labels for name, labels in blocks.feature_names.items()
                                 if blocks.has_feature_names[name]},
                              **(feature_names or {})}
             names, blocks = blocks.names, blocks.data
         elif isinstance(blocks, dict):
-            if names is not None and list(names) != list(blocks):
-                raise ValueError("names are given twice: as dict keys and as names.")
+            if names is not None:
+                names = list(names)
+                if len(names) != len(blocks) or set(names) != set(blocks):
+                    raise ValueError(f"names {names} are not the keys of the dict of blocks "
+                                     f"{list(blocks)}.")
+                blocks = {name: blocks[name] for name in names}
             names, blocks = list(blocks), list(blocks.values())
         elif isinstance(blocks, (list, tuple)):
             names = [f"block{k}" for k in range(len(blocks))] if names is None else list(names)
