@@ -939,7 +939,7 @@ def test_cv_reports_folds_that_did_not_converge(cls, kw, failed, n_jobs, backend
 
 
 @pytest.mark.parametrize("backend", ["multiprocessing", "loky"])
-def test_cv_folds_run_in_threads_whatever_the_backend(backend):
+def test_cv_folds_run_in_threads_whatever_the_backend(backend, monkeypatch):
     """Found by a review: under joblib's multiprocessing backend the CV
     estimators failed (their fold worker, a closure, cannot be pickled); the
     folds share X, the stop event and the progress hook, and now always run
@@ -948,8 +948,13 @@ def test_cv_folds_run_in_threads_whatever_the_backend(backend):
 
     from sparsefuse.fusion import Blocks, FusionRegressor
 
+    import os
+
     rng = np.random.RandomState(0)
     X, y = rng.randn(60, 12), rng.randn(60)
+    # (the folds call the progress hook: in this process, so in threads)
+    pids = []
+    monkeypatch.setattr(sf._cv, "progress_hook", lambda: pids.append(os.getpid()))
     models = [lambda n_jobs: sf.LassoCV(cv=3, alphas=6, n_jobs=n_jobs),
               lambda n_jobs: sf.ElasticNetCV(cv=3, alphas=6, l1_ratio=[0.5, 1.0],
                                              n_jobs=n_jobs),
@@ -965,6 +970,9 @@ def test_cv_folds_run_in_threads_whatever_the_backend(backend):
     with joblib.parallel_config(backend=backend):
         pooled = FusionRegressor(alphas=6, cv=3, n_jobs=2).fit(blocks, y)
     np.testing.assert_array_equal(pooled.coef_, alone.coef_)
+    # (LassoCV, ElasticNetCV with two l1_ratios, GroupLassoCV, FusionRegressor:
+    # 3 folds each, with n_jobs=1 and 2)
+    assert pids == [os.getpid()] * (2 * (3 + 3 * 2 + 3 + 3))
 
 
 def test_alphas_none_is_the_default_grid_and_a_float_is_refused():
