@@ -15,19 +15,27 @@ features and groups of 70 unevenly scaled columns; paths on news20 (3,000
 rows) and leukemia. What is recorded: coefficients, intercepts, duality gaps
 and epochs. A change of the algorithm (or of the order of a sum) shows here
 even when it is harmless: then the tests, not this, say whether it is.
+BLAS runs on one thread (see below).
 """
 
-import argparse
-import pickle
-import warnings
-from pathlib import Path
+import os
 
-import numpy as np
-from scipy import sparse
+# One BLAS thread: with more, BLAS's sums (the unpenalised features' least
+# squares, say) round differently from run to run.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"
 
-from sparsefuse import (ElasticNet, Lasso, SparseGroupLasso, enet_path, group_lasso_path,
-                        lasso_path)
-from sparsefuse.bench import leukemia, news20
+import argparse  # noqa: E402
+import pickle  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from scipy import sparse  # noqa: E402
+
+from sparsefuse import (ElasticNet, Lasso, SparseGroupLasso, enet_path,  # noqa: E402
+                        group_lasso_path, lasso_path)
+from sparsefuse.bench import leukemia, news20  # noqa: E402
 
 
 def _fit(model):
