@@ -73,7 +73,8 @@ cdef extern from *:
 # time it may wait for it: next to a busy Python thread, up to the
 # interpreter's switch interval (5 ms). Checked at every gap check, a path of
 # 100 alphas on leukemia run in a worker thread took 8 s instead of 0.1 s (a
-# review); Ctrl-C still stops a kernel within this interval.
+# review). A kernel also looks as it starts (first_check), with the GIL it
+# holds then: a path of short solves looks at each.
 cdef extern from *:
     """
     #define SPARSEFUSE_CHECK_SECONDS 0.02
