@@ -326,12 +326,24 @@ def test_cli_libsvm_errors_blame_the_right_line(tmp_path, capsys):
     assert "(line 4: '1:x' is not index:value" in error(commented)
     packed = tmp_path / "unsorted.svm.gz"
     with gzip.open(packed, "wb") as f:
-        f.write(b"1 1:2\n-1 2:1\n1 3:1 2:4\n")
-    err = error(packed)
-    assert "line 1" not in err and "sorted" in err  # (the parser's own message)
+        f.write(b"1 1:2\n-1 2:1\n1 3:1 2:4\n1 1:x\n")
+    assert "(line 3: the indices are not increasing ('2:4' after index 3))" in error(packed)
     with gzip.open(packed, "wb") as f:
         f.write(b"1 1:2\n-1 2:1 5\n")
     assert "(line 2: '5' is not index:value" in error(packed)
+    # what the parser refuses and the scanner once let through (a later review)
+    plain = tmp_path / "plain.svm"
+    plain.write_bytes(b"1 qid:abc 1:2\n1 2:1 qid:3\n1 -1:2\n")
+    assert "(line 2: 'qid:3' is not index:value" in error(plain)
+    plain.write_bytes(b"1 1:2\n1 -1:2\n")
+    assert "(line 2: the index of '-1:2' is negative)" in error(plain)
+    # damaged archives: one line of error, no traceback
+    lines = b"".join(b"%d %d:%d\n" % (i % 2, i % 7 + 1, i) for i in range(5000))
+    packed.write_bytes(gzip.compress(lines)[:4000])  # (cut short)
+    assert "not a valid libsvm file" in error(packed)
+    fake = tmp_path / "fake.svm.gz"
+    fake.write_bytes(b"1 1:2\n")
+    assert "not a valid libsvm file" in error(fake)
 
 
 def test_cli_missing_file_and_bad_options(tmp_path, capsys, csv_file):
@@ -530,6 +542,11 @@ def test_named_blocks_in_another_order_and_column_y():
         [data["dense"], data["text"], data["noise"]], y)
     np.testing.assert_array_equal(named.predict(shuffled), model.predict(data))
     np.testing.assert_array_equal(named.predict(Blocks(shuffled)), model.predict(data))
+    # (names compared as strings, as block names are)
+    numbered = FusionRegressor(alpha=0.05, modality_names=[1, 2]).fit(
+        [data["dense"], data["noise"]], y)
+    np.testing.assert_array_equal(numbered.predict({2: data["noise"], 1: data["dense"]}),
+                                  numbered.predict({"1": data["dense"], "2": data["noise"]}))
     from sklearn.exceptions import DataConversionWarning
 
     with pytest.warns(DataConversionWarning):

@@ -92,7 +92,8 @@ def load_data(path, fmt, target=None):
 
         try:
             X, y = load_svmlight_file(str(path))
-        except (ValueError, RuntimeError, UnicodeDecodeError, OverflowError) as exc:
+        except (ValueError, RuntimeError, UnicodeDecodeError, OverflowError, OSError,
+                EOFError, zlib.error) as exc:  # (the last three: a damaged .gz or .bz2)
             # (the parser quotes the bytes it choked on: a binary file's would
             # fill the screen)
             detail = _libsvm_fault(path)
@@ -224,11 +225,12 @@ def _bad_cell(body, header, lines):
 
 
 def _libsvm_fault(path):
-    """Where and what the first line of a libsvm file that does not read as
-    ``label index:value ...`` is (``#`` starts a comment, which may hold any
-    bytes); None if every line reads so, or the file cannot be read (the
-    parser's message then says what is wrong). Opened as scikit-learn's
-    parser opens it: ``.gz`` and ``.bz2`` files decompressed."""
+    """Where and what the first line of a libsvm file that scikit-learn's
+    parser refuses is, found by reading it as that parser does (``.gz`` and
+    ``.bz2`` files decompressed, ``#`` starting a comment of any bytes, an
+    optional ``qid:`` first, indices at least 0 and increasing); None if no
+    line is found at fault, or the file cannot be read (the parser's message
+    then says what is wrong)."""
     import bz2
     import gzip
 
@@ -239,26 +241,41 @@ def _libsvm_fault(path):
                 fault = _libsvm_line_fault(raw.split(b"#", 1)[0])
                 if fault is not None:
                     return f"line {line}: {fault}"
-    except (OSError, EOFError, ValueError):  # (a damaged archive: the parser said so)
+    except (OSError, EOFError, ValueError, zlib.error):  # (a damaged archive)
         return None
     return None
 
 
 def _libsvm_line_fault(raw):
-    """What is wrong with one libsvm line (its comment cut off), or None."""
-    try:
-        tokens = raw.decode("ascii").split()
-    except UnicodeDecodeError:
-        return "not ASCII text"
+    """What scikit-learn's parser refuses in one libsvm line (its comment cut
+    off), or None."""
+    tokens = raw.split()
     if not tokens:
         return None
     if not _parses(tokens[0], float):
-        return f"the label {_cut(tokens[0])!r} is not a number"
-    for token in tokens[1:]:
-        key, colon, value = token.partition(":")
-        if not (colon and (_parses(key, int) or key == "qid") and _parses(value, float)):
-            return f"{_cut(token)!r} is not index:value (an integer index, a number)"
+        return f"the label {_shown(tokens[0])!r} is not a number"
+    features = tokens[1:]
+    if features and features[0].startswith(b"qid"):
+        if b":" not in features[0]:
+            return f"{_shown(features[0])!r} is not qid:value"
+        features = features[1:]
+    previous = -1
+    for token in features:
+        key, colon, value = token.partition(b":")
+        if not (colon and _parses(key, int) and _parses(value, float)):
+            return f"{_shown(token)!r} is not index:value (an integer index, a number)"
+        if int(key) < 0:
+            return f"the index of {_shown(token)!r} is negative"
+        if int(key) <= previous:
+            return (f"the indices are not increasing ({_shown(token)!r} after index "
+                    f"{previous})")
+        previous = int(key)
     return None
+
+
+def _shown(token):
+    """A token of a file's line as text to show, cut at 40 characters."""
+    return _cut(token.decode("ascii", errors="backslashreplace"))
 
 
 def _parses(text, kind):

@@ -79,11 +79,14 @@ class Blocks:
             names, blocks = blocks.names, blocks.data
         elif isinstance(blocks, dict):
             if names is not None:
-                names = list(names)
-                if len(names) != len(blocks) or set(names) != set(blocks):
+                # (compared as strings, as block names are: modality_names=[1, 2]
+                # fits blocks named '1' and '2')
+                names = [str(n) for n in names]
+                keys = {str(key): key for key in blocks}
+                if len(keys) != len(blocks) or sorted(names) != sorted(keys):
                     raise ValueError(f"names {names} are not the keys of the dict of blocks "
                                      f"{list(blocks)}.")
-                blocks = {name: blocks[name] for name in names}
+                blocks = {name: blocks[keys[name]] for name in names}
             names, blocks = list(blocks), list(blocks.values())
         elif isinstance(blocks, (list, tuple)):
             names = [f"block{k}" for k in range(len(blocks))] if names is None else list(names)
