@@ -38,7 +38,7 @@ class Blocks:
     names : list of str, default=None
         Names of the blocks when ``blocks`` is a list (default ``block0``,
         ``block1``, ...); for a dict or a Blocks, if given, they must be the
-        names it already has, in any order: the blocks are taken in theirs.
+        names it already has, in any order, which the blocks then take.
     feature_names : dict of {str: array-like of str}, default=None
         Column names of (some of) the blocks; DataFrame blocks bring their own.
 
