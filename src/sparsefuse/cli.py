@@ -264,12 +264,13 @@ def _libsvm_line_fault(raw):
         key, colon, value = token.partition(b":")
         if not (colon and _parses(key, int) and _parses(value, float)):
             return f"{_shown(token)!r} is not index:value (an integer index, a number)"
-        if int(key) < 0:
+        index = int(key)
+        if index < 0:
             return f"the index of {_shown(token)!r} is negative"
-        if int(key) <= previous:
+        if index <= previous:
             return (f"the indices are not increasing ({_shown(token)!r} after index "
                     f"{previous})")
-        previous = int(key)
+        previous = index
     return None
 
 

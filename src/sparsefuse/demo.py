@@ -64,8 +64,9 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
             model.fit(X_train, y[train])
         seconds = time.perf_counter() - t0
         r2 = model.score(X_test, y[test])
-        rows.append((name, r2, selected(model), seconds))
-        say(f"  {name:<34} {r2:>7.3f} {rows[-1][2]:>8d} {seconds:>8.1f}")
+        nonzero = selected(model)
+        rows.append((name, r2, nonzero, seconds))
+        say(f"  {name:<34} {r2:>7.3f} {nonzero:>8d} {seconds:>8.1f}")
         return model
 
     n_selected = lambda m: int(np.count_nonzero(m.coef_))  # noqa: E731
