@@ -405,6 +405,40 @@ def test_group_path_is_one_call(npz_file, tmp_path, monkeypatch, penalty):
     assert len(doc["coefs"]) == 8 and not doc["coefs"][0]  # zero at alpha_max
 
 
+@pytest.mark.parametrize("penalty, model", [
+    ("l1", lambda a: sparsefuse.Lasso(alpha=a, tol=1e-12)),
+    ("elasticnet", lambda a: sparsefuse.ElasticNet(alpha=a, l1_ratio=0.5, tol=1e-12)),
+    ("group", lambda a: sparsefuse.GroupLasso(2, alpha=a, tol=1e-12)),
+    ("sparse_group", lambda a: sparsefuse.SparseGroupLasso(2, alpha=a, l1_ratio=0.5,
+                                                           tol=1e-12)),
+])
+@pytest.mark.parametrize("intercept", [True, False])
+def test_path_json_predicts_as_the_fitted_model(tmp_path, penalty, model, intercept):
+    """Each alpha's intercept is in the path's JSON (with the settings), so
+    that its coefficients predict: as a model fitted at that alpha does."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 6)) + 3.0
+    y = X[:, 0] - X[:, 3] + 100.0 + 0.1 * rng.standard_normal(40)
+    data, out = tmp_path / "d.npz", tmp_path / "path.json"
+    np.savez(data, X=X, y=y)
+    options = ["--groups", "2"] if penalty in ("group", "sparse_group") else []
+    options += ["--l1-ratio", "0.5"] if penalty in ("elasticnet", "sparse_group") else []
+    options += [] if intercept else ["--no-intercept"]
+    assert main(["path", str(data), "--format", "npz", "--penalty", penalty, "--n-alphas",
+                 "5", "--eps", "0.01", "--tol", "1e-12", "--out", str(out), "--quiet",
+                 *options]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["fit_intercept"] is intercept and len(doc["intercepts"]) == 5
+    assert doc["l1_ratio"] == {"l1": 1.0, "group": 0.0}.get(penalty, 0.5)
+    if penalty in ("group", "sparse_group"):
+        assert doc["groups"] == {"0": ["x0", "x1"], "1": ["x2", "x3"], "2": ["x4", "x5"]}
+    for k in (2, 4):
+        coef = np.array([doc["coefs"][k].get(name, 0.0) for name in doc["feature_names"]])
+        fitted = model(doc["alphas"][k]).set_params(fit_intercept=intercept).fit(X, y)
+        np.testing.assert_allclose(X @ coef + doc["intercepts"][k], fitted.predict(X),
+                                   rtol=1e-6)
+
+
 # --- demo --------------------------------------------------------------------------
 
 @pytest.fixture

@@ -519,6 +519,17 @@ def test_fusion_edge_cases_are_clear_errors():
     with pytest.raises(ValueError, match="block 'b' was dense in fit and is sparse now"):
         model.predict({"a": A, "b": sparse.csr_matrix(B)})
     np.testing.assert_allclose(model.predict({"a": A, "b": B}), model.predict(blocks))
+    # (a later review: a text column, an unknown block and modality names
+    # given as the dict's int keys)
+    pd = pytest.importorskip("pandas")
+    meta = pd.DataFrame({"age": A[:, 1], "site": ["u", "v"] * 30})
+    with pytest.raises(ValueError, match="block 'meta', column 'site': could not convert "
+                                         "string to float: 'u'; every column must be numeric"):
+        FusionRegressor(alpha=0.05).fit({"a": A, "meta": meta}, y)
+    with pytest.raises(KeyError, match=r"no block named 'c'; the blocks are \['a', 'b'\]"):
+        blocks["c"]
+    free = FusionRegressor("group", alpha=1e3, unpenalized=[2]).fit({1: A, 2: B}, y)
+    assert free.modality_importance_["1"] == 0 < free.modality_importance_["2"]
 
 
 def test_named_blocks_in_another_order_and_column_y():

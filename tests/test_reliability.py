@@ -608,6 +608,15 @@ def test_warm_start_on_a_constant_column_is_dropped(precompute):
     np.testing.assert_allclose(model.coef_, cold.coef_, atol=1e-6)
 
 
+@pytest.mark.parametrize("first, second", [(2, 1), (1, 2)])
+def test_warm_start_from_another_number_of_targets_is_a_clear_error(first, second):
+    Y = np.column_stack([Y_OK, 2 * Y_OK])
+    model = sf.Lasso(alpha=0.05, warm_start=True).fit(X_OK, Y[:, :first].squeeze())
+    with pytest.raises(ValueError, match=r"previous coef_ has shape \(\d, 6\), this fit "
+                                         rf"needs \({second}, 6\)"):
+        model.fit(X_OK, Y[:, :second].squeeze())
+
+
 def test_single_column_target_follows_sklearn_conventions():
     model = sf.Lasso(alpha=0.05).fit(X_OK, Y_OK[:, None])
     assert model.coef_.shape == (6,) and isinstance(model.dual_gap_, float)

@@ -23,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse
 from sparsefuse.fusion import _cut
+from sparsefuse.group import check_groups
 
 FORMATS = ("libsvm", "npz", "csv")
 PENALTIES = ("l1", "elasticnet", "group", "sparse_group")
@@ -617,11 +618,28 @@ def cmd_path(args):
         for a, c, g in zip(alphas, coefs.T, gaps):
             print(f"{a:>12.4g} {np.count_nonzero(c):>8d} {g:>12.2e}")
     if args.out:
-        write_text(args.out, json.dumps({
-            "penalty": args.penalty, "alphas": [float(a) for a in alphas],
-            "dual_gaps": [float(g) for g in gaps], "feature_names": list(names),
+        # (the intercept that goes with each alpha's coefficients: the path
+        # functions centre X and y and return the coefficients alone)
+        if common["fit_intercept"]:
+            x_mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+            intercepts = float(np.mean(y)) - x_mean @ coefs
+        else:
+            intercepts = np.zeros(len(alphas))
+        doc = {
+            "sparsefuse_version": sparsefuse.__version__, "penalty": args.penalty,
+            "l1_ratio": args.l1_ratio if args.penalty in L1_RATIO_PENALTIES else
+            (1.0 if args.penalty == "l1" else 0.0),
+            "fit_intercept": common["fit_intercept"], "n_samples": int(X.shape[0]),
+            "n_features": int(X.shape[1]), "feature_names": list(names),
+            "alphas": [float(a) for a in alphas], "dual_gaps": [float(g) for g in gaps],
+            "intercepts": [float(b) for b in intercepts],
             "coefs": [{names[j]: float(c[j]) for j in np.flatnonzero(c)} for c in coefs.T],
-        }, indent=1))
+        }
+        if args.penalty in GROUP_PENALTIES:
+            indices, group_names = check_groups(groups, X.shape[1])
+            doc["groups"] = {str(name): [names[j] for j in idx]
+                             for name, idx in zip(group_names, indices)}
+        write_text(args.out, json.dumps(doc, indent=1))
     if args.plot:
         save_path_plot(alphas, coefs, args.plot, title=f"{args.penalty} path of {args.data}")
     return 0
@@ -788,7 +806,8 @@ def build_parser():
             how.add_argument("--cv", type=int, help="choose alpha by K-fold CV")
             p.add_argument("--out", required=True, help="model JSON file")
         else:
-            p.add_argument("--out", help="path JSON file")
+            p.add_argument("--out", help="path JSON file (per alpha: intercept, coefficients, "
+                                             "duality gap)")
             p.add_argument("--plot", help="PNG file of the coefficient paths")
 
     # every option, --help included, goes to sparsefuse.bench's own parser

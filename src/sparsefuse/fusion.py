@@ -151,6 +151,8 @@ class Blocks:
 
     def __getitem__(self, key):
         if isinstance(key, str):
+            if key not in self.names:
+                raise KeyError(f"no block named {key!r}; the blocks are {self.names}.")
             return self.data[self.names.index(key)]
         if isinstance(key, tuple):  # scikit-learn indexes rows as X[rows, ...]
             key, *rest = key
@@ -208,6 +210,19 @@ class Blocks:
 def _cut(text, limit=40):
     """``text``, cut to ``limit`` characters with an ellipsis if longer."""
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _check_numeric(block, name, labels):
+    """Name the first column of a block that holds something other than
+    numbers (a DataFrame's text column, say), which check_array would report
+    without saying where."""
+    for j in range(block.shape[1]):
+        try:
+            np.asarray(block[:, j], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"block {name!r}, column {_cut(str(labels[j]))!r}: {exc}; every column must "
+                "be numeric (encode categories first, with OneHotEncoder say).") from None
 
 
 def as_blocks(X, names=None):
@@ -381,6 +396,8 @@ class BlockStacker(TransformerMixin, BaseEstimator):
     def _stack(self, blocks, fit):
         scaled = []
         for name, scaler, block in zip(blocks.names, self.scalers_, blocks.data):
+            if not sparse.issparse(block) and block.dtype.kind in "OUS":
+                _check_numeric(block, name, blocks.feature_names[name])
             block = check_array(block, accept_sparse=["csr", "csc"],
                                 dtype=[np.float64, np.float32], input_name=f"block {name!r}")
             scaled.append(scaler.fit_transform(block) if fit else scaler.transform(block))
@@ -610,8 +627,10 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         groups = self.stacker_.groups(self.group_size)
         common = dict(tol=self.tol, max_iter=self.max_iter)
         if self.unpenalized:
-            free = [self.unpenalized] if isinstance(self.unpenalized, str) else list(
-                self.unpenalized)
+            # (names compared as strings, as the blocks' are: unpenalized=[2]
+            # names the block of key 2)
+            free = [self.unpenalized] if isinstance(self.unpenalized, str) else [
+                str(name) for name in self.unpenalized]
             unknown = [name for name in free if name not in self.modality_slices_]
             if unknown:
                 raise ValueError(
