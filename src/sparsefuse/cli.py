@@ -752,7 +752,8 @@ data formats (--format):
           when absent) of a SciPy sparse matrix, as scipy.sparse.save_npz
           writes them, plus y
   libsvm  svmlight / libsvm text: the target first on each line, then
-          index:value pairs
+          index:value pairs; index 1 is column x0, unless some index is 0,
+          then index 0 is (scikit-learn's load_svmlight_file rule)
 """
 
 

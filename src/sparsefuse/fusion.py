@@ -599,7 +599,8 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Target values.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Non-negative sample weights, for the model's loss; the blocks'
+            standardisation (means and scales) is unweighted.
 
         Returns
         -------
