@@ -11,6 +11,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+import sparsefuse as sf
 from sparsefuse._path import InvalidParameterError
 from sparsefuse.cli import main
 from sparsefuse.datasets import load_debian_packages, load_leukemia
@@ -143,6 +144,37 @@ def test_bad_fusion_parameters():
     for bad in (0, -1, 2.5, True):
         with pytest.raises(InvalidParameterError, match="group_size"):
             stacker.groups(bad)
+
+
+def test_fusion_routes_groups_to_its_cv_and_checks_every_parameter():
+    """Found by a review: a GroupKFold cv could not get its groups, and the
+    cross-validation's parameters went unchecked with a given alpha."""
+    import sklearn
+    from sklearn.model_selection import GroupKFold
+
+    data, y = modalities()
+    blocks, groups = Blocks(data), np.repeat(np.arange(10), 15)
+    with pytest.raises(ValueError, match="needs sklearn.set_config"):
+        FusionRegressor(cv=GroupKFold(3)).fit(blocks, y, groups=groups)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = FusionRegressor("group", cv=GroupKFold(3), alphas=5).fit(blocks, y,
+                                                                        groups=groups)
+        # the folds keep each group whole: the same as the inner CV estimator's
+        inner = sf.GroupLassoCV(model.model_.groups, cv=GroupKFold(3), alphas=5,
+                                eps=1e-2).fit(model.stacker_.transform(blocks), y,
+                                              groups=groups)
+        assert model.alpha_ == inner.alpha_
+        search = GridSearchCV(FusionRegressor(cv=GroupKFold(3), alphas=5),
+                              {"penalty": ["l1", "group"]}, cv=GroupKFold(3))
+        assert np.isfinite(search.fit(blocks, y, groups=groups).best_score_)
+    for bad in (dict(eps=-1), dict(cv="a"), dict(alphas=-3), dict(n_jobs="x"),
+                dict(unpenalized=3), dict(modality_names=3)):
+        with pytest.raises(InvalidParameterError, match=list(bad)[0]):
+            FusionRegressor(alpha=0.1, **bad).fit(data, y)
+    model = FusionRegressor(alpha=0.1).fit(data, y)
+    assert model.n_features_in_ == 56 == model.stacker_.n_features_in_
+    tags = model.__sklearn_tags__().input_tags
+    assert tags.dict and tags.sparse
 
 
 def test_stacker_feature_names_out_and_pandas_output():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sparsefuse as sf
@@ -907,8 +908,17 @@ def test_ungrouped_option_errors():
     X, y, sizes, _ = problem(seed=2)
     with pytest.raises(ValueError, match="belong to no group.*ungrouped='unpenalized'"):
         sf.GroupLasso([[0, 1, 2]], alpha=0.1).fit(X, y)
-    with pytest.raises(ValueError, match="ungrouped must be one of"):
-        sf.GroupLasso(sizes, alpha=0.1, ungrouped="free").fit(X, y)
+    # (as scikit-learn's parameter checks: a bad option, groups or weights of
+    # the wrong kind are InvalidParameterErrors, found by a review)
+    for model in (sf.GroupLasso(sizes, alpha=0.1, ungrouped="free"),
+                  sf.GroupLassoCV(sizes, ungrouped="free")):
+        with pytest.raises(InvalidParameterError, match="ungrouped must be one of"):
+            model.fit(X, y)
+    for groups, words in [("a", "groups must be an int"), (0, "groups=0")]:
+        with pytest.raises(InvalidParameterError, match=words):
+            sf.GroupLasso(groups, alpha=0.1).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="weights must be None, numbers .* got 'a'"):
+        sf.SparseGroupLasso(sizes, 0.1, weights="a").fit(X, y)
     with pytest.raises(ValueError, match="positive=True with ungrouped"):
         sf.GroupLasso([[0, 1, 2]], alpha=0.1, positive=True,
                       ungrouped="unpenalized").fit(X, y)
@@ -1435,3 +1445,21 @@ def test_unpenalised_columns_in_other_units_are_kept(scale):
                           tol=1e-10).fit(X, y)
     assert model.coef_[5] * scale == pytest.approx(3.0, rel=1e-3)
     assert model.score(X, y) > 0.999
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.5])
+def test_warm_start_refits_from_the_last_coefficients(tau):
+    X, y, sizes, indices = problem(seed=4)
+    weights = np.sqrt(sizes)
+    model = sf.SparseGroupLasso(sizes, 0.2, l1_ratio=tau, warm_start=True, tol=1e-10)
+    model.fit(X, y)
+    model.set_params(alpha=0.19).fit(X, y)
+    cold = sf.SparseGroupLasso(sizes, 0.19, l1_ratio=tau, tol=1e-10).fit(X, y)
+    assert model.n_iter_ < cold.n_iter_
+    assert sgl_objective(X, y, model.coef_, model.intercept_, 0.19, tau, indices, weights) \
+        == pytest.approx(sgl_objective(X, y, cold.coef_, cold.intercept_, 0.19, tau, indices,
+                                       weights), rel=1e-9)
+    # (as the Lasso's: coefficients of another shape are an error, were dropped silently)
+    with pytest.raises(ValueError, match=r"previous coef_ has shape \(40,\), this fit needs "
+                                         r"\(30,\)"):
+        model.set_params(groups=sizes[:-2]).fit(X[:, :30], y)

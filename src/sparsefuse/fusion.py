@@ -16,7 +16,9 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from sparsefuse._path import InvalidParameterError, check_sparse_structure
+from sparsefuse._cv import CVRoutingMixin, split_params_of
+from sparsefuse._path import (InvalidParameterError, check_cv_params, check_eps,
+                              check_sparse_structure, resolve_alphas)
 
 __all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
@@ -225,6 +227,13 @@ def _check_numeric(block, name, labels):
                 "be numeric (encode categories first, with OneHotEncoder say).") from None
 
 
+def _block_input_tags(tags):
+    """Blocks come as a dict (or a list, or a Blocks) of dense or sparse blocks."""
+    tags.input_tags.dict = True
+    tags.input_tags.sparse = True
+    return tags
+
+
 def as_blocks(X, names=None):
     """A :class:`Blocks` from a dict, a list (with ``names``) or a Blocks."""
     return X if isinstance(X, Blocks) and names is None else Blocks(X, names)
@@ -267,10 +276,15 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         ``Blocks.has_feature_names``), None for blocks that came without.
     scalers_ : list of transformers
         The fitted scaler of each block.
+    n_features_in_ : int
+        Number of features of all blocks together.
     """
 
     def __init__(self, modality_names=None):
         self.modality_names = modality_names
+
+    def __sklearn_tags__(self):
+        return _block_input_tags(super().__sklearn_tags__())
 
     def fit(self, X, y=None):
         """Learn each block's scaling.
@@ -306,6 +320,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
             The stacked design.
         """
         blocks = as_blocks(X, self.modality_names)
+        self.n_features_in_ = blocks.shape[1]
         self.modality_names_ = blocks.names
         self.feature_names_ = blocks.feature_names
         self.input_feature_names_ = {
@@ -459,7 +474,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         return groups
 
 
-class FusionRegressor(RegressorMixin, BaseEstimator):
+class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
     """Sparse regression on several modalities, selecting modalities and features.
 
     Each block is scaled (dense blocks standardised; sparse blocks divided by
@@ -525,12 +540,16 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         Block names, in order.
     modality_slices_ : dict of {str: slice}
         Columns of each block in the stacked design.
+    feature_names_ : dict of {str: ndarray of str}
+        Names of every feature of each modality (see :class:`Blocks`).
     selected_features_ : dict of {str: list of str}
         Names of the selected (nonzero) features of each modality.
     modality_importance_ : dict of {str: float}
         Euclidean norm of each modality's coefficients (on scaled features).
     dual_gap_ : float
         Duality gap of the final fit.
+    n_features_in_ : int
+        Number of features of all blocks together.
 
     See Also
     --------
@@ -566,6 +585,9 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.unpenalized = unpenalized
 
+    def __sklearn_tags__(self):
+        return _block_input_tags(super().__sklearn_tags__())
+
     def _check_params(self):
         if not isinstance(self.penalty, str) or self.penalty not in PENALTIES:
             raise InvalidParameterError(
@@ -585,8 +607,19 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
             raise InvalidParameterError(
                 f"alpha=0 is least squares, which the {self.penalty} penalty does not "
                 "fit: use penalty='l1' (the Lasso takes alpha=0) or a positive alpha.")
+        # (the cross-validation's parameters too when alpha is given, as
+        # scikit-learn checks every parameter whether it is used or not)
+        resolve_alphas(self.alphas)
+        check_eps(self.eps)
+        check_cv_params(self.n_jobs, cv=self.cv)
+        for name in ("modality_names", "unpenalized"):
+            value = getattr(self, name)
+            if not (value is None or (name == "unpenalized" and isinstance(value, str))
+                    or (isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1)):
+                raise InvalidParameterError(
+                    f"{name} must be None or a list of block names; got {value!r:.60}.")
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Scale, stack and fit; choose alpha by cross-validation if not given.
 
         Parameters
@@ -601,6 +634,12 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, for the model's loss; the blocks'
             standardisation (means and scales) is unweighted.
+        **params : dict
+            Parameters of the splitter's ``split``, such as ``groups`` for
+            ``cv=GroupKFold(...)``, routed to it by scikit-learn's metadata
+            routing (which must be enabled:
+            ``sklearn.set_config(enable_metadata_routing=True)``); unused with
+            a given ``alpha``.
 
         Returns
         -------
@@ -611,6 +650,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
         from sparsefuse.group import GroupLassoCV, SparseGroupLasso
 
         self._check_params()
+        split_params_of(self, sample_weight, params)  # (refuses them without routing)
         blocks = as_blocks(X, self.modality_names)
         y = check_array(y, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
                         input_name="y")
@@ -622,6 +662,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
                 f"{y.shape}.")
         self.stacker_ = BlockStacker()
         Z = self.stacker_.fit_transform(blocks)
+        self.n_features_in_ = self.stacker_.n_features_in_
         self.modality_names_ = self.stacker_.modality_names_
         self.modality_slices_ = self.stacker_.modality_slices_
         self.feature_names_ = self.stacker_.feature_names_
@@ -662,7 +703,7 @@ class FusionRegressor(RegressorMixin, BaseEstimator):
                                  cv=self.cv, n_jobs=self.n_jobs, **common)
         else:
             model = SparseGroupLasso(groups, self.alpha, l1_ratio=tau, **common)
-        model.fit(Z, y, sample_weight=sample_weight)
+        model.fit(Z, y, sample_weight=sample_weight, **(params if self.alpha is None else {}))
         self.model_ = model
         self.alpha_ = float(getattr(model, "alpha_", self.alpha))
         self.coef_ = np.asarray(model.coef_)

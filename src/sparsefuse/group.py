@@ -98,7 +98,7 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         # exceed any float or int64)
         if not (groups >= 1 and (isinstance(groups, numbers.Integral)
                                  or float(groups).is_integer())) or n_features % int(groups):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"groups={groups}: an int is the size of contiguous equal blocks; it must "
                 f"be a positive whole number and must divide n_features={n_features}."
             )
@@ -127,7 +127,7 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
             indices = [_resolve(g, k, feature_names, n_features)
                        for k, g in enumerate(groups)]
     else:
-        raise ValueError(
+        raise InvalidParameterError(
             "groups must be an int, a list of group sizes, a list of index lists or a "
             f"dict of named index lists; got {type(groups).__name__}."
         )
@@ -274,7 +274,12 @@ def check_weights(weights, sizes, names=None):
                 f"group names {names[:5]}{' ...' if len(names) > 5 else ''}; got keys "
                 f"{list(weights)[:5]}.")
         weights = [weights[name] for name in names]
-    weights = np.asarray(weights, dtype=np.float64)
+    try:
+        weights = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"weights must be None, numbers (one per group) or a dict of them by group "
+            f"name; got {weights!r:.60}.") from None
     if weights.shape != (len(sizes),):
         raise ValueError(
             f"weights must have one entry per group ({len(sizes)}); got shape "
@@ -852,7 +857,7 @@ _ALPHA_ZERO = ("alpha must be positive for the group lasso (alpha=0 is least squ
 
 def _check_ungrouped(ungrouped, positive):
     if not isinstance(ungrouped, str) or ungrouped not in UNGROUPED_OPTIONS:
-        raise ValueError(
+        raise InvalidParameterError(
             f"ungrouped must be one of {UNGROUPED_OPTIONS}; got {ungrouped!r}.")
     if ungrouped == "unpenalized" and positive:
         raise ValueError(
@@ -1144,7 +1149,11 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         X, y, problem = self._prepare(X, y, sample_weight)
         y_prep, y_offset = problem.design.prepare_target(y)
         coef_init = None
-        if self.warm_start and hasattr(self, "coef_") and np.shape(self.coef_) == (X.shape[1],):
+        if self.warm_start and hasattr(self, "coef_"):
+            if np.shape(self.coef_) != (X.shape[1],):
+                raise ValueError(
+                    f"warm_start: the previous coef_ has shape {np.shape(self.coef_)}, this "
+                    f"fit needs {(X.shape[1],)}.")
             coef_init = self.coef_
         coefs, gaps, n_iters = solve_group_path(
             problem, y_prep, [alpha], l1_ratio=self.l1_ratio, coef_init=coef_init,
@@ -1314,6 +1323,13 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         Epochs of the refit.
     active_groups_ : list
         Groups selected by the refit.
+    group_names_ : list
+        Names or numbers of all groups, in the order of ``groups_``.
+    groups_ : list of ndarray
+        Feature indices of each group.
+    ungrouped_ : ndarray of int
+        Indices of the unpenalised features (empty unless
+        ``ungrouped="unpenalized"`` and some feature is in no group).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
