@@ -553,6 +553,68 @@ def test_group_fit_on_sparse_x_memory_stays_bounded(size):
     assert peak < 2.5 * matrix, f"peak {peak / 1e6:.1f} MB for a {matrix / 1e6:.1f} MB matrix"
 
 
+@pytest.mark.parametrize("fmt", ["csc", "csr"])
+def test_cv_on_sparse_x_memory_stays_bounded(fmt):
+    """Found by a review: the CV estimators converted a CSC X to CSR as a
+    whole and kept it through the folds, then each fold's CSR rows while they
+    were converted back to CSC: 2.9x the matrix. A CSC X's folds are now
+    selected column by column, as CSC (the kernels' format)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, p, nnz = 20_000, 5_000, 600_000
+    X = sparse.csc_matrix((rng.random(nnz), (rng.integers(0, n, nnz), rng.integers(0, p, nnz))),
+                          shape=(n, p)).asformat(fmt)
+    y = X[:, :30] @ rng.standard_normal(30) + 0.1 * rng.standard_normal(n)
+    matrix = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    tracemalloc.start()
+    model = sf.LassoCV(alphas=5, cv=3, fit_intercept=False).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2.0 * matrix, f"peak {peak / 1e6:.1f} MB for a {matrix / 1e6:.1f} MB matrix"
+    dense = sf.LassoCV(alphas=5, cv=3, fit_intercept=False).fit(X.toarray(), y)
+    np.testing.assert_allclose(model.mse_path_, dense.mse_path_, rtol=1e-6)
+
+
+def test_precomputed_gram_memory_is_the_matrix_alone():
+    """Found by a review: centring the Gram matrix (n m m^T) and checking a
+    given one (symmetry) made p x p temporaries: 2x, and 3x, the matrix."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((300, 1500)) + 1.0)
+    y = X[:, :10] @ rng.standard_normal(10) + rng.standard_normal(300)
+    gram_bytes = 1500 * 1500 * 8
+    tracemalloc.start()
+    model = sf.Lasso(alpha=0.05, precompute=True).fit(X, y)
+    computed = tracemalloc.get_traced_memory()[1]
+    Xc = X - X.mean(axis=0)
+    gram = Xc.T @ Xc
+    tracemalloc.reset_peak()
+    given = sf.Lasso(alpha=0.05, precompute=gram).fit(X, y)
+    checked = tracemalloc.get_traced_memory()[1] - gram_bytes - Xc.nbytes
+    tracemalloc.stop()
+    assert computed < 1.6 * gram_bytes, computed / gram_bytes  # (X and its copy: 0.4)
+    assert checked < 0.4 * gram_bytes, checked / gram_bytes
+    np.testing.assert_allclose(given.coef_, model.coef_, atol=1e-10)
+
+
+def test_dense_cv_does_not_keep_the_design_through_the_folds():
+    """Found by a review: the design built for the alpha grid (a Fortran copy
+    of a C-ordered X) stayed alive through the folds and the refit."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X = np.ascontiguousarray(rng.standard_normal((2000, 1000)))
+    y = X[:, :10] @ rng.standard_normal(10) + rng.standard_normal(2000)
+    tracemalloc.start()
+    sf.LassoCV(alphas=5, cv=3).fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # a copy of X for the refit and a fold (2/3 of it), with its path
+    assert peak < 2.0 * X.nbytes, peak / X.nbytes
+
+
 # --- regressions found in review ------------------------------------------------------
 
 def test_ridge_limit_is_certified():

@@ -50,7 +50,7 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Training data (sparse input is sliced by rows, so CSR is best).
+        Training data (sparse: CSR or CSC, sliced by rows in that format).
     y : ndarray of shape (n_samples,)
         Target values.
     sample_weight : ndarray of shape (n_samples,) or None
@@ -83,8 +83,8 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
     mse_path : ndarray of shape (n_alphas, n_folds)
         Held-out (weighted) mean squared error.
     """
-    if sparse.issparse(X):
-        X = X.tocsr()
+    if sparse.issparse(X) and X.format not in ("csr", "csc"):
+        X = X.tocsc()
     if sample_weight is not None:
         # (an all-zero part would fail deep inside the fit or the average)
         for k, (train, test) in enumerate(folds):
@@ -115,7 +115,8 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
         support = np.unique(np.concatenate(
             [np.flatnonzero(coefs[:, k]) for k in range(coefs.shape[1])]))
         active = coefs[support]
-        test_X = X[test][:, support] if sparse.issparse(X) else X[np.ix_(test, support)]
+        test_X = (_rows(X[:, support], test) if sparse.issparse(X)
+                  else X[np.ix_(test, support)])
         predictions = np.asarray(test_X @ active)
         intercepts = (y_offset - X_offset[support] @ active.astype(np.float64)
                       if X_offset is not None else 0.0)
@@ -154,13 +155,30 @@ def warn_unconverged(unconverged, n_fits):
 
 
 def _rows(X, index):
-    """``X[index]``, keeping a dense X's Fortran order: the kernels take it
-    as is, where a C-ordered fold (what indexing rows returns) would be
-    copied once more."""
+    """``X[index]``, keeping a dense X's Fortran order and a sparse X's CSC
+    format: the kernels take them as they are, where a C-ordered or CSR fold
+    (what indexing rows returns) would be copied once more. (X is never
+    converted as a whole: a CSC X's folds are selected column by column.)"""
+    index = np.asarray(index)
+    if index.dtype == bool:  # (a mask, which take would read as 0 and 1)
+        index = np.flatnonzero(index)
+    if sparse.issparse(X) and X.format == "csc" and np.all(np.diff(index) > 0):
+        # (rows in increasing order, as folds have them: each column keeps
+        # its entries of those rows, in their order, renumbered)
+        kept = np.zeros(X.shape[0], dtype=bool)
+        kept[index] = True
+        mask = kept[X.indices]
+        rank = (np.cumsum(kept) - 1).astype(X.indices.dtype)
+        # entries kept per column (arrays of the columns' length only; reduceat
+        # reads one entry for an empty column, which is zeroed)
+        starts = X.indptr[:-1]
+        counts = np.add.reduceat(mask, np.minimum(starts, max(mask.size - 1, 0)),
+                                 dtype=np.int64) if mask.size else np.zeros(starts.size, int)
+        counts[starts == X.indptr[1:]] = 0
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(X.indptr.dtype)
+        return sparse.csc_matrix((X.data[mask], rank[X.indices[mask]], indptr),
+                                 shape=(index.size, X.shape[1]))
     if not sparse.issparse(X) and X.ndim == 2 and X.flags.f_contiguous:
-        index = np.asarray(index)
-        if index.dtype == bool:  # (a mask, which take would read as 0 and 1)
-            index = np.flatnonzero(index)
         return np.take(X.T, index, axis=1).T  # (take allocates C order: X.T's)
     return X[index]
 

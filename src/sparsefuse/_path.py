@@ -599,10 +599,11 @@ def resolve_gram(design, precompute):
     offset = design.X_offset if design.implicit else None
 
     def centred_gram():
-        gram = X.T @ X
+        gram = np.ascontiguousarray(X.T @ X)
         if offset is not None:
-            gram -= n_samples * np.outer(offset, offset)
-        return np.ascontiguousarray(gram)
+            for rows in row_chunks(n_features, n_features):
+                gram[rows] -= n_samples * np.outer(offset[rows], offset)
+        return gram
 
     if isinstance(precompute, str):
         if n_samples <= GRAM_AUTO_RATIO * n_features:
@@ -617,6 +618,14 @@ def resolve_gram(design, precompute):
             "and reweighting; recomputing it.", UserWarning, stacklevel=3)
         return centred_gram()
     return gram
+
+
+def row_chunks(n_rows, n_cols, entries=1 << 18):
+    """Slices of rows of about ``entries`` entries in all: temporaries of a
+    p x p matrix (an outer product, a difference) taken a slice at a time
+    need a few MB, not a few times the matrix."""
+    step = max(1, entries // max(n_cols, 1))
+    return [slice(a, min(a + step, n_rows)) for a in range(0, n_rows, step)]
 
 
 # Entries of a given Gram matrix compared with products of X's columns, at
@@ -646,9 +655,11 @@ def gram_matches(gram, design):
     scale = max(float(np.max(norms, initial=0.0)) ** 2, 1e-300)
     if not np.all(np.isfinite(gram)):
         return False
-    if not np.all(np.abs(gram - gram.T)
-                  <= 1e-12 * scale + np.outer(root, root) + 1e-10 * np.abs(gram.T)):
-        return False
+    for rows in row_chunks(n_features, n_features):
+        transposed = gram[:, rows].T
+        if not np.all(np.abs(gram[rows] - transposed) <= 1e-12 * scale
+                      + np.outer(root[rows], root) + 1e-10 * np.abs(transposed)):
+            return False
     if not np.allclose(np.diag(gram), norms ** 2, rtol=1e-6,
                        atol=1e-10 * scale + np.square(root)):
         return False

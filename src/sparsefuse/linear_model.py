@@ -524,6 +524,9 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                      for l1 in l1_ratios]
         else:
             grids = [alphas] * len(l1_ratios)
+        # (the design may hold a copy of X, centred or reweighted: not kept
+        # through the folds and the refit)
+        del design, y_prep
         # one seed per fold, drawn up front: the same folds give the same paths
         # whatever the order in which threads run them
         seeds = check_random_state(self.random_state).randint(0, 2**31 - 1, size=1000)
