@@ -352,6 +352,11 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         ValueError
             If the blocks, their widths or their column names differ from fit.
         """
+        return self._stack(self._checked(X), fit=False)
+
+    def _checked(self, X):
+        """The blocks as transform takes them: in fit's order, with fit's
+        widths, column names and formats."""
         check_is_fitted(self)
         blocks = as_blocks(X, self.modality_names)
         if blocks.names != self.modality_names_:
@@ -376,7 +381,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"block {name!r} was dense in fit and is sparse now; pass it dense, "
                     "as in fit (block.toarray()), or fit on the sparse block.")
-        return self._stack(blocks, fit=False)
+        return blocks
 
     def _check_feature_names(self, name, blocks):
         """scikit-learn's rule, per block: column names given both in fit and
@@ -408,13 +413,18 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         raise ValueError(f"the feature names of block {name!r} must match those seen in "
                          f"fit, in the same order; {problem}.")
 
+    @staticmethod
+    def _numeric(name, block, blocks):
+        """A block as a float array or CSR/CSC matrix, finite (checked)."""
+        if not sparse.issparse(block) and block.dtype.kind in "OUS":
+            _check_numeric(block, name, blocks.feature_names[name])
+        return check_array(block, accept_sparse=["csr", "csc"],
+                           dtype=[np.float64, np.float32], input_name=f"block {name!r}")
+
     def _stack(self, blocks, fit):
         scaled = []
         for name, scaler, block in zip(blocks.names, self.scalers_, blocks.data):
-            if not sparse.issparse(block) and block.dtype.kind in "OUS":
-                _check_numeric(block, name, blocks.feature_names[name])
-            block = check_array(block, accept_sparse=["csr", "csc"],
-                                dtype=[np.float64, np.float32], input_name=f"block {name!r}")
+            block = self._numeric(name, block, blocks)
             scaled.append(scaler.fit_transform(block) if fit else scaler.transform(block))
         if any(sparse.issparse(b) for b in scaled):
             return sparse.csr_matrix(sparse.hstack([sparse.csr_matrix(b) for b in scaled]))
@@ -737,8 +747,22 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
             If the blocks, their widths or their column names differ from fit.
         """
         check_is_fitted(self)
-        Z = self.stacker_.transform(as_blocks(X, self.modality_names))
-        return np.asarray(Z @ self.coef_).ravel() + self.intercept_
+        stacker = self.stacker_
+        blocks = stacker._checked(as_blocks(X, self.modality_names))
+        # Block by block, and the scaling moved onto the coefficients:
+        # ((B - mean) / scale) c = B (c / scale) - mean . (c / scale). The
+        # stacked design would hold a scaled copy of every block at once (and
+        # stacking sparse blocks copies them again).
+        y_pred = np.full(blocks.shape[0], self.intercept_, dtype=np.float64)
+        for name, scaler, block in zip(blocks.names, stacker.scalers_, blocks.data):
+            block = stacker._numeric(name, block, blocks)
+            coef = self.coef_[self.modality_slices_[name]] / scaler.scale_
+            # (in the block's dtype: a float32 block against float64
+            # coefficients would be copied to float64 for the product)
+            y_pred += np.asarray(block @ coef.astype(block.dtype, copy=False)).ravel()
+            if isinstance(scaler, StandardScaler):
+                y_pred -= scaler.mean_ @ coef
+        return y_pred
 
     def report(self, top=5, file=None):
         """A table of modalities, their weight and top features, as text.
