@@ -322,11 +322,11 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         X_in = X
         if sqrt_sw is not None:
             try:  # (negative indices wrap here; column_stats rejects them below)
-                scale = sqrt_sw[X.indices]
+                data = sqrt_sw[X.indices]
             except IndexError:
                 raise ValueError(_MALFORMED) from None
             with np.errstate(invalid="ignore"):  # (inf * 0: reported below)
-                data = X.data * scale
+                data *= X.data  # (in place: one array of the data's size, not two)
             # (new data; indices and indptr may still be the caller's)
             X = sparse.csc_matrix((data, X.indices, X.indptr), shape=X.shape)
         v = sqrt_sw if sqrt_sw is not None else np.ones(n_samples, dtype=dtype)
