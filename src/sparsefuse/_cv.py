@@ -115,8 +115,13 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
         support = np.unique(np.concatenate(
             [np.flatnonzero(coefs[:, k]) for k in range(coefs.shape[1])]))
         active = coefs[support]
-        test_X = (_rows(X[:, support], test) if sparse.issparse(X)
-                  else X[np.ix_(test, support)])
+        # (the smaller selection first: a CSC X's columns, a CSR X's rows)
+        if not sparse.issparse(X):
+            test_X = X[np.ix_(test, support)]
+        elif X.format == "csc":
+            test_X = _rows(X[:, support], test)
+        else:
+            test_X = X[test][:, support]
         predictions = np.asarray(test_X @ active)
         intercepts = (y_offset - X_offset[support] @ active.astype(np.float64)
                       if X_offset is not None else 0.0)

@@ -9,6 +9,7 @@ which modalities and which of their features were selected.
 
 import numbers
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -624,8 +625,10 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         check_cv_params(self.n_jobs, cv=self.cv)
         for name in ("modality_names", "unpenalized"):
             value = getattr(self, name)
+            # (any collection of names: a list, a tuple, a set, a pandas Index)
             if not (value is None or (name == "unpenalized" and isinstance(value, str))
-                    or (isinstance(value, (list, tuple, np.ndarray)) and np.ndim(value) == 1)):
+                    or (isinstance(value, Iterable)
+                        and not isinstance(value, (str, bytes, dict)))):
                 raise InvalidParameterError(
                     f"{name} must be None or a list of block names; got {value!r:.60}.")
 
