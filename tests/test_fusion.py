@@ -580,6 +580,9 @@ def test_fusion_edge_cases_are_clear_errors():
     with pytest.raises(ValueError, match="block 'meta', column 'site': could not convert "
                                          "string to float: 'u'; every column must be numeric"):
         FusionRegressor(alpha=0.05).fit({"a": A, "meta": meta}, y)
+    with_na = pd.DataFrame({"age": pd.array([1, None] * 30, dtype="Int64"), "site": meta.site})
+    with pytest.raises(ValueError, match="block 'meta', column 'age' has missing values"):
+        FusionRegressor(alpha=0.05).fit({"a": A, "meta": with_na}, y)
     with pytest.raises(KeyError, match=r"no block named 'c'; the blocks are \['a', 'b'\]"):
         blocks["c"]
     free = FusionRegressor("group", alpha=1e3, unpenalized=[2]).fit({1: A, 2: B}, y)

@@ -576,6 +576,31 @@ def test_cv_on_sparse_x_memory_stays_bounded(fmt):
     np.testing.assert_allclose(model.mse_path_, dense.mse_path_, rtol=1e-6)
 
 
+def test_cv_folds_of_csc_x_are_the_rows_of_x():
+    """Found by a review of the CSC folds: a fold lost the last entry of the
+    last nonempty column when columns after it were empty (mse_path_ off by
+    1e-4, another alpha_), and unsigned or negative fold indices were taken
+    as increasing (rows reordered against y)."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((60, 8)) * (rng.random((60, 8)) < 0.5)
+    X[:, 0] = X[:, -2:] = 0.0
+    y = X[:, 1] - X[:, 3] + 0.3 * rng.standard_normal(60)
+    sw = rng.random(60) + 0.5
+    order = rng.permutation(60)
+    folds = [(np.sort(order[20:]), order[:20]),  # (sorted training rows)
+             (order[20:].astype(np.uint64), order[:20].astype(np.uint32)),
+             (order[:40] - 60, order[40:])]  # (negative indices count from the end)
+    for cv in (3, folds):
+        for make in (lambda: sf.LassoCV(alphas=8, cv=cv),
+                     lambda: sf.ElasticNetCV(alphas=8, cv=cv, l1_ratio=0.5),
+                     lambda: sf.GroupLassoCV(2, alphas=8, cv=cv)):
+            dense = make().fit(X, y, sample_weight=sw)
+            for fmt in ("csc", "csr", "coo"):
+                model = make().fit(sparse.coo_matrix(X).asformat(fmt), y, sample_weight=sw)
+                np.testing.assert_allclose(model.mse_path_, dense.mse_path_, rtol=1e-9)
+                assert model.alpha_ == pytest.approx(dense.alpha_, rel=1e-12)
+
+
 def test_precomputed_gram_memory_is_the_matrix_alone():
     """Found by a review: centring the Gram matrix (n m m^T) and checking a
     given one (symmetry) made p x p temporaries: 2x, and 3x, the matrix."""

@@ -159,6 +159,13 @@ def warn_unconverged(unconverged, n_fits):
             "tol, or scale the features.", ConvergenceWarning, stacklevel=caller_stacklevel())
 
 
+def _increasing(index):
+    """Whether integer indices are non-negative and strictly increasing (as
+    signed integers: unsigned differences wrap around)."""
+    index = index.astype(np.int64, copy=False)
+    return index.size == 0 or (index[0] >= 0 and bool(np.all(np.diff(index) > 0)))
+
+
 def _rows(X, index):
     """``X[index]``, keeping a dense X's Fortran order and a sparse X's CSC
     format: the kernels take them as they are, where a C-ordered or CSR fold
@@ -167,20 +174,22 @@ def _rows(X, index):
     index = np.asarray(index)
     if index.dtype == bool:  # (a mask, which take would read as 0 and 1)
         index = np.flatnonzero(index)
-    if sparse.issparse(X) and X.format == "csc" and np.all(np.diff(index) > 0):
+    if sparse.issparse(X) and X.format == "csc" and index.dtype.kind in "iu" \
+            and _increasing(index):
         # (rows in increasing order, as folds have them: each column keeps
         # its entries of those rows, in their order, renumbered)
         kept = np.zeros(X.shape[0], dtype=bool)
         kept[index] = True
-        mask = kept[X.indices]
+        # (one entry more: reduceat sums each column's entries up to the next
+        # column's start, the last nonempty one's up to the end; it reads one
+        # entry for an empty column, whose count is zeroed)
+        mask = np.append(kept[X.indices], False)
         rank = (np.cumsum(kept) - 1).astype(X.indices.dtype)
-        # entries kept per column (arrays of the columns' length only; reduceat
-        # reads one entry for an empty column, which is zeroed)
         starts = X.indptr[:-1]
-        counts = np.add.reduceat(mask, np.minimum(starts, max(mask.size - 1, 0)),
-                                 dtype=np.int64) if mask.size else np.zeros(starts.size, int)
+        counts = np.add.reduceat(mask, starts, dtype=np.int64)
         counts[starts == X.indptr[1:]] = 0
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(X.indptr.dtype)
+        mask = mask[:-1]
         return sparse.csc_matrix((X.data[mask], rank[X.indices[mask]], indptr),
                                  shape=(index.size, X.shape[1]))
     if not sparse.issparse(X) and X.ndim == 2 and X.flags.f_contiguous:

@@ -621,8 +621,9 @@ def cmd_path(args):
         # (the intercept that goes with each alpha's coefficients: the path
         # functions centre X and y and return the coefficients alone)
         if common["fit_intercept"]:
-            x_mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-            intercepts = float(np.mean(y)) - x_mean @ coefs
+            # (in float64 whatever X's dtype, as the solver's offsets)
+            x_mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
+            intercepts = float(np.mean(y, dtype=np.float64)) - x_mean @ coefs
         else:
             intercepts = np.zeros(len(alphas))
         doc = {

@@ -223,6 +223,10 @@ def _check_numeric(block, name, labels):
         try:
             np.asarray(block[:, j], dtype=np.float64)
         except (TypeError, ValueError) as exc:
+            if any(v is None or type(v).__name__ == "NAType" for v in block[:, j]):
+                raise ValueError(
+                    f"block {name!r}, column {_cut(str(labels[j]))!r} has missing values "
+                    "(None or pandas NA): impute or drop them first.") from None
             raise ValueError(
                 f"block {name!r}, column {_cut(str(labels[j]))!r}: {exc}; every column must "
                 "be numeric (encode categories first, with OneHotEncoder say).") from None
