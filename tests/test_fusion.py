@@ -93,8 +93,8 @@ def test_scaling_is_learnt_on_fit_and_applied_at_predict():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_predict_scales_the_coefficients_not_the_blocks(dtype):
     """Found by a review: predict stacked scaled copies of every block (a
-    large sparse block twice over); the scaling now moves onto the
-    coefficients, block by block, with the same predictions."""
+    large sparse block twice over); now block by block, a sparse block's
+    scaling moved onto the coefficients, with the same predictions."""
     import tracemalloc
 
     data, y = modalities(n=3000)
@@ -108,8 +108,18 @@ def test_predict_scales_the_coefficients_not_the_blocks(dtype):
     # (float32: the stacked product rounds to float32, near zero too)
     atol = 1e-5 * np.abs(stacked).max() if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(y_pred, stacked, rtol=1e-12, atol=atol)
-    text = data["text"]
-    assert peak < 0.5 * (text.data.nbytes + text.indices.nbytes), peak
+    # (a centred copy of one dense block at a time, none of the sparse one)
+    text, largest = data["text"], max(data["dense"].nbytes, data["noise"].nbytes)
+    assert peak < largest + 0.5 * (text.data.nbytes + text.indices.nbytes), peak
+    # (a review: the means moved onto the coefficients too cancelled digits
+    # for columns of large mean; dense blocks are centred first, as in fit)
+    shifted = {k: v.astype(np.float64) for k, v in data.items()}
+    shifted["dense"] = shifted["dense"] + 1e12
+    model = FusionRegressor(alpha=0.01).fit(shifted, y)
+    exact = model.intercept_ + sum(
+        np.asarray(model.stacker_.transform(shifted)[:, sl] @ model.coef_[sl]).ravel()
+        for sl in model.modality_slices_.values())
+    np.testing.assert_allclose(model.predict(shifted), exact, rtol=0, atol=1e-9)
 
 
 def test_group_penalty_drops_a_whole_modality():
@@ -189,8 +199,12 @@ def test_fusion_routes_groups_to_its_cv_and_checks_every_parameter():
         search = GridSearchCV(FusionRegressor(cv=GroupKFold(3), alphas=5),
                               {"penalty": ["l1", "group"]}, cv=GroupKFold(3))
         assert np.isfinite(search.fit(blocks, y, groups=groups).best_score_)
+    # (names in an order that changes from run to run, or drawn once, would
+    # name list blocks differently at predict)
     for bad in (dict(eps=-1), dict(cv="a"), dict(alphas=-3), dict(n_jobs="x"),
-                dict(unpenalized=3), dict(modality_names=3)):
+                dict(unpenalized=3), dict(modality_names=3),
+                dict(modality_names={"dense", "text", "noise"}),
+                dict(modality_names=(name for name in data))):
         with pytest.raises(InvalidParameterError, match=list(bad)[0]):
             FusionRegressor(alpha=0.1, **bad).fit(data, y)
     model = FusionRegressor(alpha=0.1).fit(data, y)

@@ -9,7 +9,6 @@ which modalities and which of their features were selected.
 
 import numbers
 import warnings
-from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -223,13 +222,26 @@ def _check_numeric(block, name, labels):
         try:
             np.asarray(block[:, j], dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            if any(v is None or type(v).__name__ == "NAType" for v in block[:, j]):
+            if _numbers_but_missing(block[:, j]):
                 raise ValueError(
                     f"block {name!r}, column {_cut(str(labels[j]))!r} has missing values "
                     "(None or pandas NA): impute or drop them first.") from None
             raise ValueError(
                 f"block {name!r}, column {_cut(str(labels[j]))!r}: {exc}; every column must "
                 "be numeric (encode categories first, with OneHotEncoder say).") from None
+
+
+def _numbers_but_missing(column):
+    """Whether a column of objects holds numbers apart from missing values
+    (None, pandas NA)."""
+    given = [v for v in column if not (v is None or type(v).__name__ == "NAType")]
+    if len(given) == len(column):
+        return False
+    try:
+        np.asarray(given, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _block_input_tags(tags):
@@ -629,10 +641,12 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         check_cv_params(self.n_jobs, cv=self.cv)
         for name in ("modality_names", "unpenalized"):
             value = getattr(self, name)
-            # (any collection of names: a list, a tuple, a set, a pandas Index)
-            if not (value is None or (name == "unpenalized" and isinstance(value, str))
-                    or (isinstance(value, Iterable)
-                        and not isinstance(value, (str, bytes, dict)))):
+            # (a sequence of names: a list, a tuple, an array, a pandas Index;
+            # unpenalized may also be a set, whose order does not matter)
+            if not (value is None or (name == "unpenalized" and isinstance(value, (
+                    str, set, frozenset))) or (hasattr(value, "__len__")
+                                               and hasattr(value, "__getitem__")
+                                               and not isinstance(value, (str, bytes, dict)))):
                 raise InvalidParameterError(
                     f"{name} must be None or a list of block names; got {value!r:.60}.")
 
@@ -756,19 +770,23 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         stacker = self.stacker_
         blocks = stacker._checked(as_blocks(X, self.modality_names))
-        # Block by block, and the scaling moved onto the coefficients:
-        # ((B - mean) / scale) c = B (c / scale) - mean . (c / scale). The
-        # stacked design would hold a scaled copy of every block at once (and
-        # stacking sparse blocks copies them again).
+        # Block by block: the stacked design would hold a scaled copy of every
+        # block at once (and stacking sparse blocks copies them again). A
+        # sparse block's scaling moves onto the coefficients, (B / scale) c =
+        # B (c / scale): no copy of it at all.
         y_pred = np.full(blocks.shape[0], self.intercept_, dtype=np.float64)
         for name, scaler, block in zip(blocks.names, stacker.scalers_, blocks.data):
             block = stacker._numeric(name, block, blocks)
-            coef = self.coef_[self.modality_slices_[name]] / scaler.scale_
-            # (in the block's dtype: a float32 block against float64
-            # coefficients would be copied to float64 for the product)
-            y_pred += np.asarray(block @ coef.astype(block.dtype, copy=False)).ravel()
+            coef = self.coef_[self.modality_slices_[name]]
             if isinstance(scaler, StandardScaler):
-                y_pred -= scaler.mean_ @ coef
+                # (dense blocks centred first, as in fit: moving the mean onto
+                # the coefficients would cancel digits for columns of large mean)
+                y_pred += scaler.transform(block) @ coef
+                continue
+            # (in the block's dtype, as the scaled block would be: a float32
+            # block against float64 coefficients would be copied to float64)
+            y_pred += np.asarray(block @ (coef / scaler.scale_).astype(block.dtype,
+                                                                       copy=False)).ravel()
         return y_pred
 
     def report(self, top=5, file=None):
