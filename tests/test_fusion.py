@@ -508,6 +508,11 @@ def test_unpenalized_modality_always_stays(group_size):
     Zn = Zn - Zn.mean(axis=0)
     expected = np.linalg.lstsq(Zn, y - y.mean(), rcond=None)[0]
     np.testing.assert_allclose(model.coef_[46:], expected, rtol=1e-6, atol=1e-9)
+    pd = pytest.importorskip("pandas")  # (any sequence of names; an Index had no truth value)
+    for names in (pd.Index(["noise"]), {"noise"}, ("noise",)):
+        same = FusionRegressor("group", alpha=1e3, group_size=group_size, unpenalized=names,
+                               tol=1e-10).fit(data, y)
+        np.testing.assert_array_equal(same.coef_, model.coef_)
     cv = FusionRegressor("sparse_group", unpenalized="noise", alphas=5, cv=3).fit(data, y)
     assert cv.modality_importance_["noise"] > 0
     with pytest.raises(ValueError, match="unknown modalities"):

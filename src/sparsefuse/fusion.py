@@ -699,7 +699,8 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         self.feature_names_ = self.stacker_.feature_names_
         groups = self.stacker_.groups(self.group_size)
         common = dict(tol=self.tol, max_iter=self.max_iter)
-        if self.unpenalized:
+        # (len, not truth: a pandas Index has no truth value)
+        if self.unpenalized is not None and len(self.unpenalized) > 0:
             # (names compared as strings, as the blocks' are: unpenalized=[2]
             # names the block of key 2)
             free = [self.unpenalized] if isinstance(self.unpenalized, str) else [
