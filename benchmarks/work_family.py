@@ -64,12 +64,12 @@ def parse_setting(text):
             f"{key}: expected a number, True or False, got {value!r}") from None
 
 
-def work(X, y, fit_intercept, frac, tol, options, path=False):
+def work(X, y, fit_intercept, frac, tol, options, path=False, points=20):
     design = _path.make_design(X, fit_intercept, y=y)
     # (the target prepared with the statistics: a cold start takes their X^T y)
     y_prep, _ = design.target
     alpha_max = np.abs(design.correlation(y_prep)).max() / len(y)
-    alphas = (np.geomspace(alpha_max, alpha_max / frac, 20) if path
+    alphas = (np.geomspace(alpha_max, alpha_max / frac, points) if path
               else np.array([alpha_max / frac]))
     stats = []
     solve = _cd.enet_solve
@@ -97,7 +97,14 @@ def main(argv=None):
                              "for f <= 10, the /100 one above)")
     parser.add_argument("--path", action="store_true",
                         help="paths of 20 alphas from alpha_max down to alpha_max / f "
-                             "(warm-started, strong rules) instead of single fits")
+                             "(warm-started; strong rules, see --strong-max-ratio) instead of "
+                             "single fits")
+    parser.add_argument("--points", type=int, default=20,
+                        help="alphas of each path (default 20)")
+    parser.add_argument("--strong-max-ratio", type=float, default=None,
+                        help="along paths, the sequential strong rule for a step whose previous "
+                             "alpha is less than this many times its own, working sets above "
+                             f"(default {_path.STRONG_MAX_RATIO}; inf: always the rule)")
     parser.add_argument("--set", dest="settings", action="append", type=parse_setting,
                         default=[], metavar="KEY=VALUE",
                         help="a kernel keyword and its value (repeatable: one column each)")
@@ -106,6 +113,8 @@ def main(argv=None):
         if not (Path(args.data_dir) / name).is_file():
             parser.error(f"{Path(args.data_dir) / name} not found: news20 is read from "
                          "--data-dir (default ../shared/data next to the repository)")
+    if args.strong_max_ratio is not None:
+        _path.STRONG_MAX_RATIO = args.strong_max_ratio
     columns = [("defaults", {})] + [(f"{k}={v}", {k: v}) for k, v in args.settings]
     print(f"{'problem':22s} {'alpha_max/':>10s} " + " ".join(f"{c:>16s}" for c, _ in columns))
     logs = {c: [] for c, _ in columns[1:]}
@@ -113,7 +122,7 @@ def main(argv=None):
         X, y = load(args.data_dir)
         for frac in [float(f) for f in args.fractions.split(",")]:
             tol = tol10 if frac <= 10 else tol100
-            row = [work(X, y, fit_intercept, frac, tol, options, args.path)
+            row = [work(X, y, fit_intercept, frac, tol, options, args.path, args.points)
                    for _, options in columns]
             for (c, _), value in zip(columns[1:], row[1:]):
                 logs[c].append(np.log(value / row[0]))

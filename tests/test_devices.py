@@ -13,6 +13,7 @@ from sklearn import linear_model as sk
 
 import sparsefuse as sf
 from reference import enet_certificate, enet_objective
+from sparsefuse import _cd
 from sparsefuse._path import check_sample_weight, make_design, solve_path
 
 DATA = Path(__file__).parent / "data"
@@ -1260,3 +1261,43 @@ def test_newton_steps_count_the_work_of_earlier_inner_solves():
         warnings.simplefilter("ignore", ConvergenceWarning)
         _, _, _, n_off = sf.enet_path(X, y, newton=False, **kw)
     assert n_off[0] == 5000
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_path_steps_of_a_large_factor_take_working_sets(monkeypatch, fmt, l1_ratio):
+    """A step more than STRONG_MAX_RATIO below the previous alpha takes
+    working sets (the strong rule's threshold 2 alpha - alpha_prev is then
+    negative: it would keep every feature), the others the strong rule; the
+    gaps stay certificates and the path matches plain coordinate descent."""
+    from sparsefuse._path import STRONG_MAX_RATIO
+
+    X, y = random_problem(4, 100, 600, 0.1, correlated=True)
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else np.asfortranarray(X)
+    design = make_design(Xf, True)
+    y_prep, _ = design.prepare_target(y)
+    alpha_max = np.abs(Xf.T @ y_prep).max() / len(y) / l1_ratio
+    # steps of 1.5, then 10, then 1.5, then 3.9 (below the limit) and 5
+    factors = np.cumprod([1, 1.5, 10, 1.5, STRONG_MAX_RATIO * 0.98, 5])
+    alphas = alpha_max / factors
+    tol = 1e-9
+    solve, used = _cd.enet_solve, []
+
+    def spy(*args, **kwargs):
+        used.append(kwargs["working_set"])
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(_cd, "enet_solve", spy)
+    coefs, gaps, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=tol,
+                                max_iter=100_000)
+    assert used == [True, False, True, False, False, True]
+    monkeypatch.setattr(_cd, "enet_solve", solve)
+    ref, _, _ = solve_path(design, y_prep, alphas, l1_ratio=l1_ratio, tol=1e-12,
+                           max_iter=100_000, **CONFIGS["plain CD"])
+    yy = y_prep @ y_prep / len(y)
+    for k, alpha in enumerate(alphas):
+        primal, _, gap = enet_certificate(X, y, coefs[:, k], alpha, l1_ratio, True)
+        assert gap == pytest.approx(gaps[k], rel=1e-6, abs=1e-12 * yy)
+        assert gaps[k] <= tol * yy
+        p_ref, _, _ = enet_certificate(X, y, ref[:, k], alpha, l1_ratio, True)
+        assert primal - p_ref <= tol * yy * (1 + 1e-9) + 1e-13 * yy

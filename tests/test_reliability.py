@@ -568,11 +568,11 @@ def test_cv_on_sparse_x_memory_stays_bounded(fmt):
     y = X[:, :30] @ rng.standard_normal(30) + 0.1 * rng.standard_normal(n)
     matrix = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     tracemalloc.start()
-    model = sf.LassoCV(alphas=5, cv=3, fit_intercept=False).fit(X, y)
+    model = sf.LassoCV(alphas=5, cv=3, fit_intercept=False, tol=1e-10).fit(X, y)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 2.0 * matrix, f"peak {peak / 1e6:.1f} MB for a {matrix / 1e6:.1f} MB matrix"
-    dense = sf.LassoCV(alphas=5, cv=3, fit_intercept=False).fit(X.toarray(), y)
+    dense = sf.LassoCV(alphas=5, cv=3, fit_intercept=False, tol=1e-10).fit(X.toarray(), y)
     np.testing.assert_allclose(model.mse_path_, dense.mse_path_, rtol=1e-6)
 
 

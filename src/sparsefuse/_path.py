@@ -713,6 +713,17 @@ def warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, dtype, n_samples)
 
 _SEED_MAX = np.iinfo(np.int32).max
 
+# Along a path, a step takes the sequential strong rule (working_set="auto")
+# when the previous alpha is less than this many times its own, working sets
+# above: the rule's threshold 2 alpha - alpha_prev falls to zero at a ratio
+# of 2, and it then keeps nearly every feature. Work (entries of X read,
+# strong rules / working sets; ``python benchmarks/work_family.py --path
+# --fractions 100 --points N --strong-max-ratio R`` with R = inf against
+# R = 0, N = 5, 4, 3 for ratios 3.16, 4.64, 10): 0.66-0.93 on the sparse
+# problems (news20, Zipf) and 1.2-2.3 on the dense ones (AR(1), leukemia) at
+# 3.16; 0.82-1.0 and 1.5-2.9 at 4.64; 1.0-1.35 and 1.5-4.3 at 10.
+STRONG_MAX_RATIO = 4.0
+
 # Called with no argument after each alpha of solve_path when set (the command
 # line sets it to advance its progress bar; the path functions take no
 # callback of their own).
@@ -731,7 +742,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
     With ``gram`` (from :func:`resolve_gram`) the updates run on the Gram
     matrix. ``working_set="auto"`` uses working sets for a cold start and,
     along a path, the sequential strong rules instead (faster when warm
-    starts are good, as measured by ``benchmarks/compare.py --ablation``).
+    starts are good, as measured by ``benchmarks/compare.py --ablation``),
+    but for steps of more than ``STRONG_MAX_RATIO`` in alpha.
     With ``path_extrapolation`` a step without working sets starts from the
     last solution moved along the last step of the path, scaled by the ratio
     of the penalty steps (at most 1); with working sets the plain warm start
@@ -784,7 +796,8 @@ def solve_path(design, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4
         w = coefs[:, k]
         if k > 0:
             w[:] = coefs[:, k - 1]
-        use_ws = working_set is True or (working_set == "auto" and not (strong_rules and k > 0))
+        use_ws = working_set is True or (working_set == "auto" and not (
+            strong_rules and k > 0 and alphas[k - 1] < STRONG_MAX_RATIO * alphas[k]))
         extrapolate = {}
         e = extrapolation_step(alphas, k, converged) if path_extrapolation and not use_ws else 0
         if e:
