@@ -641,12 +641,15 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         check_cv_params(self.n_jobs, cv=self.cv)
         for name in ("modality_names", "unpenalized"):
             value = getattr(self, name)
-            # (a sequence of names: a list, a tuple, an array, a pandas Index;
-            # unpenalized may also be a set, whose order does not matter)
-            if not (value is None or (name == "unpenalized" and isinstance(value, (
-                    str, set, frozenset))) or (hasattr(value, "__len__")
-                                               and hasattr(value, "__getitem__")
-                                               and not isinstance(value, (str, bytes, dict)))):
+            # (an ordered collection of names: a list, a tuple, a 1-D array, a
+            # pandas Index, a dict's keys; unpenalized may also be a set, whose
+            # order does not matter)
+            ordered = (hasattr(value, "__len__") and hasattr(value, "__iter__")
+                       and not isinstance(value, (str, bytes, dict, set, frozenset))
+                       and np.ndim(value) <= 1 and not (isinstance(value, np.ndarray)
+                                                        and value.ndim == 0))
+            if not (value is None or ordered or (name == "unpenalized" and isinstance(
+                    value, (str, set, frozenset)))):
                 raise InvalidParameterError(
                     f"{name} must be None or a list of block names; got {value!r:.60}.")
 
@@ -784,10 +787,17 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
                 # the coefficients would cancel digits for columns of large mean)
                 y_pred += scaler.transform(block) @ coef
                 continue
-            # (in the block's dtype, as the scaled block would be: a float32
-            # block against float64 coefficients would be copied to float64)
-            y_pred += np.asarray(block @ (coef / scaler.scale_).astype(block.dtype,
-                                                                       copy=False)).ravel()
+            coef = coef / scaler.scale_
+            if block.dtype == np.float64:
+                y_pred += np.asarray(block @ coef).ravel()
+                continue
+            # (float32: the products in float64, as the stacked design's were,
+            # a slice of rows at a time: no float64 copy of the whole block)
+            entries = block.nnz if sparse.issparse(block) else block.size
+            step = max(1, (block.shape[0] << 18) // max(entries, 1))
+            for a in range(0, block.shape[0], step):
+                y_pred[a:a + step] += np.asarray(
+                    block[a:a + step].astype(np.float64) @ coef).ravel()
         return y_pred
 
     def report(self, top=5, file=None):
