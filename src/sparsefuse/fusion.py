@@ -777,7 +777,7 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         # Block by block: the stacked design would hold a scaled copy of every
         # block at once (and stacking sparse blocks copies them again). A
         # sparse block's scaling moves onto the coefficients, (B / scale) c =
-        # B (c / scale): no copy of it at all.
+        # B (c / scale): no copy of a float64 block at all.
         y_pred = np.full(blocks.shape[0], self.intercept_, dtype=np.float64)
         for name, scaler, block in zip(blocks.names, stacker.scalers_, blocks.data):
             block = stacker._numeric(name, block, blocks)
