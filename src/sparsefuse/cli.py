@@ -468,14 +468,25 @@ def build_estimator(args, groups):
                                    eps=args.eps, **common)
 
 
+def penalty_l1_ratio(args):
+    """The L1 share of the command's penalty, as its JSON files record it."""
+    if args.penalty in L1_RATIO_PENALTIES:
+        return args.l1_ratio
+    return 1.0 if args.penalty == "l1" else 0.0
+
+
+def groups_document(group_names, indices, names):
+    """Groups as JSON records them: {group name: [column names]}."""
+    return {str(name): [names[j] for j in idx] for name, idx in zip(group_names, indices)}
+
+
 def model_document(model, args, names, n_samples):
     coef = np.asarray(model.coef_)
     doc = {
         "sparsefuse_version": sparsefuse.__version__,
         "penalty": args.penalty,
         "alpha": float(getattr(model, "alpha_", getattr(model, "alpha", np.nan))),
-        "l1_ratio": args.l1_ratio if args.penalty in ("elasticnet", "sparse_group") else
-        (1.0 if args.penalty == "l1" else 0.0),
+        "l1_ratio": penalty_l1_ratio(args),
         "intercept": float(model.intercept_),
         "dual_gap": float(model.dual_gap_),
         "n_iter": int(model.n_iter_),
@@ -485,8 +496,7 @@ def model_document(model, args, names, n_samples):
         "coef": {names[j]: float(coef[j]) for j in np.flatnonzero(coef)},
     }
     if hasattr(model, "groups_"):
-        doc["groups"] = {str(name): [names[j] for j in idx]
-                         for name, idx in zip(model.group_names_, model.groups_)}
+        doc["groups"] = groups_document(model.group_names_, model.groups_, names)
         doc["active_groups"] = [str(g) for g in model.active_groups_]
     if hasattr(model, "alpha_"):
         doc["cv"] = {"alphas": [float(a) for a in np.ravel(model.alphas_)],
@@ -592,7 +602,7 @@ def cmd_path(args):
         try:
             if args.penalty in GROUP_PENALTIES:
                 groups = parse_groups(args.groups, names)
-                tau = 0.0 if args.penalty == "group" else args.l1_ratio
+                tau = penalty_l1_ratio(args)
                 # One call for the whole grid: the block problem (and its Gram
                 # spectra) is built once, and each alpha starts from the last.
                 alphas, coefs, gaps = sparsefuse.group_lasso_path(
@@ -628,8 +638,7 @@ def cmd_path(args):
             intercepts = np.zeros(len(alphas))
         doc = {
             "sparsefuse_version": sparsefuse.__version__, "penalty": args.penalty,
-            "l1_ratio": args.l1_ratio if args.penalty in L1_RATIO_PENALTIES else
-            (1.0 if args.penalty == "l1" else 0.0),
+            "l1_ratio": penalty_l1_ratio(args),
             "fit_intercept": common["fit_intercept"], "n_samples": int(X.shape[0]),
             "n_features": int(X.shape[1]), "feature_names": list(names),
             "alphas": [float(a) for a in alphas], "dual_gaps": [float(g) for g in gaps],
@@ -638,8 +647,7 @@ def cmd_path(args):
         }
         if args.penalty in GROUP_PENALTIES:
             indices, group_names = check_groups(groups, X.shape[1])
-            doc["groups"] = {str(name): [names[j] for j in idx]
-                             for name, idx in zip(group_names, indices)}
+            doc["groups"] = groups_document(group_names, indices, names)
         write_text(args.out, json.dumps(doc, indent=1))
     if args.plot:
         save_path_plot(alphas, coefs, args.plot, title=f"{args.penalty} path of {args.data}")
@@ -651,7 +659,7 @@ def _enet_path(X, y, args, common):
     carried from step to step), the progress bar moved after each alpha."""
     from sparsefuse import _path
 
-    l1_ratio = 1.0 if args.penalty == "l1" else args.l1_ratio
+    l1_ratio = penalty_l1_ratio(args)
     bar = []
 
     def step():
