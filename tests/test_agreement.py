@@ -7,6 +7,7 @@ scikit-learn's by more than that.
 
 import inspect
 import itertools
+import re
 import warnings
 
 import numpy as np
@@ -223,6 +224,51 @@ def test_path_grid_size_deprecations_follow_scikit_learn():
                 lambda alphas: sf.GroupLassoCV(2, alphas=alphas)):
         with pytest.raises(ValueError, match="'alphas' parameter .* Got None"):
             cls(alphas=None).fit(X, y)
+
+
+def test_warnings_filtered_by_scikit_learns_words_are_filtered():
+    """A warnings filter written for scikit-learn's message (its opening
+    words, up to the versions) silences sparsefuse's warning too: alpha=0,
+    the deprecated n_alphas and alphas=None, non-convergence."""
+    X, y = make_problem(seed=6, offset=False)
+    cases = [
+        ("With alpha=0, this algorithm does not converge well",
+         lambda lib: lib.Lasso(alpha=0, max_iter=5).fit(X, y)),
+        ("'n_alphas' was deprecated in 1.9 and will be removed in 1.11",
+         lambda lib: lib.lasso_path(X, y, n_alphas=3)),
+        ("'alphas=None' is deprecated and will be removed in 1.11",
+         lambda lib: lib.enet_path(X, y, alphas=None)),
+        ("Objective did not converge",
+         lambda lib: lib.Lasso(alpha=1e-3, max_iter=1, tol=1e-12).fit(X, y)),
+    ]
+    for prefix, call in cases:
+        for lib in (sk, sf):
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                call(lib)
+            assert any(str(w.message).startswith(prefix) for w in seen), (lib, prefix)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                warnings.filterwarnings("ignore", message="Objective did not converge")
+                warnings.filterwarnings("ignore", message=re.escape(prefix))
+                call(lib)
+
+
+def test_cv_alphas_must_be_numbers():
+    """A string among the CV estimators' alphas is refused (TypeError, as
+    scikit-learn's), not converted: ("1",) is not the grid [1.0]."""
+    X, y = make_problem(seed=6, offset=False)
+    for alphas in [(1, 1.0, "1"), ("0.5",), [0.1, None]]:
+        for cls in (sk.LassoCV, sk.ElasticNetCV, sf.LassoCV, sf.ElasticNetCV,
+                    lambda alphas: sf.GroupLassoCV(2, alphas=alphas)):
+            with pytest.raises(TypeError):
+                cls(alphas=alphas).fit(X, y)
+        with pytest.raises(TypeError, match="alphas must be numbers"):
+            sf.lasso_path(X, y, alphas=alphas)
+    # numbers of any kind are taken
+    for alphas in [[1, 0.5], np.array([0.5, 0.1], dtype=object), np.float32([0.5, 0.1])]:
+        np.testing.assert_allclose(sf.LassoCV(alphas=alphas, cv=2).fit(X, y).alphas_,
+                                   np.sort(np.asarray(alphas, dtype=float))[::-1])
 
 
 def test_path_takes_scikit_learns_do_screening(monkeypatch):

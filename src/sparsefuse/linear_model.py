@@ -174,8 +174,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
             raise InvalidParameterError(f"alpha must be a finite number >= 0; got {alpha!r}.")
         if alpha == 0:
             warnings.warn(
-                "With alpha=0 the problem is ordinary least squares, on which "
-                "coordinate descent converges slowly; prefer LinearRegression.",
+                "With alpha=0, this algorithm does not converge well: the problem "
+                "is ordinary least squares, on which coordinate descent is slow; "
+                "prefer LinearRegression.",
                 UserWarning,
                 stacklevel=2,
             )
