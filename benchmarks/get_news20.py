@@ -13,6 +13,7 @@ writes ``data/news20.npz`` (term counts, 15,935 x 62,061, float32 CSR) and
 
 import argparse
 import sys
+from pathlib import Path
 
 from sparsefuse.bench import NEWS20_SHAPE, NEWS20_SOURCE, save_news20
 
@@ -22,6 +23,8 @@ def main(argv=None):
     parser.add_argument("source", help=f"news20.bz2 (or unpacked) from {NEWS20_SOURCE}")
     parser.add_argument("data_dir", help="folder to write news20.npz and news20_labels.npz to")
     args = parser.parse_args(argv)
+    if not Path(args.source).is_file():
+        parser.error(f"{args.source}: no such file (download news20.bz2 from {NEWS20_SOURCE})")
     X, labels = save_news20(args.source, args.data_dir)
     print(f"news20: {X.shape[0]} x {X.shape[1]}, {X.nnz} nonzeros, "
           f"labels {labels.min()}..{labels.max()} -> {args.data_dir}")

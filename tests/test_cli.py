@@ -496,23 +496,39 @@ def bench_calls(monkeypatch):
     return calls
 
 
-def test_bench_unwritable_json_fails_before_the_benchmark(tmp_path, capsys, bench_calls):
-    usage_error(capsys, ["bench", "--quick", "--json", str(tmp_path / "missing" / "r.json")],
-                "--json", "no such folder")
-    usage_error(capsys, ["bench", f"--json={tmp_path}"], "--json", "is a folder")
-    assert bench_calls == []
+def bench_usage_error(capsys, monkeypatch, argv, *words):
+    """``sparsefuse bench`` checks its options (its own parser's) before any
+    work: exit code 2 and a message containing ``words``."""
+    from sparsefuse import bench
+
+    def must_not_run():
+        raise AssertionError("the benchmark ran before the options were checked")
+
+    monkeypatch.setattr(bench, "git_commit", must_not_run)
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", *argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    for word in words:
+        assert word in err
 
 
-def test_bench_plots_checked_before_the_benchmark(tmp_path, capsys, bench_calls):
+def test_bench_unwritable_json_fails_before_the_benchmark(tmp_path, capsys, monkeypatch):
+    bench_usage_error(capsys, monkeypatch, ["--quick", "--json",
+                                            str(tmp_path / "missing" / "r.json")],
+                      "--json", "no such folder")
+    bench_usage_error(capsys, monkeypatch, [f"--json={tmp_path}"], "--json", "is a folder")
+
+
+def test_bench_plots_checked_before_the_benchmark(tmp_path, capsys, monkeypatch):
     afile = tmp_path / "afile"
     afile.touch()
-    usage_error(capsys, ["bench", "--plots", str(afile)], "--plots", "not a folder")
-    assert bench_calls == []
+    bench_usage_error(capsys, monkeypatch, ["--plots", str(afile)], "--plots", "not a folder")
 
 
-def test_bench_plots_without_matplotlib(tmp_path, capsys, bench_calls, no_matplotlib):
-    usage_error(capsys, ["bench", "--quick", "--plots", str(tmp_path / "plots")], "matplotlib")
-    assert bench_calls == []
+def test_bench_plots_without_matplotlib(tmp_path, capsys, monkeypatch, no_matplotlib):
+    bench_usage_error(capsys, monkeypatch, ["--quick", "--plots", str(tmp_path / "plots")],
+                      "matplotlib")
 
 
 def test_bench_options_are_passed_through(tmp_path, bench_calls):

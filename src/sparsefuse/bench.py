@@ -258,25 +258,34 @@ def run_sklearn(X, y, alphas, fit_intercept, tol):
     return out
 
 
+# The peers' caps on their outer (working-set) iterations: their defaults
+# (celer 100 in its estimators, 20 in celer_path; skglm 50) can stop a run
+# short of its tol, silently (the benchmark ignores their warnings): far
+# above them, only a run that stalls reaches the cap. (Their epochs are
+# capped at 100,000, as sparsefuse's and scikit-learn's max_iter.)
+PEER_MAX_ITER = 1000
+
+
 def run_celer(X, y, alphas, fit_intercept, tol):
     """celer's path function; with an intercept on sparse X, centred
     implicitly through its ``X_offset`` (as its ``Lasso`` does inside each
     fit, which also validates and copies X)."""
     import celer
 
-    # (max_iter: outer iterations, 100 as celer's Lasso, 20 celer_path's default)
+    # (max_iter: outer iterations, PEER_MAX_ITER)
     if not fit_intercept:
         _, coefs, _ = celer.celer_path(X, y, "lasso", alphas=np.asarray(alphas), tol=tol,
-                                       max_iter=100, max_epochs=100_000, prune=True)
+                                       max_iter=PEER_MAX_ITER, max_epochs=100_000, prune=True)
         return [(coefs[:, k], 0.0) for k in range(len(alphas))]
     if sparse.issparse(X):
         mean = np.asarray(X.mean(axis=0)).ravel()
         y_mean = y.mean()
         _, coefs, _ = celer.celer_path(X, y - y_mean, "lasso", alphas=np.asarray(alphas),
-                                       tol=tol, max_iter=100, max_epochs=100_000, prune=True,
-                                       X_offset=mean, X_scale=np.ones(X.shape[1]))
+                                       tol=tol, max_iter=PEER_MAX_ITER, max_epochs=100_000,
+                                       prune=True, X_offset=mean, X_scale=np.ones(X.shape[1]))
         return [(coefs[:, k], y_mean - mean @ coefs[:, k]) for k in range(len(alphas))]
-    model = celer.Lasso(tol=tol, max_epochs=100_000, warm_start=True, fit_intercept=True)
+    model = celer.Lasso(tol=tol, max_iter=PEER_MAX_ITER, max_epochs=100_000,
+                        warm_start=True, fit_intercept=True)
     out = []
     for alpha in alphas:
         model.alpha = alpha
@@ -288,7 +297,7 @@ def run_celer(X, y, alphas, fit_intercept, tol):
 def run_skglm(X, y, alphas, fit_intercept, tol):
     import skglm
 
-    model = skglm.Lasso(tol=tol, max_epochs=100_000, warm_start=True,
+    model = skglm.Lasso(tol=tol, max_iter=PEER_MAX_ITER, max_epochs=100_000, warm_start=True,
                         fit_intercept=fit_intercept)
     out = []
     for alpha in alphas:
@@ -305,7 +314,8 @@ def run_skglm_path(X, y, alphas, fit_intercept, tol):
     row, the intercept."""
     import skglm
 
-    model = skglm.Lasso(tol=tol, max_epochs=100_000, fit_intercept=fit_intercept)
+    model = skglm.Lasso(tol=tol, max_iter=PEER_MAX_ITER, max_epochs=100_000,
+                        fit_intercept=fit_intercept)
     _, coefs, _, _ = model.path(X, y, np.asarray(alphas, dtype=np.float64))
     coefs = np.asarray(coefs)
     n_features = X.shape[1]
@@ -328,7 +338,8 @@ def run_sparsefuse_group(X, y, alphas, fit_intercept, tol, sizes=None, **devices
 def run_skglm_group(X, y, alphas, fit_intercept, tol, sizes=None):
     import skglm
 
-    model = skglm.GroupLasso(groups=list(sizes), tol=tol, max_epochs=100_000,
+    model = skglm.GroupLasso(groups=list(sizes), tol=tol, max_iter=PEER_MAX_ITER,
+                             max_epochs=100_000,
                              warm_start=True, fit_intercept=fit_intercept)
     out = []
     for alpha in alphas:
@@ -348,7 +359,7 @@ def run_celer_group(X, y, alphas, fit_intercept, tol, sizes=None):
     if fit_intercept:
         raise ValueError("the group benchmark fits no intercept")
     _, coefs, _ = celer.celer_path(X, y, "grouplasso", groups=list(sizes),
-                                   alphas=np.asarray(alphas), tol=tol, max_iter=100,
+                                   alphas=np.asarray(alphas), tol=tol, max_iter=PEER_MAX_ITER,
                                    max_epochs=100_000, prune=True)
     return [(coefs[:, k].copy(), 0.0) for k in range(len(alphas))]
 
@@ -418,33 +429,52 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, out
 
 
+class SolverFailed(Exception):
+    """A solver raised, or its process died, on a benchmark problem."""
+
+
 def timed_within(limit, fn, *args, **kwargs):
     """``timed`` in a forked child process, killed after ``limit`` seconds.
 
     Returns (seconds, solution), or (None, None) when the run did not finish
     in time. The time is measured inside the child, so the fork costs nothing
-    to the solver; without ``fork`` (not Linux) the run is in-process.
+    to the solver; without ``fork`` (not Linux) the run is in-process. A
+    solver that raises, or whose process dies (out of memory, a crash in
+    compiled code), raises :class:`SolverFailed`.
     """
     import multiprocessing as mp
 
     if "fork" not in mp.get_all_start_methods():
-        return timed(fn, *args, **kwargs)
+        try:
+            return timed(fn, *args, **kwargs)
+        except Exception as exc:
+            raise SolverFailed(f"{type(exc).__name__}: {exc}") from exc
     ctx = mp.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
 
     def child():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            send.send(timed(fn, *args, **kwargs))
+            try:
+                out = ("ok", timed(fn, *args, **kwargs))
+            except Exception as exc:
+                out = ("error", f"{type(exc).__name__}: {exc}")
+            send.send(out)
 
     process = ctx.Process(target=child, daemon=True)
     process.start()
     send.close()
     ready = receive.poll(max(limit, 1.0))
-    out = receive.recv() if ready else (None, None)
+    try:
+        status, out = receive.recv() if ready else ("ok", (None, None))
+    except EOFError:  # (the child died without sending)
+        process.join()
+        raise SolverFailed(f"its process died (exit code {process.exitcode})") from None
     if not ready:
         process.kill()
     process.join()
+    if status == "error":
+        raise SolverFailed(out)
     return out
 
 
@@ -479,11 +509,33 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
     spent = 0.0
     curve = []
     subopt = np.array([np.inf])
+
+    def cut():
+        # A solver cut by the budget is known to need at least the time of its
+        # slowest rung that finished (a tighter tol runs longer), taken in
+        # process as the times kept are: forked runs can be slower.
+        out = {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
+               "subopt": float(subopt.max()), "curve": curve, "budget": budget}
+        if curve:
+            slowest = TOLS[int(np.argmax([t for t, _ in curve]))]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    out["bound"] = timed(fn, X, y, alphas, fit_intercept, slowest, **kw)[0]
+            except Exception:  # (it finished forked; the bound then stays that run's)
+                pass
+        return out
+
     for tol in TOLS:
-        seconds, sol = timed_within(budget - spent, fn, X, y, alphas, fit_intercept, tol, **kw)
+        try:
+            seconds, sol = timed_within(budget - spent, fn, X, y, alphas, fit_intercept, tol,
+                                        **kw)
+        except SolverFailed as exc:
+            print(f"warning: {name} failed at tol {tol:g}: {exc}", flush=True)
+            return {"time": None, "tol": None, "note": f"failed at tol {tol:g}: {exc}",
+                    "subopt": float(subopt.max()), "curve": curve}
         if seconds is None:
-            return {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
-                    "subopt": float(subopt.max()), "curve": curve, "budget": budget}
+            return cut()
         spent += seconds
         subopt = (objectives(X, y, alphas, sol, kw.get("sizes")) - p_star) / p_zero
         curve.append((seconds, float(max(subopt.max(), 1e-16))))
@@ -504,8 +556,7 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
             return {"time": seconds, "tol": tol, "subopt": float(subopt.max()),
                     "subopt_min": float(subopt.min()), "curve": curve}
         if spent > budget:
-            return {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
-                    "subopt": float(subopt.max()), "curve": curve, "budget": budget}
+            return cut()
     return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": float(subopt.max()),
             "curve": curve}
 
@@ -560,6 +611,14 @@ def warm_up(solvers, X, y):
             warnings.simplefilter("ignore")
             for fi in (False, True):
                 fn(Xs, ys, alphas, fi, 1e-4)
+
+
+def unavailable(exc):
+    """Why a solver is left out: not installed, or it fails on a small problem
+    (an installed version whose interface differs, say)."""
+    if isinstance(exc, ImportError):
+        return str(exc)
+    return f"it fails on a small problem ({type(exc).__name__}: {exc})"
 
 
 def git_commit():
@@ -657,7 +716,9 @@ def _main(argv=None):
                         help="default: every solver of the chosen mode")
     parser.add_argument("--workloads", nargs="+", default=None, choices=WORKLOADS,
                         help="default: all (the group benchmark has path-20 only)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="in-process runs of the tol kept, at least (default 3; "
+                             "more when they are short)")
     parser.add_argument("--budget", type=float, default=600.0,
                         help="seconds a solver may spend on one workload's tol ladder")
     parser.add_argument("--quick", action="store_true",
@@ -670,8 +731,23 @@ def _main(argv=None):
     parser.add_argument("--plots", default=None,
                         help="folder for suboptimality-versus-time plots (PNG)")
     args = parser.parse_args(argv)
-    if args.repeat < 1:
+    # (the outputs are written last: an unwritable one fails now, not after
+    # the run)
+    from sparsefuse.cli import UsageError, check_output, pyplot
+
+    try:
+        if args.json:
+            check_output(args.json, "--json")
+        if args.plots:
+            check_output(args.plots, "--plots", folder=True)
+            pyplot()
+    except UsageError as exc:
+        parser.error(str(exc))
+    if args.repeat is not None and args.repeat < 1:
         parser.error(f"--repeat must be at least 1; got {args.repeat}")
+    if args.quick and args.repeat is not None:
+        parser.error("--quick runs one repeat; --repeat does not apply")
+    args.repeat = 1 if args.quick else args.repeat or 3
     if not args.budget > 0:
         parser.error(f"--budget must be a positive number of seconds; got {args.budget}")
     # (problems asked for by name must belong to the mode and have their
@@ -704,7 +780,7 @@ def _main(argv=None):
             parser.error(f"--problems {problem} needs {missing[0]} in --data-dir "
                          f"{args.data_dir} (benchmarks/get_news20.py makes it from "
                          "libsvm's news20.bz2)")
-    if args.group and args.workloads and "path-20" not in args.workloads:
+    if args.group and args.workloads and args.workloads != ["path-20"]:
         parser.error("--group times path-20 only (the group benchmark has no single fits)")
     commit = git_commit()
     if args.group:
@@ -712,7 +788,6 @@ def _main(argv=None):
     args.problems = [p for p in (args.problems or PROBLEMS) if p in PROBLEMS]
     if args.quick:
         args.problems = [p for p in args.problems if p in ("leukemia", "ar1-dense")]
-        args.repeat = 1
 
     solvers = {k: SOLVERS[k] for k in (args.solvers or SOLVERS) if k in SOLVERS}
     if args.ablation:
@@ -723,8 +798,8 @@ def _main(argv=None):
             warm_up({name: fn}, *ar1_dense(None, 60, 40))
             warm_up({name: fn}, *zipf_sparse(None, 60, 400, 5))
             available[name] = fn
-        except ImportError as exc:
-            print(f"skipping {name}: {exc}")
+        except Exception as exc:
+            print(f"skipping {name}: {unavailable(exc)}")
 
     results = []
     for problem in args.problems:
@@ -788,7 +863,6 @@ def main_group(args, commit):
     problems = [p for p in (args.problems or GROUP_PROBLEMS) if p in GROUP_PROBLEMS]
     if args.quick:
         problems = [p for p in problems if p.startswith(("leukemia", "ar1"))]
-        args.repeat = 1
     available = {}
     for name in args.solvers or GROUP_SOLVERS:
         if name not in GROUP_SOLVERS:
@@ -804,8 +878,8 @@ def main_group(args, commit):
                 fn(Xs, ys, [group_alpha_max(Xs, ys, [10] * 40) / 5], False, 1e-4,
                    sizes=[10] * 40)
             available[name] = fn
-        except ImportError as exc:
-            print(f"skipping {name}: {exc}")
+        except Exception as exc:
+            print(f"skipping {name}: {unavailable(exc)}")
     results = []
     for problem in problems:
         try:
@@ -852,11 +926,16 @@ def lower_bound(run):
 
     A tighter tol runs the same solver longer, so the run at the tol that
     would meet the target takes at least as long as every rung that finished
-    (without meeting it); when not even the loosest rung finished, at least
-    the whole budget. None for a solver that met the target or was not cut.
+    (without meeting it): the slowest of them, timed again in process
+    (``bound``; results from before it was recorded take the forked run's
+    time, which can be slower); when not even the loosest rung finished, at
+    least the whole budget (a forked run's, stopped there). None for a
+    solver that met the target or was not cut.
     """
     if run.get("time") or not run.get("budget"):
         return None
+    if run.get("bound"):
+        return run["bound"]
     curve = run.get("curve") or []
     return max(t for t, _ in curve) if curve else run["budget"]
 

@@ -710,20 +710,8 @@ def save_path_plot(alphas, coefs, filename, title="", colors=None, labels=None):
 
 
 def cmd_bench(rest):
-    # sparsefuse.bench parses (and documents, in --help) its own options;
-    # its outputs are checked here, before the run, since it writes them last
-    outputs = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    outputs.add_argument("--json")
-    outputs.add_argument("--plots")
-    try:
-        given, _ = outputs.parse_known_args(rest)
-    except argparse.ArgumentError:
-        given = None  # (bench's own parser reports it, before any work)
-    if given is not None and given.json:
-        check_output(given.json, "--json")
-    if given is not None and given.plots:
-        check_output(given.plots, "--plots", folder=True)
-        pyplot()
+    # sparsefuse.bench parses (and documents, in --help) its own options and
+    # checks its outputs before the run
     from sparsefuse import bench
 
     return bench.main(rest) or 0
