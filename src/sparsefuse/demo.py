@@ -94,6 +94,15 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
     if not quiet:
         print(fusion.report(top=4))
     survivors = [n for n, v in fusion.modality_importance_.items() if v > 0]
+    r2 = {name: value for name, value, _, _ in rows}
+    alone = {name: r2[f"Lasso, {name} alone"] for name in blocks.names}
+    best = max(alone, key=alone.get)
+    n_features = fusion.coef_.size
+    say(f"\nFused, the modalities reach R^2 {r2['sparse-group lasso, fused blocks']:.3f}, "
+        f"against {alone[best]:.3f} for the best one alone ({best}); the sparse-group "
+        f"lasso keeps {len(survivors)} of {len(blocks.names)} modalities and "
+        f"{rows[0][2]:,} of {n_features:,} features, ridge uses every feature "
+        f"(R^2 {r2['ridge, stacked blocks']:.3f}).")
 
     figures = []
     try:

@@ -7,6 +7,7 @@ group or sparse-group model with alpha chosen by cross-validation, and reports
 which modalities and which of their features were selected.
 """
 
+import collections
 import numbers
 import warnings
 
@@ -210,8 +211,13 @@ class Blocks:
 
 
 def _cut(text, limit=40):
-    """``text``, cut to ``limit`` characters with an ellipsis if longer."""
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    """``text``, cut to ``limit`` characters if longer: its start and its end
+    with an ellipsis between (names that share a prefix, as two e-mail
+    addresses of one team, often differ at the end)."""
+    if len(text) <= limit:
+        return text
+    tail = (limit - 3) // 3
+    return text[:limit - 3 - tail] + "..." + text[len(text) - tail:]
 
 
 def _check_numeric(block, name, labels):
@@ -808,7 +814,8 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         top : int or None, default=5
             Number of features listed per modality, by absolute coefficient
             (None: every selected one); names over 40 characters are cut
-            short (``feature_names_`` has them whole).
+            in the middle (``feature_names_`` has them whole), unless two
+            listed together would then read alike.
         file : file-like, default=None
             Also write the table there (``sys.stdout`` prints it); None only
             returns it: ``print(model.report())``.
@@ -830,8 +837,12 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
             coef = self.coef_[sl]
             chosen = np.flatnonzero(coef)
             best = chosen[np.argsort(-np.abs(coef[chosen]))][:top]
-            names = ", ".join(f"{_cut(self.feature_names_[name][j])} ({coef[j]:+.3g})"
-                              for j in best)
+            shown = [_cut(self.feature_names_[name][j]) for j in best]
+            # (two names cut alike are shown whole)
+            seen = collections.Counter(shown)
+            names = ", ".join(
+                f"{cut if seen[cut] == 1 else self.feature_names_[name][j]} ({coef[j]:+.3g})"
+                for cut, j in zip(shown, best))
             rows.append(f"{name:<14} {coef.size:>9} {chosen.size:>9} "
                         f"{self.modality_importance_[name]:>11.4g}  {names}")
         rows.append("-" * 80)
