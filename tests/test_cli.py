@@ -211,6 +211,42 @@ def test_fit_groups_leaving_columns_out_name_them(tmp_path, capsys):
     assert "ungrouped" not in err
 
 
+def test_fit_options_the_estimator_refuses_fail_before_the_progress_bar(tmp_path, capsys,
+                                                                         monkeypatch):
+    """Found by a review: these were refused from inside the fit, after the
+    cross-validation bar had appeared (--cv 100 in scikit-learn's words)."""
+    from sparsefuse import _cv
+
+    def must_not_fit(*args, **kwargs):
+        raise AssertionError("the fit began before the options were checked")
+
+    monkeypatch.setattr(_cv, "path_mse", must_not_fit)
+    path = write_csv(tmp_path / "d.csv", ["a", "b", "c", "d", "e", "f", "y"])
+    groups = tmp_path / "g.json"
+    groups.write_text(json.dumps({"g1": ["a", "b"], "g2": ["b", "c", "d", "e", "f"]}))
+    fit = ["fit", str(path), "--format", "csv", "--target", "y", "--out",
+           str(tmp_path / "m.json"), "--cv", "3"]
+    cases = [(["--eps", "2"], "eps must be a number in (0, 1]"),
+             (["--penalty", "group", "--groups", "4"], "must divide n_features=6"),
+             (["--penalty", "group", "--groups", str(groups)],
+              "column 'b' is in group 'g1' and in group 'g2'")]
+    for options, words in cases:
+        err = usage_error(capsys, fit + options, words)
+        assert "cross-validation" not in err
+    err = usage_error(capsys, fit[:-1] + ["100"], "--cv 100: more folds than the 30 samples")
+    assert "cross-validation" not in err
+
+
+def test_path_says_where_it_wrote_and_refuses_to_write_nothing(tmp_path, capsys):
+    """Found by a review: --quiet without outputs computed the path and threw
+    it away; with --out, nothing said where it went."""
+    path = write_csv(tmp_path / "d.csv", ["a", "b", "y"])
+    run = ["path", str(path), "--format", "csv", "--target", "y", "--n-alphas", "3"]
+    usage_error(capsys, run + ["--quiet"], "--quiet without --out or --plot")
+    assert main(run + ["--out", str(tmp_path / "p.json")]) == 0
+    assert f"l1 path, 3 alphas -> {tmp_path / 'p.json'}" in capsys.readouterr().out
+
+
 def test_fit_a_folder_is_not_a_data_file(tmp_path, capsys):
     usage_error(capsys, ["fit", str(tmp_path), "--format", "csv", "--target", "y",
                          "--alpha", "0.1", "--out", str(tmp_path / "m.json")],

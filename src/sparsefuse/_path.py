@@ -960,8 +960,8 @@ def enet_path(X, y, *, l1_ratio=0.5, eps=1e-3, alphas=_DEFAULT_GRID, precompute=
     if offsets:
         raise InvalidParameterError(
             f"{' and '.join(offsets)} (scikit-learn's way to centre sparse X in its path "
-            "functions) are not taken: pass fit_intercept=True, which centres X (implicitly, "
-            "for sparse X) and y.")
+            f"functions) {'is' if len(offsets) == 1 else 'are'} not taken: pass "
+            "fit_intercept=True, which centres X (implicitly, for sparse X) and y.")
     if params:
         raise InvalidParameterError(f"Unexpected parameters in params: {sorted(params)}")
     check_bools(copy_X=copy_X, return_n_iter=return_n_iter, positive=positive,

@@ -707,7 +707,8 @@ def _main(argv=None):
     parser = argparse.ArgumentParser(prog="sparsefuse bench",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR),
-                        help="folder with news20.npz and news20_labels.npz")
+                        help="folder with news20.npz and news20_labels.npz (default "
+                             f"{DEFAULT_DATA_DIR}, from the current folder)")
     parser.add_argument("--problems", nargs="+", default=None,
                         choices=list(PROBLEMS) + list(GROUP_PROBLEMS),
                         help="default: all problems of the chosen mode")
@@ -778,7 +779,8 @@ def _main(argv=None):
                    if not (Path(args.data_dir) / name).is_file()]
         if missing:
             parser.error(f"--problems {problem} needs {missing[0]} in --data-dir "
-                         f"{args.data_dir} (benchmarks/get_news20.py makes it from "
+                         f"{args.data_dir} (benchmarks/get_news20.py in the repository, "
+                         "or sparsefuse.bench.save_news20, makes it from "
                          "libsvm's news20.bz2)")
     if args.group and args.workloads and args.workloads != ["path-20"]:
         parser.error("--group times path-20 only (the group benchmark has no single fits)")

@@ -22,6 +22,7 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse
+from sparsefuse._path import check_eps
 from sparsefuse.fusion import _cut
 from sparsefuse.group import check_groups
 
@@ -366,6 +367,7 @@ def parse_groups(spec, names):
         raise UsageError(f"{path}: groups must be a JSON object {{name: [columns]}}")
     position = {n: j for j, n in enumerate(names)}
     resolved = {}
+    owner = {}
     for key, columns in groups.items():
         if not isinstance(columns, list):
             raise UsageError(f"{path}: group {key!r} must be a list of columns")
@@ -384,6 +386,13 @@ def parse_groups(spec, names):
             else:
                 raise UsageError(f"{path}: group {key!r} has a column that is neither a name "
                                  "nor an index")
+            j = idx[-1]
+            if j in owner and 0 <= j < len(names):
+                where = (f"is in group {owner[j]!r} and in group {key!r}" if owner[j] != key
+                         else f"is listed twice in group {key!r}")
+                raise UsageError(f"{path}: column {_shown_name(names[j])} {where}; each must "
+                                 "be in exactly one group")
+            owner[j] = key
         resolved[key] = idx
     covered = {j for idx in resolved.values() for j in idx}
     if covered <= set(range(len(names))) and len(covered) < len(names):
@@ -393,6 +402,10 @@ def parse_groups(spec, names):
                          f"{'is' if len(missing) == 1 else 'are'} in no group "
                          f"({_first_ten(missing)}); each must be in exactly one group")
     return resolved
+
+
+def _shown_name(name):
+    return repr(_cut(str(name)))
 
 
 def check_output(path, option, folder=False):
@@ -545,6 +558,15 @@ def cmd_fit(args):
     check_output(args.out, "--out")
     X, y, names = load_data(args.data, args.format, args.target)
     groups = parse_groups(args.groups, names) if args.penalty in GROUP_PENALTIES else None
+    # (what the estimator would refuse, refused before the progress bar)
+    if args.cv is not None and args.cv > X.shape[0]:
+        raise UsageError(f"--cv {args.cv}: more folds than the {X.shape[0]} samples")
+    try:
+        check_eps(args.eps)
+        if groups is not None:
+            check_groups(groups, X.shape[1])
+    except ValueError as exc:
+        raise UsageError(_one_line(exc)) from None
     model = build_estimator(args, groups)
     start = time.perf_counter()
     from sparsefuse import _cv
@@ -588,6 +610,9 @@ def check_plot_format(path, option):
 
 def cmd_path(args):
     check_options(args)
+    if args.quiet and not args.out and not args.plot:
+        raise UsageError("--quiet without --out or --plot: the path would be neither shown "
+                         "nor written")
     if args.out:
         check_output(args.out, "--out")
     if args.plot:
@@ -651,6 +676,9 @@ def cmd_path(args):
         write_text(args.out, json.dumps(doc, indent=1))
     if args.plot:
         save_path_plot(alphas, coefs, args.plot, title=f"{args.penalty} path of {args.data}")
+    written = [str(p) for p in (args.out, args.plot) if p]
+    if written and not args.quiet:
+        print(f"{args.penalty} path, {len(alphas)} alphas -> {', '.join(written)}")
     return 0
 
 

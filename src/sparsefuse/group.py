@@ -1281,7 +1281,8 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
     groups : int, list or dict
         The groups, see :class:`SparseGroupLasso`.
     l1_ratio : float, default=0.0
-        0 for the group lasso, in (0, 1) for the sparse-group lasso.
+        0 for the group lasso, in (0, 1) for the sparse-group lasso (1 is
+        the Lasso, every group's penalty gone).
     weights : array-like of shape (n_groups,) or dict, default=None
         Group weights, in the order of the groups, or keyed by group name (a
         dict or a pandas Series);
