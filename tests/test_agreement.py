@@ -263,7 +263,7 @@ def test_cv_alphas_must_be_numbers():
                     lambda alphas: sf.GroupLassoCV(2, alphas=alphas)):
             with pytest.raises(TypeError):
                 cls(alphas=alphas).fit(X, y)
-        with pytest.raises(TypeError, match="alphas must be numbers"):
+        with pytest.raises(TypeError, match="alphas must be real numbers"):
             sf.lasso_path(X, y, alphas=alphas)
     # numbers of any kind are taken
     for alphas in [[1, 0.5], np.array([0.5, 0.1], dtype=object), np.float32([0.5, 0.1])]:

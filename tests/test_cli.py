@@ -229,7 +229,7 @@ def test_fit_options_the_estimator_refuses_fail_before_the_progress_bar(tmp_path
     cases = [(["--eps", "2"], "eps must be a number in (0, 1]"),
              (["--penalty", "group", "--groups", "4"], "must divide n_features=6"),
              (["--penalty", "group", "--groups", str(groups)],
-              "column 'b' is in group 'g1' and in group 'g2'")]
+              "column 1 ('b') is in group 'g1' and in group 'g2'")]
     for options, words in cases:
         err = usage_error(capsys, fit + options, words)
         assert "cross-validation" not in err

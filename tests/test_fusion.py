@@ -315,6 +315,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     # the best modality alone, and what the fused model keeps
     summary = next(line for line in out.splitlines() if line.startswith("Fused,"))
     assert "for the best one alone (" in summary and "of 5 modalities" in summary
+    # (a review: it said ridge used every feature; its count is the table's)
+    ridge = next(line for line in out.splitlines() if "ridge, stacked blocks" in line)
+    assert f"ridge {int(ridge.split()[-2]):,} (R^2 {ridge.split()[-3]})" in summary
     assert (tmp_path / "path.png").stat().st_size > 1000
     assert (tmp_path / "importance.png").stat().st_size > 1000
 

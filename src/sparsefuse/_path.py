@@ -1151,15 +1151,16 @@ def _deprecated_alphas(alphas, n_alphas):
     given too) and ``alphas=None`` (100 alphas, with a warning)."""
     if n_alphas is not None:
         warnings.warn(
-            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11 (as in "
-            "scikit-learn): pass the number of alphas as 'alphas' instead.", FutureWarning,
-            stacklevel=3)
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11 (scikit-learn's "
+            "versions, followed here): pass the number of alphas as 'alphas' instead.",
+            FutureWarning, stacklevel=3)
         if alphas is None or alphas is _DEFAULT_GRID:
             return n_alphas
     elif alphas is None:
         warnings.warn(
-            "'alphas=None' is deprecated and will be removed in 1.11 (as in scikit-learn): "
-            "pass 'alphas=100' (the default) instead.", FutureWarning, stacklevel=3)
+            "'alphas=None' is deprecated and will be removed in 1.11 (scikit-learn's "
+            "versions, followed here): pass 'alphas=100' (the default) instead.",
+            FutureWarning, stacklevel=3)
         return 100
     return alphas
 
@@ -1204,7 +1205,7 @@ def check_alphas(alphas):
     # (numbers only: a string would convert, "1" to 1.0)
     if raw.dtype.kind not in "biuf" and not (
             raw.dtype.kind == "O" and all(isinstance(a, numbers.Real) for a in raw.flat)):
-        raise InvalidParameterError(f"alphas must be numbers; got {alphas!r}.")
+        raise InvalidParameterError(f"alphas must be real numbers; got {alphas!r}.")
     alphas = np.atleast_1d(np.asarray(raw, dtype=np.float64))
     if alphas.ndim != 1 or alphas.size == 0:
         raise InvalidParameterError("alphas must be a positive integer or a non-empty 1-D array.")

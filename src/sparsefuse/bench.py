@@ -457,9 +457,9 @@ def timed_within(limit, fn, *args, **kwargs):
             warnings.simplefilter("ignore")
             try:
                 out = ("ok", timed(fn, *args, **kwargs))
-            except Exception as exc:
-                out = ("error", f"{type(exc).__name__}: {exc}")
-            send.send(out)
+                send.send(out)
+            except BaseException as exc:  # (SystemExit too; a result that does not pickle)
+                send.send(("error", f"{type(exc).__name__}: {exc}"))
 
     process = ctx.Process(target=child, daemon=True)
     process.start()
@@ -469,7 +469,17 @@ def timed_within(limit, fn, *args, **kwargs):
         status, out = receive.recv() if ready else ("ok", (None, None))
     except EOFError:  # (the child died without sending)
         process.join()
-        raise SolverFailed(f"its process died (exit code {process.exitcode})") from None
+        code = process.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            try:
+                how = f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"killed by signal {-code}"
+        else:
+            how = f"exit code {code}"
+        raise SolverFailed(f"its process died ({how})") from None
     if not ready:
         process.kill()
     process.join()
@@ -510,18 +520,24 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
     curve = []
     subopt = np.array([np.inf])
 
+    def worst():
+        # (None, not inf, when no rung finished: JSON has no infinity)
+        return float(subopt.max()) if np.isfinite(subopt).all() else None
+
     def cut():
         # A solver cut by the budget is known to need at least the time of its
-        # slowest rung that finished (a tighter tol runs longer), taken in
-        # process as the times kept are: forked runs can be slower.
+        # slowest rung that finished (a tighter tol runs longer). That rung
+        # runs once more, in process as the times kept are (forked runs can
+        # be slower), beyond the budget: the lesser of its two times counts.
         out = {"time": None, "tol": None, "note": f"no tol met 1e-6 within {budget:.0f}s",
-               "subopt": float(subopt.max()), "curve": curve, "budget": budget}
+               "subopt": worst(), "curve": curve, "budget": budget}
         if curve:
-            slowest = TOLS[int(np.argmax([t for t, _ in curve]))]
+            k = int(np.argmax([t for t, _ in curve]))
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    out["bound"] = timed(fn, X, y, alphas, fit_intercept, slowest, **kw)[0]
+                    again = timed(fn, X, y, alphas, fit_intercept, TOLS[k], **kw)[0]
+                out["bound"] = min(again, curve[k][0])
             except Exception:  # (it finished forked; the bound then stays that run's)
                 pass
         return out
@@ -533,7 +549,7 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
         except SolverFailed as exc:
             print(f"warning: {name} failed at tol {tol:g}: {exc}", flush=True)
             return {"time": None, "tol": None, "note": f"failed at tol {tol:g}: {exc}",
-                    "subopt": float(subopt.max()), "curve": curve}
+                    "subopt": worst(), "curve": curve}
         if seconds is None:
             return cut()
         spent += seconds
@@ -557,7 +573,7 @@ def measure(name, fn, X, y, alphas, fit_intercept, p_star, p_zero, repeat, budge
                     "subopt_min": float(subopt.min()), "curve": curve}
         if spent > budget:
             return cut()
-    return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": float(subopt.max()),
+    return {"time": None, "tol": None, "note": "no tol met 1e-6", "subopt": worst(),
             "curve": curve}
 
 
@@ -707,8 +723,9 @@ def _main(argv=None):
     parser = argparse.ArgumentParser(prog="sparsefuse bench",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR),
-                        help="folder with news20.npz and news20_labels.npz (default "
-                             f"{DEFAULT_DATA_DIR}, from the current folder)")
+                        help="folder with news20.npz and news20_labels.npz (default: "
+                             f"{DEFAULT_DATA_DIR} from the current folder for sparsefuse "
+                             "bench, next to the repository for benchmarks/compare.py)")
     parser.add_argument("--problems", nargs="+", default=None,
                         choices=list(PROBLEMS) + list(GROUP_PROBLEMS),
                         help="default: all problems of the chosen mode")
@@ -721,7 +738,9 @@ def _main(argv=None):
                         help="in-process runs of the tol kept, at least (default 3; "
                              "more when they are short)")
     parser.add_argument("--budget", type=float, default=600.0,
-                        help="seconds a solver may spend on one workload's tol ladder")
+                        help="seconds a solver may spend on one workload's tol ladder (one "
+                             "cut there runs its slowest finished tol once more, in "
+                             "process, for its lower bound)")
     parser.add_argument("--quick", action="store_true",
                         help="leukemia and the dense synthetic problem, one repeat")
     parser.add_argument("--ablation", action="store_true",
@@ -746,7 +765,7 @@ def _main(argv=None):
         parser.error(str(exc))
     if args.repeat is not None and args.repeat < 1:
         parser.error(f"--repeat must be at least 1; got {args.repeat}")
-    if args.quick and args.repeat is not None:
+    if args.quick and args.repeat not in (None, 1):
         parser.error("--quick runs one repeat; --repeat does not apply")
     args.repeat = 1 if args.quick else args.repeat or 3
     if not args.budget > 0:
@@ -782,7 +801,7 @@ def _main(argv=None):
                          f"{args.data_dir} (benchmarks/get_news20.py in the repository, "
                          "or sparsefuse.bench.save_news20, makes it from "
                          "libsvm's news20.bz2)")
-    if args.group and args.workloads and args.workloads != ["path-20"]:
+    if args.group and args.workloads and set(args.workloads) != {"path-20"}:
         parser.error("--group times path-20 only (the group benchmark has no single fits)")
     commit = git_commit()
     if args.group:

@@ -390,8 +390,8 @@ def parse_groups(spec, names):
             if j in owner and 0 <= j < len(names):
                 where = (f"is in group {owner[j]!r} and in group {key!r}" if owner[j] != key
                          else f"is listed twice in group {key!r}")
-                raise UsageError(f"{path}: column {_shown_name(names[j])} {where}; each must "
-                                 "be in exactly one group")
+                raise UsageError(f"{path}: column {j} ({_shown_name(names[j])}) {where}; "
+                                 "each must be in exactly one group")
             owner[j] = key
         resolved[key] = idx
     covered = {j for idx in resolved.values() for j in idx}

@@ -101,7 +101,7 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
     say(f"\nFused, the modalities reach R^2 {r2['sparse-group lasso, fused blocks']:.3f}, "
         f"against {alone[best]:.3f} for the best one alone ({best}); the sparse-group "
         f"lasso keeps {len(survivors)} of {len(blocks.names)} modalities and "
-        f"{rows[0][2]:,} of {n_features:,} features, ridge uses every feature "
+        f"{rows[0][2]:,} of {n_features:,} features, ridge {rows[2][2]:,} "
         f"(R^2 {r2['ridge, stacked blocks']:.3f}).")
 
     figures = []
