@@ -326,6 +326,22 @@ def test_the_json_records_the_options_of_the_run():
                                       "plots": None, "problems": ["leukemia/10"]}
 
 
+def test_the_json_records_the_tol_ladder(tmp_path, monkeypatch, capsys):
+    """A review had to find out from the git history that two tables came
+    from another ladder: the JSON records the ladder it ran."""
+    import argparse
+    import json
+
+    monkeypatch.setattr(bench, "git_commit", lambda: "a" * 40)
+    args = argparse.Namespace(ablation=False, json=str(tmp_path / "r.json"), plots=None)
+    rows = [{"problem": "p", "workload": "w", "runs": {"sparsefuse": {"time": 0.01}}}]
+    bench.finish(rows, args, "a" * 40)
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["tols"] == bench.TOLS and doc["results"] == rows
+    assert doc["machine"]["commit"] == "a" * 40
+    assert "| p | w |" in capsys.readouterr().out
+
+
 def test_news20_files_from_the_libsvm_file(tmp_path):
     """Found by a review: the README's news20 rows could not be reproduced
     without the shared data folder, and nothing said how to make its files.

@@ -866,17 +866,7 @@ def _main(argv=None):
                 results.append(row)
                 print(format_row(row), flush=True)
 
-    print()
-    print(markdown_table(results, ablation=args.ablation))
-    info = machine(commit)
-    print()
-    print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"machine": info, "options": options_of(args), "subopt": SUBOPT,
-                       "results": results}, f, indent=1)
-    if args.plots:
-        save_plots(results, args.plots)
+    finish(results, args, commit)
 
 
 def main_group(args, commit):
@@ -929,15 +919,21 @@ def main_group(args, commit):
             print(f"warning: {row['problem']}: below the reference optimum: {beaten}")
         results.append(row)
         print(format_row(row), flush=True)
+    finish(results, args, commit)
+
+
+def finish(results, args, commit):
+    """The table, the machine, and the JSON (with the options of the run and
+    its tol ladder) and plots when asked for."""
     print()
-    print(markdown_table(results, ablation=False))
+    print(markdown_table(results, ablation=args.ablation))
     info = machine(commit)
     print()
     print("Machine: " + ", ".join(f"{k}={v}" for k, v in info.items() if k != "blas"))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "options": options_of(args), "subopt": SUBOPT,
-                       "results": results}, f, indent=1)
+                       "tols": TOLS, "results": results}, f, indent=1)
     if args.plots:
         save_plots(results, args.plots)
 
