@@ -904,6 +904,23 @@ def test_ungrouped_features_are_unpenalised(tau, fmt, fit_intercept):
     assert np.any(coefs[penalised, 1] != 0)
 
 
+def test_group_errors_name_the_column_when_x_has_names():
+    """A review: a feature in two groups (or in none) was named by its index
+    alone, although the groups named it by its column."""
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = problem(seed=2)
+    frame = pd.DataFrame(X[:, :4], columns=["text", "image", "genes", "meta"])
+    with pytest.raises(ValueError, match=r"feature 1 \('image'\) is in group 'a' and in "
+                                         r"group 'b'"):
+        sf.GroupLasso({"a": ["text", "image"], "b": ["image", "genes", "meta"]},
+                      alpha=0.1).fit(frame, y)
+    with pytest.raises(ValueError, match=r"first: 3 \('meta'\)"):
+        sf.GroupLasso({"a": ["text", "image"], "b": ["genes"]}, alpha=0.1).fit(frame, y)
+    # (without names, the index alone)
+    with pytest.raises(ValueError, match=r"feature 1 is in group 0 and in group 1\."):
+        sf.GroupLasso([[0, 1], [1, 2, 3]], alpha=0.1).fit(X[:, :4], y)
+
+
 def test_ungrouped_option_errors():
     X, y, sizes, _ = problem(seed=2)
     with pytest.raises(ValueError, match="belong to no group.*ungrouped='unpenalized'"):

@@ -137,19 +137,27 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
     flat = np.concatenate(indices)
     if (min(idx.size for idx in indices) == 0 or flat.min() < 0 or flat.max() >= n_features
             or np.bincount(flat, minlength=n_features).max() > 1):
-        _explain_bad_groups(indices, names, n_features)
+        _explain_bad_groups(indices, names, n_features, feature_names)
     owner[flat] = np.repeat(np.arange(len(indices)), [idx.size for idx in indices])
     if np.any(owner < 0) and ungrouped == "error":
         missing = np.flatnonzero(owner < 0)
         raise ValueError(
-            f"{missing.size} feature(s) belong to no group (first: {missing[0]}); every "
+            f"{missing.size} feature(s) belong to no group (first: "
+            f"{_feature_label(missing[0], feature_names)}); every "
             "feature must be in exactly one group, or pass ungrouped='unpenalized' to "
             "leave them unpenalised."
         )
     return indices, (names if names is not None else list(range(len(indices))))
 
 
-def _explain_bad_groups(indices, names, n_features):
+def _feature_label(j, feature_names):
+    """Feature ``j`` as messages name it: its index, and its name if known."""
+    if feature_names is None or not 0 <= j < len(feature_names):
+        return f"{j}"
+    return f"{j} ({str(feature_names[j])!r})"
+
+
+def _explain_bad_groups(indices, names, n_features, feature_names=None):
     """Raise the ValueError that names the first empty, out-of-range,
     repeated or overlapping group."""
     owner = np.full(n_features, -1)
@@ -167,7 +175,8 @@ def _explain_bad_groups(indices, names, n_features):
             j = idx[taken][0]
             other = names[owner[j]] if names else int(owner[j])
             raise ValueError(
-                f"groups overlap: feature {j} is in group {other!r} and in group {label!r}."
+                f"groups overlap: feature {_feature_label(j, feature_names)} is in group "
+                f"{other!r} and in group {label!r}."
             )
         owner[idx] = k
     raise AssertionError("groups found invalid but no group is")  # pragma: no cover
