@@ -79,6 +79,15 @@ def test_budget_cut_gives_a_lower_bound(small):
     # (found by a review: a peer that met no tol of its ladder, without a
     # budget cut, blanked the column although the other one had a time)
     assert table[5].endswith("| 0.01 | 0.5 | n/a | 50.00x |")
+    # (a review: lower bounds are rounded down, times and ratios alike:
+    # "> 2.44x" was printed for 2.437)
+    rounded = {"time": None, "curve": [[0.2779, 0.5]], "budget": 1.0}
+    rows = [{"problem": "h", "workload": "w",
+             "runs": {"sparsefuse": {"time": 0.114}, "scikit-learn": rounded,
+                      "celer": rounded, "skglm": rounded}}]
+    assert bench.fmt_time(rounded) == "> 0.277"
+    assert bench.markdown_table(rows).splitlines()[2].endswith(
+        "| > 0.277 | > 0.277 | > 0.277 | > 2.43x | > 2.43x |")
     # speed-ups over scikit-learn: two decimals below 10x (4.98x is not 5.0x)
     rows = [{"problem": p, "workload": "w",
              "runs": {"sparsefuse": {"time": 0.01}, "scikit-learn": {"time": t},
