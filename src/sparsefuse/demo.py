@@ -95,14 +95,14 @@ def run_demo(out_dir="sparsefuse-demo", quiet=False, n_jobs=2, n_samples=None):
         print(fusion.report(top=4))
     survivors = [n for n, v in fusion.modality_importance_.items() if v > 0]
     r2 = {name: value for name, value, _, _ in rows}
+    nonzero = {name: count for name, _, count, _ in rows}
     alone = {name: r2[f"Lasso, {name} alone"] for name in blocks.names}
     best = max(alone, key=alone.get)
-    n_features = fusion.coef_.size
-    say(f"\nFused, the modalities reach R^2 {r2['sparse-group lasso, fused blocks']:.3f}, "
-        f"against {alone[best]:.3f} for the best one alone ({best}); the sparse-group "
-        f"lasso keeps {len(survivors)} of {len(blocks.names)} modalities and "
-        f"{rows[0][2]:,} of {n_features:,} features, ridge {rows[2][2]:,} "
-        f"(R^2 {r2['ridge, stacked blocks']:.3f}).")
+    fused, ridge = "sparse-group lasso, fused blocks", "ridge, stacked blocks"
+    say(f"\nFused, the modalities reach R^2 {r2[fused]:.3f}, against {alone[best]:.3f} "
+        f"for the best one alone ({best}); the sparse-group lasso keeps "
+        f"{len(survivors)} of {len(blocks.names)} modalities and {nonzero[fused]:,} of "
+        f"{fusion.coef_.size:,} features, ridge {nonzero[ridge]:,} (R^2 {r2[ridge]:.3f}).")
 
     figures = []
     try:
