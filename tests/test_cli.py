@@ -237,6 +237,19 @@ def test_fit_options_the_estimator_refuses_fail_before_the_progress_bar(tmp_path
     assert "cross-validation" not in err
 
 
+@pytest.mark.parametrize("index", [-1, 3])
+def test_fit_groups_index_out_of_range_names_the_file(tmp_path, capsys, index):
+    """A review: an index outside the columns got the estimator's message,
+    which names neither the file nor the group."""
+    path = write_csv(tmp_path / "d.csv", ["a", "b", "c", "y"])
+    groups = tmp_path / "g.json"
+    groups.write_text(json.dumps({"g1": ["a", "b"], "g2": [index, "c"]}))
+    usage_error(capsys, ["fit", str(path), "--format", "csv", "--target", "y", "--penalty",
+                         "group", "--groups", str(groups), "--alpha", "0.1", "--out",
+                         str(tmp_path / "m.json")],
+                f"g.json: group 'g2' has the column index {index}, outside 0..2")
+
+
 def test_path_says_where_it_wrote_and_refuses_to_write_nothing(tmp_path, capsys):
     """Found by a review: --quiet without outputs computed the path and threw
     it away; with --out, nothing said where it went."""

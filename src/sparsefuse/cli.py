@@ -382,12 +382,15 @@ def parse_groups(spec, names):
                 raise UsageError(f"{path}: group {key!r} has the boolean {json.dumps(c)}; "
                                  "a column is a name or an integer index")
             elif isinstance(c, int):
+                if not 0 <= c < len(names):
+                    raise UsageError(f"{path}: group {key!r} has the column index {c}, outside "
+                                     f"0..{len(names) - 1} (the {len(names)} feature columns)")
                 idx.append(c)
             else:
                 raise UsageError(f"{path}: group {key!r} has a column that is neither a name "
                                  "nor an index")
             j = idx[-1]
-            if j in owner and 0 <= j < len(names):
+            if j in owner:
                 where = (f"is in group {owner[j]!r} and in group {key!r}" if owner[j] != key
                          else f"is listed twice in group {key!r}")
                 raise UsageError(f"{path}: column {j} ({_shown_name(names[j])}) {where}; "
@@ -395,8 +398,7 @@ def parse_groups(spec, names):
             owner[j] = key
         resolved[key] = idx
     covered = {j for idx in resolved.values() for j in idx}
-    if covered <= set(range(len(names))) and len(covered) < len(names):
-        # (indices out of range get the estimator's own message)
+    if len(covered) < len(names):
         missing = [name for j, name in enumerate(names) if j not in covered]
         raise UsageError(f"{path}: {len(missing)} of the {len(names)} feature columns "
                          f"{'is' if len(missing) == 1 else 'are'} in no group "
