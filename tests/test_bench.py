@@ -335,6 +335,17 @@ def test_the_json_records_the_options_of_the_run():
                                       "plots": None, "problems": ["leukemia/10"]}
 
 
+def test_no_peers_column_without_peers():
+    """A review: with neither celer nor skglm installed the table still had a
+    "best of celer, skglm" column, all n/a."""
+    rows = [{"problem": "p", "workload": "w",
+             "runs": {"sparsefuse": {"time": 0.01}, "scikit-learn": {"time": 0.1}}}]
+    head, _, row = bench.markdown_table(rows).splitlines()
+    assert "celer" not in head and row.endswith("| 0.01 | 0.1 | 10.0x |")
+    rows[0]["runs"]["celer"] = {"time": 0.05}
+    assert bench.markdown_table(rows).splitlines()[2].endswith("| 10.0x | 5.00x |")
+
+
 def test_the_json_records_the_tol_ladder(tmp_path, monkeypatch, capsys):
     """A review had to find out from the git history that two tables came
     from another ladder: the JSON records the ladder it ran."""

@@ -998,9 +998,11 @@ def markdown_table(results, ablation=False):
     head = ("| problem | workload | " + ("one X.T @ y (s) | " if passes else "")
             + " | ".join(f"{n} (s)" for n in names))
     with_sklearn = "scikit-learn" in names
+    # (the peers' column only when a peer ran: none installed, it would be n/a)
+    with_peers = any(n in PEERS for n in names)
     if not ablation:
-        head += (" | scikit-learn / sparsefuse" if with_sklearn else "") + \
-            " | best of celer, skglm / sparsefuse |"
+        head += ((" | scikit-learn / sparsefuse" if with_sklearn else "")
+                 + (" | best of celer, skglm / sparsefuse" if with_peers else "") + " |")
     else:
         head += " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
@@ -1022,7 +1024,7 @@ def markdown_table(results, ablation=False):
                 # must not print as 5.0x; "> " when scikit-learn hit the budget)
                 cells.append(ratio_cell(sk / ours, lower=not sk_run.get("time"))
                              if ours and sk else "n/a")
-            if ours and times:
+            if with_peers and ours and times:
                 best = min(times)
                 # a lower bound when the fastest known peer time is a budget cut
                 bounded = all(p.get("time") != best for p in peers)
@@ -1030,7 +1032,7 @@ def markdown_table(results, ablation=False):
                 if bounded:  # (rounded down: a lower bound)
                     ratio = math.floor(ratio * 100 * (1 + 1e-12)) / 100
                 cells.append(f"{'> ' if bounded else ''}{ratio:.2f}x")
-            else:
+            elif with_peers:
                 cells.append("n/a")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
