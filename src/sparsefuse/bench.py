@@ -967,13 +967,19 @@ def fmt_time(run):
     return f"> {floor_digits(bound, 3):.3g}" if bound else "n/a"
 
 
+def floor_decimals(x, decimals):
+    """``x`` rounded down to ``decimals`` decimals (a hair of slack keeps
+    2.43 from flooring to 2.42 through binary rounding): a lower bound printed
+    rounded up would claim more than was measured."""
+    scale = 10.0 ** decimals
+    return math.floor(x * scale * (1 + 1e-12)) / scale
+
+
 def floor_digits(x, digits):
-    """``x`` rounded down to ``digits`` significant digits: a lower bound
-    printed rounded up would claim more than was measured."""
+    """``x`` rounded down to ``digits`` significant digits (see floor_decimals)."""
     if not x > 0:
         return x
-    scale = 10.0 ** (digits - 1 - math.floor(math.log10(x)))
-    return math.floor(x * scale * (1 + 1e-12)) / scale
+    return floor_decimals(x, digits - 1 - math.floor(math.log10(x)))
 
 
 def format_row(row):
@@ -987,7 +993,7 @@ def ratio_cell(ratio, lower=False):
     ``lower`` bound rounded down, with "> "."""
     decimals = 2 if ratio < 10 else 1
     if lower:
-        ratio = math.floor(ratio * 10 ** decimals * (1 + 1e-12)) / 10 ** decimals
+        ratio = floor_decimals(ratio, decimals)
     return f"{'> ' if lower else ''}{ratio:.{decimals}f}x"
 
 
@@ -1030,7 +1036,7 @@ def markdown_table(results, ablation=False):
                 bounded = all(p.get("time") != best for p in peers)
                 ratio = best / ours
                 if bounded:  # (rounded down: a lower bound)
-                    ratio = math.floor(ratio * 100 * (1 + 1e-12)) / 100
+                    ratio = floor_decimals(ratio, 2)
                 cells.append(f"{'> ' if bounded else ''}{ratio:.2f}x")
             elif with_peers:
                 cells.append("n/a")
