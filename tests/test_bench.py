@@ -1,6 +1,7 @@
 """The benchmark harness: the tol ladder, budget cuts and the results table."""
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -400,3 +401,28 @@ def test_news20_files_from_the_libsvm_file(tmp_path):
         dump_svmlight_file(counts, labels + 20, f, zero_based=False)
     with pytest.raises(ValueError, match="newsgroups 1..20"):
         bench.save_news20(source, tmp_path / "other", n_features=30)
+
+
+def test_commit_is_known_from_a_checkout_or_an_installed_wheel():
+    """A run says which code it timed: from a git checkout its HEAD, and from
+    a wheel built from one (CI installs the package before testing it) the
+    commit setup.py recorded, the same as the checkout this test comes from."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("the tests do not come from a git checkout (an unpacked sdist)")
+    assert bench.git_commit().split("+")[0] == head.stdout.strip()
+
+
+def test_commit_falls_back_to_the_build(monkeypatch):
+    """Outside a git checkout the commit comes from the build's record."""
+    import subprocess
+
+    def no_repository(*args, **kwargs):
+        return subprocess.CompletedProcess(args, 128, "", "fatal: not a git repository")
+
+    monkeypatch.setattr(subprocess, "run", no_repository)
+    monkeypatch.setattr(bench, "build_commit", lambda: "c" * 40)
+    assert bench.git_commit() == "c" * 40

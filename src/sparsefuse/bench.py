@@ -640,7 +640,8 @@ def unavailable(exc):
 
 def git_commit():
     """The commit of the checkout this module runs from (with "+dirty" when
-    tracked files differ from it), or None outside a git checkout."""
+    tracked files differ from it); outside a git checkout (an installed
+    wheel), the commit the package was built from (:func:`build_commit`)."""
     import subprocess
 
     here = Path(__file__).resolve().parent
@@ -648,12 +649,22 @@ def git_commit():
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
                               text=True, timeout=10)
         if head.returncode != 0:
-            return None
+            return build_commit()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=here, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return None
+        return build_commit()
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def build_commit():
+    """The commit setup.py recorded when it built this package, or None (a
+    build from an sdist, or the source tree of an editable install)."""
+    try:
+        from sparsefuse._build_info import COMMIT
+    except ImportError:
+        return None
+    return COMMIT
 
 
 def machine(commit):
