@@ -90,6 +90,23 @@ def test_warm_start_takes_fewer_epochs(fmt):
     assert model.fit(Xf, y).n_iter_ == 0
 
 
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+def test_path_steps_above_alpha_max_take_no_epoch(fmt):
+    """Along a path, a step whose strong set is empty (every coefficient at
+    zero, none predicted to move) is certified at w = 0 without an epoch, as
+    scikit-learn reports n_iter 0 there (epochs over an empty set were
+    counted)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 300))
+    y = rng.standard_normal(50)
+    alpha_max = np.max(np.abs(X.T @ y)) / 50
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    alphas = alpha_max * np.array([3.0, 2.0, 1.5, 0.5])
+    _, coefs, _, n_iter = sf.lasso_path(Xf, y, alphas=alphas, return_n_iter=True)
+    assert not coefs[:, :3].any() and coefs[:, 3].any()
+    assert n_iter[:3] == [0, 0, 0]
+
+
 def test_path_coef_init_warm_starts():
     X, y = problem(seed=5)
     alphas = [0.05]

@@ -1885,7 +1885,7 @@ def enet_solve(
     cdef bint has_xy0 = xy0 is not None
     cdef bint seq_screen = seq and l2_reg == 0
     cdef bint seq_in = False, seq_grad_prev = False, check_deferred = False
-    cdef bint skip_first = False
+    cdef bint skip_first = False, strong_first
     cdef int n_seq = 0
     cdef double *seqt = NULL
     cdef double *seqg = NULL
@@ -2057,6 +2057,12 @@ def enet_solve(
                         if violation(g, positive) >= threshold:
                             ws[ws_size] = j
                             ws_size += 1
+                # (an empty strong set: w = 0 is predicted optimal, which the
+                # gradients below certify without an epoch)
+                strong_first = ws_size > 0
+            else:
+                strong_first = False
+            if strong_first:
                 tol_in = tol_abs
                 check_deferred = False
             else:
