@@ -1384,3 +1384,73 @@ def test_float32_data_with_tiny_or_huge_weights(fmt, scale):
     uneven = np.ones(len(Y_OK))
     uneven[0] = scale
     assert np.all(np.isfinite(sf.Lasso(alpha=0.01).fit(Xf, Y_OK, sample_weight=uneven).coef_))
+
+
+FAILING_REFIT = {
+    "Lasso": lambda: sf.Lasso(alpha=0.1),
+    "ElasticNet": lambda: sf.ElasticNet(alpha=0.1),
+    "LassoCV": lambda: sf.LassoCV(cv=2, alphas=3),
+    "ElasticNetCV": lambda: sf.ElasticNetCV(cv=2, alphas=3),
+    "GroupLasso": lambda: sf.GroupLasso(2, alpha=0.1),
+    "SparseGroupLasso": lambda: sf.SparseGroupLasso(2, alpha=0.1),
+    "GroupLassoCV": lambda: sf.GroupLassoCV(2, cv=2, alphas=3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAILING_REFIT))
+@pytest.mark.parametrize("failure", ["bad tol", "nan in X", "negative weight"])
+def test_a_failed_fit_leaves_the_estimator_as_it_was(name, failure):
+    """Input validation records n_features_in_ before the other checks run: a
+    refit that fails on them left a model expecting the failed fit's features
+    while holding the old coef_, and a first fit that failed left an
+    estimator that check_is_fitted took for fitted (found by a review)."""
+    from sklearn.exceptions import NotFittedError
+
+    X_new = X_OK[:, :4].copy()
+    weights = None
+    if failure == "nan in X":
+        X_new[0, 0] = np.nan
+    elif failure == "negative weight":
+        weights = np.ones(30)
+        weights[3] = -1.0
+    model = FAILING_REFIT[name]().fit(X_OK, Y_OK)
+    before = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    predicted = model.predict(X_OK)
+    if failure == "bad tol":
+        model.set_params(tol=-1.0)
+    with pytest.raises(ValueError):
+        model.fit(X_new, Y_OK, sample_weight=weights)
+    after = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] for k in before)
+    np.testing.assert_array_equal(model.set_params(tol=1e-4).predict(X_OK), predicted)
+
+    fresh = FAILING_REFIT[name]()
+    if failure == "bad tol":
+        fresh.set_params(tol=-1.0)
+    with pytest.raises(ValueError):
+        fresh.fit(X_new, Y_OK, sample_weight=weights)
+    assert not [k for k in vars(fresh) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        fresh.predict(X_OK)
+
+
+def test_a_failed_fusion_fit_leaves_the_estimator_as_it_was():
+    from sklearn.exceptions import NotFittedError
+
+    model = FusionRegressor("sparse_group", cv=2, alphas=3).fit({"a": X_OK[:, :3],
+                                                                 "b": X_OK[:, 3:]}, Y_OK)
+    before = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    predicted = model.predict({"a": X_OK[:, :3], "b": X_OK[:, 3:]})
+    bad = X_OK[:, :2].copy()
+    bad[1, 1] = np.inf
+    with pytest.raises(ValueError):
+        model.fit({"a": bad, "c": X_OK[:, 2:]}, Y_OK)
+    after = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
+    np.testing.assert_array_equal(model.predict({"a": X_OK[:, :3], "b": X_OK[:, 3:]}),
+                                  predicted)
+    with pytest.raises(ValueError):
+        FusionRegressor("sparse_group").fit({"a": bad}, Y_OK)
+    with pytest.raises(NotFittedError):
+        FusionRegressor("sparse_group").predict({"a": X_OK[:, :2]})

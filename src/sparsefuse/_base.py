@@ -1,6 +1,7 @@
 """What every sparsefuse linear regressor shares: prediction and input tags,
 and where its warnings point."""
 
+import functools
 import os
 import sys
 
@@ -19,6 +20,38 @@ def caller_stacklevel():
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _fitted_state(estimator):
+    # (scikit-learn's convention: what fit learns ends with "_", and does not
+    # start with it)
+    return {name: value for name, value in vars(estimator).items()
+            if name.endswith("_") and not name.startswith("_")}
+
+
+def keeps_state_on_failure(fit):
+    """Decorate a ``fit`` method: when it raises (bad input, bad parameters,
+    an interrupt), the estimator's fitted attributes are restored to what they
+    were before the call. Input validation sets ``n_features_in_`` and
+    ``feature_names_in_`` before the other checks run, and a fit that failed
+    half-way would otherwise leave a model whose attributes describe two
+    different fits (or a never-fitted one that ``check_is_fitted`` accepts).
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        before = _fitted_state(self)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            for name in _fitted_state(self):
+                if name not in before:
+                    delattr(self, name)
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise
+
+    return wrapper
 
 
 class LinearPredictMixin:

@@ -17,9 +17,15 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
+from sparsefuse._base import keeps_state_on_failure
 from sparsefuse._cv import CVRoutingMixin, split_params_of
-from sparsefuse._path import (InvalidParameterError, check_cv_params, check_eps,
-                              check_sparse_structure, resolve_alphas)
+from sparsefuse._path import (
+    InvalidParameterError,
+    check_cv_params,
+    check_eps,
+    check_sparse_structure,
+    resolve_alphas,
+)
 
 __all__ = ["BlockStacker", "Blocks", "FusionRegressor"]
 
@@ -309,6 +315,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         return _block_input_tags(super().__sklearn_tags__())
 
+    @keeps_state_on_failure
     def fit(self, X, y=None):
         """Learn each block's scaling.
 
@@ -327,6 +334,7 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         self.fit_transform(X)
         return self
 
+    @keeps_state_on_failure
     def fit_transform(self, X, y=None):
         """Learn each block's scaling and return the stacked, scaled design.
 
@@ -659,6 +667,7 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
                 raise InvalidParameterError(
                     f"{name} must be None or a list of block names; got {value!r:.60}.")
 
+    @keeps_state_on_failure
     def fit(self, X, y, sample_weight=None, **params):
         """Scale, stack and fit; choose alpha by cross-validation if not given.
 

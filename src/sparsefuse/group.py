@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import validate_data
 
 from sparsefuse import _group_cd
-from sparsefuse._base import LinearPredictMixin
+from sparsefuse._base import LinearPredictMixin, keeps_state_on_failure
 from sparsefuse._cv import (
     CVRoutingMixin,
     best_alpha,
@@ -1137,6 +1137,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
                                 ungrouped=self.ungrouped)
         return X, y, problem
 
+    @keeps_state_on_failure
     def fit(self, X, y, sample_weight=None):
         """Fit the model by block coordinate descent.
 
@@ -1372,6 +1373,7 @@ class GroupLassoCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
         self.positive = positive
         self.ungrouped = ungrouped
 
+    @keeps_state_on_failure
     def fit(self, X, y, sample_weight=None, **params):
         """Choose alpha by cross-validation, then refit on all the data.
 

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from sparsefuse._base import LinearPredictMixin
+from sparsefuse._base import LinearPredictMixin, keeps_state_on_failure
 from sparsefuse._cv import (
     CVRoutingMixin,
     draw_folds,
@@ -150,6 +150,7 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
 
     path = staticmethod(enet_path)
 
+    @keeps_state_on_failure
     def fit(self, X, y, sample_weight=None, check_input=True):
         """Fit the model by coordinate descent.
 
@@ -472,6 +473,7 @@ class ElasticNetCV(CVRoutingMixin, LinearPredictMixin, RegressorMixin, BaseEstim
                 f"got {self.l1_ratio!r}.")
         return values.astype(np.float64)
 
+    @keeps_state_on_failure
     def fit(self, X, y, sample_weight=None, **params):
         """Choose the regularization by cross-validation, then refit.
 
