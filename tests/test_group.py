@@ -1480,3 +1480,19 @@ def test_warm_start_refits_from_the_last_coefficients(tau):
     with pytest.raises(ValueError, match=r"previous coef_ has shape \(40,\), this fit needs "
                                          r"\(30,\)"):
         model.set_params(groups=sizes[:-2]).fit(X[:, :30], y)
+
+
+def test_path_takes_a_one_column_target_as_the_estimator_does():
+    """y of shape (n, 1) is raveled with scikit-learn's warning by GroupLasso;
+    group_lasso_path refused it (found by a review)."""
+    from sklearn.exceptions import DataConversionWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 6))
+    y = X[:, 0] - X[:, 3] + 0.1 * rng.standard_normal(30)
+    _, flat, _ = sf.group_lasso_path(X, y, 2, alphas=3)
+    with pytest.warns(DataConversionWarning):
+        _, column, _ = sf.group_lasso_path(X, y[:, None], 2, alphas=3)
+    np.testing.assert_array_equal(column, flat)
+    with pytest.raises(ValueError, match="1-D target"):
+        sf.group_lasso_path(X, np.c_[y, y], 2, alphas=3)

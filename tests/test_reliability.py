@@ -85,6 +85,9 @@ BAD_DATA = {
     "negative sample_weight": (X_OK, Y_OK, -np.ones(30), "non-negative"),
     "all-zero sample_weight": (X_OK, Y_OK, np.zeros(30), "zero"),
     "sparse y": (X_OK, sparse.csr_matrix(Y_OK[:, None]), None, "Sparse data .* dense data"),
+    # (an object y's None becomes NaN; it was reported as a y too large for
+    # X's dtype)
+    "None in y": (X_OK, np.array([*Y_OK[:-1], None], dtype=object), None, "y contains NaN"),
 }
 
 BAD_PARAMS = {
@@ -210,6 +213,29 @@ def test_precompute_none_is_a_clear_error():
     with pytest.raises(ValueError, match="precompute must be True, False, 'auto' or an array; "
                                          "got None"):
         sf.Lasso(precompute=None).fit(X_OK, Y_OK)
+
+
+@pytest.mark.parametrize("call", [
+    lambda g: sf.Lasso(precompute=g, fit_intercept=False).fit(X_OK, Y_OK),
+    lambda g: sf.lasso_path(X_OK, Y_OK, precompute=g, alphas=3),
+    lambda g: sf.LassoCV(precompute=g, fit_intercept=False, cv=2, alphas=3).fit(X_OK, Y_OK),
+])
+def test_sparse_gram_is_a_clear_error(call):
+    """np.asarray of a sparse matrix is a 0-d object array: the message said
+    "got shape ()" of a (6, 6) matrix (found by a review)."""
+    with pytest.raises(ValueError, match="got a sparse csr_matrix.*toarray"):
+        call(sparse.csr_matrix(X_OK.T @ X_OK))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_predict_refuses_a_malformed_sparse_matrix(fmt):
+    """fit refused it; predict computed garbage with an out-of-range index
+    (and crashed with a huge one; found by a review)."""
+    model = sf.Lasso(alpha=0.01).fit(X_OK, Y_OK)
+    B = getattr(sparse, f"{fmt}_matrix")(X_OK)
+    (B.row if fmt == "coo" else B.indices)[3] = 1000
+    with pytest.raises(ValueError, match="malformed"):
+        model.predict(B)
 
 
 @pytest.mark.parametrize("cls", [sf.Lasso, sf.GroupLasso])
@@ -1454,3 +1480,23 @@ def test_a_failed_fusion_fit_leaves_the_estimator_as_it_was():
         FusionRegressor("sparse_group").fit({"a": bad}, Y_OK)
     with pytest.raises(NotFittedError):
         FusionRegressor("sparse_group").predict({"a": X_OK[:, :2]})
+
+
+@pytest.mark.parametrize("index_dtype", [np.uint32, np.int16, ">i4", ">i8"])
+@pytest.mark.parametrize("make", [lambda: sf.Lasso(alpha=0.01),
+                                  lambda: sf.GroupLasso(2, alpha=0.01)])
+def test_csc_index_arrays_of_any_integer_dtype_are_taken(index_dtype, make):
+    """Index arrays set by hand to another integer dtype (unsigned, short,
+    big-endian) are converted, not passed to the kernels (whose argument
+    types they failed to match: "ambiguous argument types", "Big-endian
+    buffer not supported"); the caller's matrix is left as it was."""
+    X = np.where(X_OK > 0.3, X_OK, 0.0)
+    A = sparse.csc_matrix(X)
+    A.indices = A.indices.astype(index_dtype)
+    A.indptr = A.indptr.astype(index_dtype)
+    indices = A.indices.copy()
+    expected = make().fit(sparse.csc_matrix(X), Y_OK)
+    model = make().fit(A, Y_OK)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
+    assert A.indices.dtype == np.dtype(index_dtype)
+    np.testing.assert_array_equal(A.indices, indices)

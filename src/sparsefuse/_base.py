@@ -6,6 +6,7 @@ import os
 import sys
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -71,6 +72,11 @@ class LinearPredictMixin:
             Predicted values.
         """
         check_is_fitted(self)
+        if sparse.issparse(X):
+            # (as fit does: out-of-range indices would read out of bounds)
+            from sparsefuse._path import check_sparse_structure
+
+            check_sparse_structure(X)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32], reset=False,
                           accept_large_sparse=True)

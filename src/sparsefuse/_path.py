@@ -215,6 +215,10 @@ def target_as(y, dtype):
     """The (validated, finite) target in X's dtype; a ValueError, not an
     overflow warning and infinities, if it does not fit there (float32)."""
     y = np.asarray(y)
+    if y.dtype == object:
+        # (validation leaves an object y whose None became NaN unchecked)
+        y = y.astype(np.float64)
+    assert_all_finite(y, input_name="y")
     if np.dtype(dtype).itemsize < 8 and y.size:
         top = np.max(np.abs(y.astype(np.float64)))
         if top > np.finfo(dtype).max:
@@ -314,7 +318,9 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         X = X.tocsc()
         if X.indptr[0] != 0 or X.indptr[-1] != X.data.size or X.indices.size != X.data.size:
             raise ValueError(_MALFORMED)
-        if X.indices.dtype != X.indptr.dtype:
+        if X.indices.dtype != X.indptr.dtype or X.indptr.dtype not in _INDEX_DTYPES:
+            # (the kernels take native int32 or int64; uint32, int16 or
+            # big-endian index arrays, set by hand, go through as int64)
             X = X if converted else X.copy()  # never alter the caller's matrix
             converted = True
             X.indices = X.indices.astype(np.int64)
@@ -429,6 +435,9 @@ def _prepare(design, y):
 
 _MALFORMED = ("X is a malformed sparse matrix: indices outside the matrix or "
               "inconsistent index pointers.")
+
+
+_INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
 def check_sparse_structure(X, name="X"):
@@ -1250,6 +1259,11 @@ def check_precompute(precompute, n_features):
     elif precompute is None:
         raise InvalidParameterError(
             "precompute must be True, False, 'auto' or an array; got None.")
+    elif sparse.issparse(precompute):
+        # (np.asarray makes a 0-d object array of it)
+        raise InvalidParameterError(
+            f"precompute must be True, False, 'auto' or a dense array; got a sparse "
+            f"{type(precompute).__name__}: pass the Gram matrix as precompute.toarray().")
     elif not isinstance(precompute, (bool, np.bool_)):
         gram = np.asarray(precompute)
         if gram.shape != (n_features, n_features):

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import linalg as splinalg
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
 
 from sparsefuse import _group_cd
 from sparsefuse._base import LinearPredictMixin, keeps_state_on_failure
@@ -980,6 +980,9 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     # (groups may name the columns of a DataFrame, as for the estimators)
     feature_names = _column_names(X)
     X, y = check_Xy(X, y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        # (one column: raveled with scikit-learn's warning, as the estimators do)
+        y = column_or_1d(y, warn=True)
     _check_group_params(l1_ratio, tol, max_iter, positive, anderson, y)
     alphas = resolve_alphas(_deprecated_alphas(alphas, None))
     check_eps(eps)
