@@ -15,7 +15,9 @@ Example, from the repo root::
 
     python benchmarks/work_family.py --set ws_fast_growth=2
 
-(``--data-dir`` if ``../shared/data`` is elsewhere). The values (numbers,
+(``--data-dir`` if ``../shared/data`` is elsewhere: the family includes
+news20, made by ``benchmarks/get_news20.py``; the leukemia data ships with
+the package). The values (numbers,
 True, False) are passed to ``_cd.enet_solve`` as keywords, overriding those
 the path sets (``anderson``, ``screening``, ...).
 """

@@ -45,6 +45,10 @@ def benchmark_tables():
     lines = []
     for name, title in (("results_lasso.json", "Lasso and elastic net"),
                         ("results_group.json", "Group lasso (weights 1)"),
+                        ("results_group_debian_modality.json",
+                         "Group lasso, Debian modalities, 900 s budget (separate run)"),
+                        ("results_group_grouplasso.json",
+                         "Group lasso with the group-lasso package (an older run)"),
                         ("results_ablation.json",
                          "Ablation: sparsefuse with each device switched off")):
         path = ROOT.parent / "benchmarks" / name

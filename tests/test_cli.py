@@ -105,6 +105,29 @@ def test_options_that_do_not_apply_are_refused(npz_file, tmp_path, capsys, monke
     usage_error(capsys, [command, str(npz_file), "--format", "npz", *extra, *out], *words)
 
 
+@pytest.mark.parametrize("command,extra,words", [
+    ("fit", ["--alpha", "-1"], ["--alpha must be a finite number > 0; got -1.0"]),
+    ("fit", ["--alpha", "nan"], ["--alpha must be"]),
+    ("fit", ["--alpha", "0"], ["--alpha 0 is least squares", "positive --alpha"]),
+    ("fit", ["--cv", "3", "--tol", "-1"], ["--tol must be a finite number >= 0"]),
+    ("path", ["--max-iter", "0"], ["--max-iter must be an integer in [1, 2**31)"]),
+    ("fit", ["--penalty", "elasticnet", "--l1-ratio", "2", "--alpha", "0.1"],
+     ["--l1-ratio must be in [0, 1]"]),
+    ("path", ["--eps", "nan"], ["--eps must be in (0, 1]"]),
+])
+def test_bad_option_values_name_the_option(npz_file, tmp_path, capsys, monkeypatch,
+                                           command, extra, words):
+    """Found by a review: these were the estimators' errors, naming their
+    parameters (alpha, max_iter) instead of the options, and with --cv only
+    once the progress bar had started."""
+    for name in ("Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "SparseGroupLasso",
+                 "lasso_path", "enet_path", "group_lasso_path"):
+        monkeypatch.setattr(sparsefuse, name, must_not_run)
+    out = ["--out", str(tmp_path / "o.json")]
+    err = usage_error(capsys, [command, str(npz_file), "--format", "npz", *extra, *out], *words)
+    assert "cross-validation" not in err
+
+
 def test_ridge_path_advice_names_only_its_options(npz_file, tmp_path, capsys):
     """Found by a review: `path` was told to give a fixed --alpha, an option
     it does not have."""
@@ -226,7 +249,7 @@ def test_fit_options_the_estimator_refuses_fail_before_the_progress_bar(tmp_path
     groups.write_text(json.dumps({"g1": ["a", "b"], "g2": ["b", "c", "d", "e", "f"]}))
     fit = ["fit", str(path), "--format", "csv", "--target", "y", "--out",
            str(tmp_path / "m.json"), "--cv", "3"]
-    cases = [(["--eps", "2"], "eps must be a number in (0, 1]"),
+    cases = [(["--eps", "2"], "--eps must be in (0, 1]; got 2.0"),
              (["--penalty", "group", "--groups", "4"], "must divide n_features=6"),
              (["--penalty", "group", "--groups", str(groups)],
               "column 1 ('b') is in group 'g1' and in group 'g2'")]
@@ -373,7 +396,7 @@ def test_path_eps_outside_zero_one(npz_file, capsys, penalty, eps):
     groups = ["--groups", "2"] if penalty != "l1" else []
     usage_error(capsys, ["path", str(npz_file), "--format", "npz", "--n-alphas", "3",
                          "--penalty", penalty, *groups, "--eps", eps],
-                "eps must be a number in (0, 1]")
+                "--eps must be in (0, 1]")
 
 
 def test_path_eps_one_is_a_constant_grid(npz_file, tmp_path):

@@ -622,9 +622,12 @@ def resolve_gram(design, precompute):
         return centred_gram()
     gram = np.ascontiguousarray(precompute, dtype=X.dtype)
     if not gram_matches(gram, design):
+        done = (["centring"] if design.fit_intercept else []) + (
+            ["reweighting"] if design.sqrt_sw is not None else [])
         warnings.warn(
-            "The Gram matrix passed in precompute does not match X after centring "
-            "and reweighting; recomputing it.", UserWarning, stacklevel=3)
+            "The Gram matrix passed in precompute does not match X"
+            + (" after " + " and ".join(done) if done else "") + "; recomputing it.",
+            UserWarning, stacklevel=3)
         return centred_gram()
     return gram
 

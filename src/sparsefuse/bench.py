@@ -752,7 +752,7 @@ def _main(argv=None):
     parser.add_argument("--budget", type=float, default=600.0,
                         help="seconds a solver may spend on one workload's tol ladder (one "
                              "cut there runs its slowest finished tol once more, in "
-                             "process, for its lower bound)")
+                             "process, for its lower bound; default 600)")
     parser.add_argument("--quick", action="store_true",
                         help="leukemia and the dense synthetic problem, one repeat")
     parser.add_argument("--ablation", action="store_true",

@@ -545,6 +545,20 @@ def check_options(args):
     args.n_alphas = 50 if args.n_alphas is None else args.n_alphas
     if args.n_alphas < 1:
         raise UsageError(f"--n-alphas must be at least 1; got {args.n_alphas}")
+    # (the estimators' own checks name their parameters, not these options)
+    if getattr(args, "alpha", None) == 0:
+        raise UsageError("--alpha 0 is least squares, with no penalty to select features "
+                         "(and no duality gap): give a positive --alpha")
+    for option, value, ok, what in (
+            ("--alpha", getattr(args, "alpha", None), lambda a: np.isfinite(a) and a > 0,
+             "a finite number > 0"),
+            ("--l1-ratio", args.l1_ratio, lambda r: 0 <= r <= 1, "in [0, 1]"),
+            ("--eps", args.eps, lambda e: 0 < e <= 1, "in (0, 1]"),
+            ("--tol", args.tol, lambda t: np.isfinite(t) and t >= 0, "a finite number >= 0"),
+            ("--max-iter", args.max_iter, lambda m: 1 <= m < 2 ** 31,
+             "an integer in [1, 2**31)")):
+        if value is not None and not ok(value):
+            raise UsageError(f"{option} must be {what}; got {value}")
     if args.penalty == "elasticnet" and not fixed and args.l1_ratio == 0:
         # (the grid starts at alpha_max, which a ridge penalty has not)
         # (`path` takes no --alpha: only the l1_ratio can change there)
@@ -777,7 +791,7 @@ data formats (--format):
   npz     a NumPy archive (numpy.savez) with arrays X (2-D) and y, or with the
           arrays data, indices, indptr, shape (and format, 'csr' or 'csc'; csr
           when absent) of a SciPy sparse matrix, as scipy.sparse.save_npz
-          writes them, plus y
+          writes them, plus y; its columns are named x0, x1, ...
   libsvm  svmlight / libsvm text: the target first on each line, then
           index:value pairs; index 1 is column x0, unless some index is 0,
           then index 0 is (scikit-learn's load_svmlight_file rule)
@@ -814,8 +828,8 @@ def build_parser():
         p.add_argument("--penalty", choices=PENALTIES, default="l1", help="default: l1")
         p.add_argument("--l1-ratio", type=float, default=None,
                        help="L1 share of the penalty (elasticnet, sparse_group; default 0.5)")
-        p.add_argument("--groups", help="int block size, or JSON file {name: columns} "
-                       "(group penalties only)")
+        p.add_argument("--groups", help="int block size (dividing the number of "
+                       "columns), or JSON file {name: columns} (group penalties only)")
         p.add_argument("--eps", type=float, default=None,
                        help="alpha_min / alpha_max of the automatic grid, in (0, 1] "
                        "(default 1e-3)")

@@ -279,8 +279,8 @@ def _check_group_size(group_size):
 class BlockStacker(TransformerMixin, BaseEstimator):
     """Scale each modality block and stack them into one design matrix.
 
-    Dense blocks are standardised; sparse blocks are divided by their maximum
-    absolute value, which keeps them sparse. The output is sparse (CSR) if
+    Dense blocks are standardised; each column of a sparse block is divided by
+    its maximum absolute value, which keeps it sparse. The output is sparse (CSR) if
     any block is sparse. The scaling learnt in ``fit`` is applied by
     ``transform``, which checks that the blocks have the same names (named
     blocks in another order are put back in fit's) and widths, and the same
@@ -518,8 +518,9 @@ class BlockStacker(TransformerMixin, BaseEstimator):
 class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
     """Sparse regression on several modalities, selecting modalities and features.
 
-    Each block is scaled (dense blocks standardised; sparse blocks divided by
-    their maximum absolute value, so they stay sparse), the blocks are stacked
+    Each block is scaled column by column (dense blocks standardised; each
+    column of a sparse block divided by its maximum absolute value, so it
+    stays sparse), the blocks are stacked
     (sparse if any block is sparse), groups are derived from the blocks (one
     per modality, or finer groups of ``group_size`` consecutive features inside
     each), and the model below is fitted with alpha chosen by cross-validation
@@ -545,8 +546,9 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         Names of the blocks when they are passed as a list.
     alpha : float, default=None
         Fixed regularization; None chooses it by cross-validation.
-    alphas : int, default=30
-        Size of the alpha grid searched by cross-validation.
+    alphas : int or array-like, default=30
+        Size of the alpha grid searched by cross-validation, or the grid
+        itself.
     eps : float, default=1e-2
         ``alpha_min / alpha_max`` of that grid.
     cv : int, cross-validation generator or iterable, default=3

@@ -1160,7 +1160,7 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
         """
         alpha = self.alpha
         if not isinstance(alpha, numbers.Real) or not np.isfinite(alpha) or alpha < 0:
-            raise InvalidParameterError(f"alpha must be a finite number >= 0; got {alpha!r}.")
+            raise InvalidParameterError(f"alpha must be a finite number > 0; got {alpha!r}.")
         if alpha == 0:
             raise ValueError(_ALPHA_ZERO)
         X, y, problem = self._prepare(X, y, sample_weight)

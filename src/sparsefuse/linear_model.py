@@ -212,9 +212,11 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.atleast_2d(self.coef_)
             if previous.shape != (n_targets, n_features):
+                # (coef_'s shapes as the user sees them: 1-D for one target)
+                needed = (n_features,) if n_targets == 1 else (n_targets, n_features)
                 raise ValueError(
-                    f"warm_start: the previous coef_ has shape {previous.shape}, "
-                    f"this fit needs {(n_targets, n_features)}."
+                    f"warm_start: the previous coef_ has shape {np.shape(self.coef_)}, "
+                    f"this fit needs {needed}."
                 )
         # One generator for all targets, as scikit-learn does.
         rng = check_random_state(self.random_state)
