@@ -496,7 +496,9 @@ class BlockStacker(TransformerMixin, BaseEstimator):
         ----------
         group_size : int, default=None
             None for one group per modality; else groups of that many
-            consecutive features inside each modality, named ``modality/k``.
+            consecutive features inside each modality, named ``modality/k``
+            (the last one smaller when the size does not divide the
+            modality's).
 
         Returns
         -------
@@ -540,8 +542,9 @@ class FusionRegressor(CVRoutingMixin, RegressorMixin, BaseEstimator):
         other penalties).
     group_size : int, default=None
         None: one group per modality. An int: groups of that many consecutive
-        features inside each modality (named ``modality/k``). Not used by
-        ``penalty="l1"``, which has no groups.
+        features inside each modality (named ``modality/k``; the last one of a
+        modality smaller when the size does not divide its features). Not
+        used by ``penalty="l1"``, which has no groups.
     modality_names : list of str, default=None
         Names of the blocks when they are passed as a list.
     alpha : float, default=None
