@@ -72,8 +72,9 @@ cdef inline double enet_gap(
     """
     cdef double gap, scale
     # (w = 0 adds no penalty, even with a weight infinite: alpha * n_samples
-    # beyond the doubles, where inf * 0 made the gap NaN, then infinite)
-    cdef double l2_term = l2_reg * w_l2 if w_l2 != 0.0 else 0.0
+    # beyond the doubles, where inf * 0 made the gap NaN, then infinite; nor
+    # does a zero l2_reg when ||w||^2 overflows, coefficients beyond 1e154)
+    cdef double l2_term = l2_reg * w_l2 if w_l2 != 0.0 and l2_reg != 0.0 else 0.0
     cdef double l1_term = l1_reg * w_l1 if w_l1 != 0.0 else 0.0
     if l1_reg == 0.0 and l2_reg == 0.0:
         gap = xr_norm2
@@ -114,7 +115,8 @@ cdef inline double max_dual_norm(
     below it meet ``tol`` only down to l1_reg over the larger root; after
     coordinate descent epochs that root is at least 1, but the caller
     computes the gap again anyway."""
-    cdef double a = 0.5 * (r_norm2 + l2_reg * w_l2), b = l1_reg * w_l1 - tol
+    cdef double a = 0.5 * (r_norm2 + (l2_reg * w_l2 if l2_reg != 0.0 else 0.0))
+    cdef double b = l1_reg * w_l1 - tol
     cdef double disc = r_dot_y * r_dot_y - 4.0 * a * (a + b)
     if a + b <= 0.0:
         return INFINITY  # (no upper limit)

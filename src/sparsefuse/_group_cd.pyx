@@ -39,7 +39,7 @@ after sorting).
 
 import numpy as np
 
-from libc.math cimport fabs, sqrt, fmin, INFINITY
+from libc.math cimport fabs, sqrt, fmin, fmax, isfinite, INFINITY
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport qsort
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
@@ -405,14 +405,22 @@ cdef inline double group_penalty(const floating *w, int start, int end, double l
                                  double lg) noexcept nogil:
     """l1_reg ||w_g||_1 + lg ||w_g||_2; 0 for w_g = 0 whatever the weights (an
     infinite l1_reg, alpha * n_samples beyond the doubles, times 0 is NaN)."""
-    cdef double l1 = 0.0, sq = 0.0
+    cdef double l1 = 0.0, sq = 0.0, top = 0.0
     cdef int j
     for j in range(start, end):
         l1 += fabs(w[j])
         sq += <double> w[j] * w[j]
     if l1 == 0.0:
         return 0.0
-    return l1_reg * l1 + lg * sqrt(sq)
+    if not isfinite(sq) and isfinite(l1):
+        # (coefficients beyond 1e154: their squares overflow, not their norm)
+        for j in range(start, end):
+            top = fmax(top, fabs(w[j]))
+        sq = 0.0
+        for j in range(start, end):
+            sq += (w[j] / top) * (w[j] / top)
+        return (l1_reg * l1 if l1_reg != 0.0 else 0.0) + lg * top * sqrt(sq)
+    return (l1_reg * l1 if l1_reg != 0.0 else 0.0) + lg * sqrt(sq)
 
 
 cdef double group_step(
