@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn import linear_model as sk
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.exceptions import ConvergenceWarning
@@ -1503,3 +1504,65 @@ def test_csc_index_arrays_of_any_integer_dtype_are_taken(index_dtype, make):
     np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-12, atol=1e-14)
     assert A.indices.dtype == np.dtype(index_dtype)
     np.testing.assert_array_equal(A.indices, indices)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csc"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_column_whose_mean_dwarfs_its_spread_is_not_taken_as_constant(fmt, weighted):
+    """Found by a review: a column of 1e12 + 0.1 z (99 distinct values, a
+    spread of about 800 ulps of its mean) fell under the test for constant
+    columns (sqrt(n_samples) ulps of a one-pass mean) and was dropped: the
+    fit left out the one feature that explains y, with a duality gap of 0.
+    Nanosecond timestamps (1.7e18 + 1e6 z) fared the same at n = 10,000."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(100)
+    X = np.column_stack([1e12 + 0.1 * z, rng.standard_normal(100)])
+    y = z + 0.1 * rng.standard_normal(100)
+    sw = np.linspace(1.0, 2.0, 100) if weighted else None
+    Xf = sparse.csc_matrix(X) if fmt == "csc" else X
+    ours = sf.Lasso(alpha=0.01, tol=1e-10).fit(Xf, y, sample_weight=sw)
+    theirs = sk.Lasso(alpha=0.01, tol=1e-10).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4, atol=1e-6)
+    assert ours.coef_[0] > 8.0
+    # alpha_max from the same statistics, against its exact value for X as
+    # stored (scikit-learn's is 3e-4 off: its centred column loses digits)
+    from fractions import Fraction
+
+    column, target = [Fraction(a) for a in X[:, 0]], [Fraction(b) for b in y]
+    mean_x, mean_y = sum(column) / 100, sum(target) / 100
+    exact = abs(sum((a - mean_x) * (b - mean_y) for a, b in zip(column, target))) / 100
+    cv = sf.LassoCV(cv=3, alphas=5).fit(Xf, y)
+    np.testing.assert_allclose(cv.alphas_[0], float(exact), rtol=1e-9)
+
+
+def test_truly_constant_columns_stay_constant_after_the_refinement():
+    """The test's second look keeps columns constant whose centred residue is
+    their entries' rounding, also weighted (each entry rounded once)."""
+    rng = np.random.default_rng(1)
+    n = 1000
+    X = np.column_stack([np.full(n, 1e12), np.full(n, 0.1), rng.standard_normal(n),
+                         np.full(n, 3.0)])
+    y = X[:, 2] + 0.1 * rng.standard_normal(n)
+    for sw in (None, rng.uniform(0.1, 10.0, n)):
+        for Xf in (X, sparse.csc_matrix(X), X.astype(np.float32)):
+            design = sf._path.make_design(Xf, True, sw, y=y.astype(Xf.dtype))
+            norms = design.column_stats[0]
+            assert norms[[0, 1, 3]].tolist() == [0.0, 0.0, 0.0] and norms[2] > 0
+
+
+@pytest.mark.parametrize("make", [lambda: sf.Lasso(alpha=1e-156),
+                                  lambda: sf.GroupLasso([2, 3], alpha=1e-156),
+                                  lambda: sf.SparseGroupLasso([2, 3], alpha=1e-156)])
+def test_coefficients_beyond_1e154_keep_a_finite_certificate(make):
+    """Found by a review: ||w||^2 overflows past 1e154 and the Lasso's gap took
+    0 * inf (its zero L2 weight) as NaN, then infinite, and ran to max_iter
+    (the group norm overflowed the same way); scikit-learn converges in 6
+    epochs."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 5)) * 1e-154
+    y = X @ np.array([1.0, -1.0, 0.0, 0.0, 2.0]) * 1e154 + 0.1 * rng.standard_normal(50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = make().fit(X, y)
+    assert np.isfinite(model.dual_gap_) and model.n_iter_ < 100
+    np.testing.assert_allclose(model.coef_ / 1e154, [1.0, -1.0, 0.0, 0.0, 2.0], atol=0.05)

@@ -151,11 +151,51 @@ class _Design:
         if self.dense_offset is not None and self.fit_intercept:
             raw = np.sqrt(norms ** 2 + self.n_samples * self.dense_offset ** 2)
             # (not where the squares overflow: that column is not constant)
-            norms[(norms <= _cd.constant_column_rtol(self.n_samples) * raw)
-                  & np.isfinite(raw)] = 0.0
+            suspects = np.flatnonzero(
+                (norms <= _cd.constant_column_rtol(self.n_samples) * raw)
+                & np.isfinite(raw) & (norms > 0))
+            for j in suspects:
+                if self._constant_residue(self.X[:, j], None)[1] <= self._residue_tol(raw[j]):
+                    norms[j] = 0.0
+        elif self.implicit and self.is_sparse and status == _cd.IndexStatus.CANONICAL:
+            # The kernel's test took these columns as constant; those with a
+            # spread beyond rounding get their centred statistics back.
+            X = self.X
+            for j in np.flatnonzero((norms == 0.0) & (np.diff(X.indptr) > 0)):
+                rows = slice(X.indptr[j], X.indptr[j + 1])
+                column = np.zeros(self.n_samples)
+                column[X.indices[rows]] = X.data[rows]
+                centred, residue = self._constant_residue(column, self.v)
+                if residue > self._residue_tol(np.linalg.norm(column)):
+                    norms[j] = residue
+                    if y_prepared is not None:
+                        xy[j] = centred @ y_prepared
         if y_prepared is not None:
             xy[norms == 0.0] = 0.0  # (constant columns: rounding residue)
         return norms, xv, xy, status
+
+    # A column is constant when, centred, it keeps no more than this many
+    # ulps (of X's dtype) of its uncentred norm: the rounding of its entries
+    # (weighted, each rounds once). The kernels' test, relative to
+    # sqrt(n_samples) ulps (the error of a mean summed in one pass), also
+    # took columns whose spread is a few hundred ulps of their mean (1e12 +
+    # 0.1 z, timestamps in nanoseconds) for constant: those are read again
+    # (rarely more than a few), with a mean refined twice.
+    CONSTANT_ULPS = 8.0
+
+    def _residue_tol(self, raw_norm):
+        return self.CONSTANT_ULPS * np.finfo(self.X.dtype).eps * raw_norm
+
+    @staticmethod
+    def _constant_residue(column, v):
+        """The column centred against ``v`` (ones if None) with its mean
+        refined once, in float64, and its norm."""
+        column = np.asarray(column, dtype=np.float64)
+        v = np.ones(column.size) if v is None else np.asarray(v, dtype=np.float64)
+        vv = v @ v
+        centred = column - (column @ v / vv) * v
+        centred -= (centred @ v / vv) * v
+        return centred, float(np.linalg.norm(centred))
 
     def gradients_at_zero(self, y_prepared, take=False):
         """X^T y_prepared if computed with the statistics, else None; with
