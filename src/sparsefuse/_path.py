@@ -161,8 +161,19 @@ class _Design:
             # The kernel's test took these columns as constant; those with a
             # spread beyond rounding get their centred statistics back.
             X = self.X
+            eps = np.finfo(X.dtype).eps
             for j in np.flatnonzero((norms == 0.0) & (np.diff(X.indptr) > 0)):
                 rows = slice(X.indptr[j], X.indptr[j + 1])
+                values = X.data[rows]
+                if values.size == self.n_samples:
+                    # (first, without building the column: a column of one
+                    # value, each entry rounded once when weighted)
+                    if self.sqrt_sw is not None:
+                        # (canonical and full: its rows are 0, ..., n - 1)
+                        values = values / self.v
+                    low, high = float(values.min()), float(values.max())
+                    if high - low <= 4 * eps * max(abs(low), abs(high)):
+                        continue
                 column = np.zeros(self.n_samples)
                 column[X.indices[rows]] = X.data[rows]
                 centred, residue = self._constant_residue(column, self.v)
