@@ -15,6 +15,11 @@ def source_commit():
     """The git commit of the source being built ("+dirty" when tracked files
     differ from it), or None when it is not a git checkout (an sdist)."""
     try:
+        # (an unpacked sdist inside another git work tree is not its checkout)
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=HERE,
+                             capture_output=True, text=True, timeout=10)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != HERE:
+            return None
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=HERE, capture_output=True,
                               text=True, timeout=10)
         if head.returncode != 0:

@@ -416,13 +416,27 @@ def test_commit_is_known_from_a_checkout_or_an_installed_wheel():
     assert bench.git_commit().split("+")[0] == head.stdout.strip()
 
 
-def test_commit_falls_back_to_the_build(monkeypatch):
-    """Outside a git checkout the commit comes from the build's record."""
+def test_commit_of_an_installed_wheel_is_its_build(monkeypatch):
+    """An installed wheel says the commit it was built from, without asking
+    git (whose answer would be that of any work tree around it, as a .venv
+    inside another project's checkout; found by a review)."""
     import subprocess
 
-    def no_repository(*args, **kwargs):
-        return subprocess.CompletedProcess(args, 128, "", "fatal: not a git repository")
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("git asked although the build recorded its commit")
 
-    monkeypatch.setattr(subprocess, "run", no_repository)
+    monkeypatch.setattr(subprocess, "run", must_not_run)
     monkeypatch.setattr(bench, "build_commit", lambda: "c" * 40)
     assert bench.git_commit() == "c" * 40
+
+
+def test_commit_of_another_work_tree_is_not_taken(monkeypatch, tmp_path):
+    import subprocess
+
+    def other_repository(args, **kwargs):
+        assert args[:2] == ["git", "rev-parse"]
+        return subprocess.CompletedProcess(args, 0, f"{tmp_path}\n", "")
+
+    monkeypatch.setattr(subprocess, "run", other_repository)
+    monkeypatch.setattr(bench, "build_commit", lambda: None)
+    assert bench.git_commit() is None

@@ -639,21 +639,31 @@ def unavailable(exc):
 
 
 def git_commit():
-    """The commit of the checkout this module runs from (with "+dirty" when
-    tracked files differ from it); outside a git checkout (an installed
-    wheel), the commit the package was built from (:func:`build_commit`)."""
+    """The commit the package was built from (:func:`build_commit`) when it
+    was installed from a wheel; else that of the checkout this module runs
+    from (with "+dirty" when tracked files differ from it), or None (not a
+    checkout of sparsefuse: an installed package inside another project's
+    work tree is not its commit)."""
     import subprocess
 
+    built = build_commit()
+    if built is not None:
+        return built
     here = Path(__file__).resolve().parent
     try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=here,
+                             capture_output=True, text=True, timeout=10)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() / "src" / "sparsefuse" \
+                != here:
+            return None
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
                               text=True, timeout=10)
         if head.returncode != 0:
-            return build_commit()
+            return None
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=here, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
-        return build_commit()
+        return None
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
