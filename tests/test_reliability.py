@@ -1566,3 +1566,59 @@ def test_coefficients_beyond_1e154_keep_a_finite_certificate(make):
         model = make().fit(X, y)
     assert np.isfinite(model.dual_gap_) and model.n_iter_ < 100
     np.testing.assert_allclose(model.coef_ / 1e154, [1.0, -1.0, 0.0, 0.0, 2.0], atol=0.05)
+
+
+@pytest.mark.parametrize("weights", ["1/100", "1e-4/1e4"])
+@pytest.mark.parametrize("make", [lambda: sf.Lasso(alpha=1e-6, tol=1e-10),
+                                  lambda: sf.Lasso(alpha=1e-6, tol=1e-10, precompute=True),
+                                  lambda: sf.GroupLasso([1, 1, 1], alpha=1e-6, tol=1e-10)])
+def test_weighted_dense_columns_of_large_mean_are_centred_exactly(weights, make):
+    """Found by a review of the constant-column fix: with sample weights,
+    dense X is centred in memory with a weighted mean summed in one pass (36
+    ulps off at 1e12), which left a multiple of the weights' column in a
+    column whose mean dwarfs its spread (0.5% off the optimum, gap 0), and a
+    constant column, tested against a column of ones, kept a norm and took a
+    coefficient of -9.7. Sparse X, centred implicitly against that column,
+    gave the right answer: dense must agree with it."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    z = rng.standard_normal(n)
+    y = z + 0.1 * rng.standard_normal(n)
+    X = np.column_stack([np.full(n, 1e12), 1e12 + 0.1 * z, rng.standard_normal(n)])
+    low, high = (1.0, 100.0) if weights == "1/100" else (1e-4, 1e4)
+    sw = np.where(rng.random(n) < 0.5, low, high)
+    dense = make().fit(X, y, sample_weight=sw)
+    csc = make().fit(sparse.csc_matrix(X), y, sample_weight=sw)
+    assert dense.coef_[0] == 0.0 and csc.coef_[0] == 0.0
+    np.testing.assert_allclose(dense.coef_, csc.coef_, rtol=1e-7)
+    np.testing.assert_allclose(dense.intercept_, csc.intercept_, rtol=1e-12)
+
+
+def test_zero_weights_do_not_warn_in_the_constant_column_check():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(200)
+    sw = rng.uniform(0.5, 2.0, 200)
+    sw[:5] = 0.0
+    X = sparse.csc_matrix(np.column_stack([np.full(200, 3.0), z]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = sf.Lasso(alpha=0.01).fit(X, z, sample_weight=sw)
+    assert model.coef_[0] == 0.0 and model.coef_[1] > 0.9
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("make", [lambda: sf.LassoCV(cv=3, alphas=5),
+                                  lambda: sf.GroupLassoCV(1, cv=3, alphas=5),
+                                  lambda: sf.Lasso(alpha=0.01)])
+def test_uint64_index_arrays_in_cross_validation_and_predict(fmt, make):
+    """The single fits converted them; the CV folds (sliced by scipy, which
+    refuses uint64 indices) and predict did not (found by a review)."""
+    X = np.where(X_OK > 0.3, X_OK, 0.0)
+    A = getattr(sparse, f"{fmt}_matrix")(X)
+    A.indices = A.indices.astype(np.uint64)
+    A.indptr = A.indptr.astype(np.uint64)
+    model = make().fit(A, Y_OK)
+    expected = make().fit(X, Y_OK)
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(model.predict(A), expected.predict(X), rtol=1e-10)
+    assert A.indices.dtype == np.uint64

@@ -74,9 +74,10 @@ class LinearPredictMixin:
         check_is_fitted(self)
         if sparse.issparse(X):
             # (as fit does: out-of-range indices would read out of bounds)
-            from sparsefuse._path import check_sparse_structure
+            from sparsefuse._path import check_sparse_structure, native_indices
 
             check_sparse_structure(X)
+            X = native_indices(X)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"],
                           dtype=[np.float64, np.float32], reset=False,
                           accept_large_sparse=True)

@@ -16,6 +16,7 @@ from sklearn.utils.metadata_routing import (
 )
 
 from sparsefuse._base import caller_stacklevel
+from sparsefuse._path import native_indices
 from sparsefuse._stop import StopEvent, stoppable
 
 
@@ -85,6 +86,7 @@ def path_mse(X, y, sample_weight, alphas, folds, fold_path, n_jobs=None, progres
     """
     if sparse.issparse(X) and X.format not in ("csr", "csc"):
         X = X.tocsc()
+    X = native_indices(X)  # (before the folds slice it)
     if sample_weight is not None:
         # (an all-zero part would fail deep inside the fit or the average)
         for k, (train, test) in enumerate(folds):
