@@ -574,3 +574,27 @@ def test_working_set_selection_survives_an_unlucky_sample():
     score[::step] = np.arange(score[::step].size)
     expected = np.sort(np.argsort(score, kind="stable")[:k])
     np.testing.assert_array_equal(sf._cd._select_smallest(score, k), expected)
+
+
+def test_settling_after_the_gap_is_met_ends():
+    """Found by a review: a path step just below alpha_max (sparse X, weights,
+    intercept, positive, tol 1e-12) met its gap, then waited for an epoch to
+    move its one coefficient by less than tol times itself, which rounding
+    never allowed: it ran to max_iter (100,000 epochs) without a warning."""
+    rng = np.random.default_rng(1)
+    for trial in range(13):  # (the review's thirteenth random problem)
+        n, p = rng.integers(10, 80), rng.integers(2, 200)
+        X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3) + (rng.random(p) < 0.1) * 3.0
+        y = X[:, :3] @ rng.standard_normal(3) + rng.standard_normal(n) + 5
+        sw = rng.uniform(0.5, 2, n) if trial % 4 == 0 else None
+    Xc = X - np.average(X, axis=0, weights=sw)
+    yc = y - np.average(y, weights=sw)
+    alpha_max = np.max(np.abs(Xc.T @ (sw * yc))) / sw.sum()
+    alphas = alpha_max * np.array([1.0001, 0.9999])
+    _, coefs, gaps, n_iter = sf.lasso_path(
+        sparse.csc_matrix(X), y, alphas=alphas, tol=1e-12, positive=True, fit_intercept=True,
+        sample_weight=sw, max_iter=100_000, return_n_iter=True)
+    assert n_iter[1] < 1000
+    alone = sf.Lasso(alpha=alphas[1], tol=1e-12, positive=True).fit(sparse.csc_matrix(X), y,
+                                                                    sample_weight=sw)
+    np.testing.assert_allclose(coefs[:, 1], alone.coef_, rtol=1e-6, atol=1e-12)

@@ -1820,6 +1820,7 @@ def enet_solve(
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
     cdef bint gap_met, settle, stop = False
+    cdef int settle_end = 0
     cdef double w_new, g, scale, dist_ref
     cdef double max_bound = -INFINITY, max_norm = 0.0
     cdef double r_norm2, r_dot_y, r_dot_v, w_l1, w_l2
@@ -2474,7 +2475,7 @@ def enet_solve(
                                 c = c_alt
                                 bound_epoch = -1  # (the epoch's products are stale)
 
-                if gap_met and dw_max <= dw_tol * w_max:
+                if gap_met and (dw_max <= dw_tol * w_max or epochs_in >= settle_end):
                     break
                 # Gap checks after check_at epochs (ws_first_check or
                 # cd_first_check), then twice as many, and so on, then every
@@ -2508,6 +2509,14 @@ def enet_solve(
                 if gap_in <= tol_in:
                     if not settle or dw_max <= dw_tol * w_max:
                         break
+                    if not gap_met:
+                        # Rounding can keep moving a coefficient by more than
+                        # that (one barely off zero above all, where dw_tol
+                        # max|w_j| is below the rounding of its update): the
+                        # settling stops after as many epochs again as the gap
+                        # took, and ten (it ran to max_iter, 100,000 epochs
+                        # on a step just below alpha_max at tol 1e-12).
+                        settle_end = 2 * epochs_in + 10
                     gap_met = True
                 if inner_work >= inner_budget:
                     break
