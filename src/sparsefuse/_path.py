@@ -374,14 +374,11 @@ def make_design(X, fit_intercept, sample_weight=None, copy_X=True, y=None,
         X = X.tocsc()
         if X.indptr[0] != 0 or X.indptr[-1] != X.data.size or X.indices.size != X.data.size:
             raise ValueError(_MALFORMED)
-        if X.indices.dtype != X.indptr.dtype or X.indptr.dtype not in _INDEX_DTYPES:
-            # (the kernels take native int32 or int64; uint32, int16 or
-            # big-endian index arrays, set by hand, go through as int64)
-            X = X if converted else X.copy()  # never alter the caller's matrix
-            converted = True
-            X.indices = X.indices.astype(np.int64)
-            X.indptr = X.indptr.astype(np.int64)
-        X_in = X
+        # (the kernels take native int32 or int64; a converted X is ours to
+        # change, the caller's is never altered)
+        native = native_indices(X, copy=not converted)
+        converted = converted or native is not X
+        X = X_in = native
         if sqrt_sw is not None:
             try:  # (negative indices wrap here; column_stats rejects them below)
                 data = sqrt_sw[X.indices]
@@ -529,16 +526,17 @@ _MALFORMED = ("X is a malformed sparse matrix: indices outside the matrix or "
 _INDEX_DTYPES = (np.dtype(np.int32), np.dtype(np.int64))
 
 
-def native_indices(X):
+def native_indices(X, copy=True):
     """Sparse X with index arrays scipy's and the kernels' routines take
     (native int32 or int64): uint64, int16 or big-endian ones, set by hand,
-    make scipy's slicing and products fail; converted in a copy that shares
-    the data (the caller's matrix is untouched)."""
+    make scipy's slicing and products fail; converted to int64 in a copy
+    (the caller's matrix is untouched), or in X itself without ``copy``."""
     if not sparse.issparse(X) or X.format not in ("csr", "csc"):
         return X
     if X.indices.dtype in _INDEX_DTYPES and X.indptr.dtype == X.indices.dtype:
         return X
-    X = X.copy()
+    if copy:
+        X = X.copy()
     X.indices = X.indices.astype(np.int64)
     X.indptr = X.indptr.astype(np.int64)
     return X
