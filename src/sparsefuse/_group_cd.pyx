@@ -405,13 +405,14 @@ cdef inline double group_penalty(const floating *w, int start, int end, double l
                                  double lg) noexcept nogil:
     """l1_reg ||w_g||_1 + lg ||w_g||_2; 0 for w_g = 0 whatever the weights (an
     infinite l1_reg, alpha * n_samples beyond the doubles, times 0 is NaN)."""
-    cdef double l1 = 0.0, sq = 0.0, top = 0.0
+    cdef double l1 = 0.0, sq = 0.0, top = 0.0, norm
     cdef int j
     for j in range(start, end):
         l1 += fabs(w[j])
         sq += <double> w[j] * w[j]
     if l1 == 0.0:
         return 0.0
+    norm = sqrt(sq)
     if not isfinite(sq) and isfinite(l1):
         # (coefficients beyond 1e154: their squares overflow, not their norm)
         for j in range(start, end):
@@ -419,8 +420,8 @@ cdef inline double group_penalty(const floating *w, int start, int end, double l
         sq = 0.0
         for j in range(start, end):
             sq += (w[j] / top) * (w[j] / top)
-        return (l1_reg * l1 if l1_reg != 0.0 else 0.0) + lg * top * sqrt(sq)
-    return (l1_reg * l1 if l1_reg != 0.0 else 0.0) + lg * sqrt(sq)
+        norm = top * sqrt(sq)
+    return (l1_reg * l1 if l1_reg != 0.0 else 0.0) + lg * norm
 
 
 cdef double group_step(
