@@ -22,7 +22,6 @@ from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
 import sparsefuse
-from sparsefuse._path import check_eps
 from sparsefuse.fusion import _cut
 from sparsefuse.group import check_groups
 
@@ -578,7 +577,6 @@ def cmd_fit(args):
     if args.cv is not None and args.cv > X.shape[0]:
         raise UsageError(f"--cv {args.cv}: more folds than the {X.shape[0]} samples")
     try:
-        check_eps(args.eps)
         if groups is not None:
             check_groups(groups, X.shape[1])
     except ValueError as exc:
