@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -520,6 +521,42 @@ def test_cv_picks_an_alpha_and_refits():
     refit = sf.GroupLasso(sizes, cv.alpha_, tol=1e-8).fit(X, y)
     np.testing.assert_allclose(cv.coef_, refit.coef_, atol=1e-6)
     assert cv.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("fit_intercept,weighted", [(True, False), (True, True), (False, True)])
+def test_cv_mse_path_is_the_held_out_error_of_each_fold(l1_ratio, fmt, fit_intercept, weighted):
+    """Every entry of mse_path_ is the (weighted) mean squared error, on the
+    fold's test part, of the estimator fitted on its training part: the same
+    penalty (l1_ratio, group weights, intercept, sample weights) as the refit."""
+    X, y, sizes, _ = problem(seed=23, n=90, sparse_density=0.5 if fmt == "csr" else None)
+    rng = np.random.default_rng(3)
+    sample_weight = rng.uniform(0.2, 3.0, X.shape[0]) if weighted else None
+    weights = np.linspace(0.5, 2.0, len(sizes))
+    Xf = sparse.csr_matrix(X) if fmt == "csr" else X
+    folds = list(KFold(3).split(X))
+    cv = sf.GroupLassoCV(sizes, l1_ratio=l1_ratio, weights=weights, alphas=5, eps=0.05,
+                         cv=folds, fit_intercept=fit_intercept, tol=1e-12,
+                         max_iter=100_000).fit(Xf, y, sample_weight=sample_weight)
+    expected = np.empty((len(cv.alphas_), len(folds)))
+    for k, (train, test) in enumerate(folds):
+        sw_train = None if sample_weight is None else sample_weight[train]
+        sw_test = None if sample_weight is None else sample_weight[test]
+        for i, alpha in enumerate(cv.alphas_):
+            model = sf.SparseGroupLasso(sizes, alpha, l1_ratio=l1_ratio, weights=weights,
+                                        fit_intercept=fit_intercept, tol=1e-12,
+                                        max_iter=100_000)
+            model.fit(Xf[train], y[train], sample_weight=sw_train)
+            expected[i, k] = np.average((y[test] - model.predict(Xf[test])) ** 2,
+                                        weights=sw_test)
+    # (the grid spans models from all-zero to most groups active)
+    assert np.ptp(expected.mean(axis=1)) > 0.1 * expected.min()
+    np.testing.assert_allclose(cv.mse_path_, expected, rtol=1e-5)
+    refit = sf.SparseGroupLasso(sizes, cv.alpha_, l1_ratio=l1_ratio, weights=weights,
+                                fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    refit.fit(Xf, y, sample_weight=sample_weight)
+    np.testing.assert_allclose(cv.coef_, refit.coef_, rtol=1e-5, atol=1e-7)
 
 
 @parametrize_with_checks([sf.GroupLasso(1), sf.SparseGroupLasso(1)])
