@@ -344,6 +344,42 @@ def test_cli_fit_csv_writes_readable_json(csv_file, tmp_path):
     assert doc["alpha"] == 0.05 and doc["dual_gap"] >= 0
 
 
+@pytest.mark.parametrize("options,estimator", [
+    (["--alpha", "0.05"], lambda: sf.Lasso(alpha=0.05)),
+    (["--alpha", "0.05", "--no-intercept"], lambda: sf.Lasso(alpha=0.05, fit_intercept=False)),
+    (["--cv", "3", "--n-alphas", "8", "--eps", "0.01"],
+     lambda: sf.LassoCV(cv=3, alphas=8, eps=0.01)),
+    (["--penalty", "elasticnet", "--l1-ratio", "0.3", "--alpha", "0.05"],
+     lambda: sf.ElasticNet(alpha=0.05, l1_ratio=0.3)),
+    (["--penalty", "group", "--groups", "GROUPS", "--alpha", "0.1"],
+     lambda: sf.GroupLasso({"ab": [0, 1], "cd": [2, 3]}, 0.1)),
+    (["--penalty", "sparse_group", "--groups", "GROUPS", "--l1-ratio", "0.5", "--cv", "3",
+      "--n-alphas", "8", "--eps", "0.01"],
+     lambda: sf.GroupLassoCV({"ab": [0, 1], "cd": [2, 3]}, l1_ratio=0.5, cv=3, alphas=8,
+                             eps=0.01)),
+])
+def test_cli_fit_json_holds_the_estimators_model(csv_file, tmp_path, options, estimator):
+    """The model file's coefficients, intercept, alpha and gap are those of
+    the library's estimator fitted to the same data with the same options."""
+    groups = tmp_path / "groups.json"
+    groups.write_text(json.dumps({"ab": [0, 1], "cd": [2, 3]}))
+    options = [str(groups) if o == "GROUPS" else o for o in options]
+    out = tmp_path / "model.json"
+    assert main(["fit", str(csv_file), "--format", "csv", "--target", "target",
+                 "--tol", "1e-10", "--out", str(out), "--quiet", *options]) == 0
+    doc = json.loads(out.read_text())
+    data = np.loadtxt(csv_file, delimiter=",", skiprows=1)
+    X, y = data[:, :4], data[:, 4]
+    model = estimator().set_params(tol=1e-10).fit(X, y)
+    coef = np.array([doc["coef"].get(name, 0.0) for name in doc["feature_names"]])
+    assert np.count_nonzero(model.coef_) >= 2
+    np.testing.assert_allclose(coef, model.coef_, rtol=1e-9, atol=1e-12)
+    assert doc["intercept"] == pytest.approx(model.intercept_, rel=1e-9, abs=1e-12)
+    assert doc["alpha"] == getattr(model, "alpha_", getattr(model, "alpha", None))
+    assert doc["dual_gap"] == pytest.approx(model.dual_gap_, rel=1e-6, abs=1e-15)
+    assert doc["n_samples"] == X.shape[0] and doc["n_features"] == X.shape[1]
+
+
 def test_cli_fit_libsvm_cv_and_groups(tmp_path):
     from sklearn.datasets import dump_svmlight_file
 
