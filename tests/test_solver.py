@@ -422,6 +422,43 @@ def test_float32_centring_keeps_the_digits_of_large_means(fmt, weighted):
     assert objective(model.coef_.astype(np.float64)) <= objective(ref.coef_) + 2e-5 * var
 
 
+@pytest.mark.parametrize("seed", [2, 5, 11])
+@pytest.mark.parametrize("make", [
+    lambda: sf.Lasso(alpha=0.03, fit_intercept=False),
+    lambda: sf.Lasso(alpha=0.03, fit_intercept=False, selection="random", random_state=0),
+    lambda: sf.ElasticNet(alpha=0.03, l1_ratio=0.8, fit_intercept=False),
+    lambda: sf.SparseGroupLasso(1, 0.03, fit_intercept=False),
+], ids=["lasso", "lasso-random", "enet", "group"])
+def test_float32_working_set_at_a_fixed_point_grows(seed, make):
+    """Found by a review: float32 coefficients of columns with norms of 1e6
+    (means of 1e5, no intercept) stop moving on a small working set while its
+    gap is still above the inner target; its epochs then ran to the work
+    budget, past max_iter (1,000 epochs, ConvergenceWarning, the objective a
+    third of the way from w = 0). A pass that moves nothing now returns to
+    the outer loop, which grows the set; float32 takes the epochs float64
+    takes, within a few."""
+    rng = np.random.default_rng(seed)
+    n, p = 120, 180
+    X = (rng.standard_normal((n, p)) * np.exp(2 * rng.standard_normal(p))
+         + 1e5 * rng.standard_normal(p))
+    X[rng.random((n, p)) < 0.3] = 0
+    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.1)) + rng.standard_normal(n) + 1e3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        single = make().fit(X.astype(np.float32), y.astype(np.float32))
+        double = make().fit(X, y)
+    assert single.n_iter_ <= 1.5 * double.n_iter_ + 20
+    alpha, l1_ratio = single.alpha, getattr(single, "l1_ratio", 1.0)
+
+    def objective(coef):
+        coef = coef.astype(np.float64)
+        return (0.5 * np.mean((y - X @ coef) ** 2) + alpha * l1_ratio * np.abs(coef).sum()
+                + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
+
+    # (each certified to the default tol: 1e-4 ||y||^2 / n)
+    assert abs(objective(single.coef_) - objective(double.coef_)) <= 2e-4 * np.mean(y**2)
+
+
 def test_dense_intercept_fit_copies_no_X():
     """Lasso, ElasticNet and lasso_path with an intercept on dense X allocate
     far less than X: it is centred implicitly, never copied."""

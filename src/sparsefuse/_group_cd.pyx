@@ -713,6 +713,8 @@ def group_solve(
     cdef double *hist = NULL
     cdef double *w_acc = NULL
     cdef double *q_hist = NULL
+    cdef double *w_last = NULL
+    cdef bint still
     cdef double c_hist[17]
     cdef bint combine_q
     cdef double weights_k[16]
@@ -937,10 +939,14 @@ def group_solve(
             if K > 0:
                 hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_len, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
-            if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)):
+            if ws_size < n_active:  # (see the fixed point below)
+                w_last = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
+            if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)) \
+                    or (ws_size < n_active and w_last == NULL):
                 PyMem_RawFree(ws_feat)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
+                PyMem_RawFree(w_last)
                 with gil:
                     raise MemoryError("no memory for the working set of the solver")
             t = 0
@@ -967,6 +973,7 @@ def group_solve(
                     PyMem_RawFree(ws_feat)
                     PyMem_RawFree(hist)
                     PyMem_RawFree(w_acc)
+                    PyMem_RawFree(w_last)
                     with gil:
                         raise MemoryError("no memory for the working set of the solver")
             n_hist = 0
@@ -988,6 +995,9 @@ def group_solve(
                 # whole working set, then passes over its nonzero groups.
                 full_pass = support_passes <= 0 or epochs_in % (support_passes + 1) == 0
                 n_visit = ws_size if full_pass else n_supp
+                if full_pass and w_last != NULL:
+                    for t in range(ws_len):
+                        w_last[t] = w[ws_feat[t]]
                 for k in range(n_visit):
                     g = ws[k] if full_pass else supp[k]
                     start = group_ptr[g]
@@ -1023,6 +1033,19 @@ def group_solve(
                 epochs_in += 1
                 if epochs >= max_iter:
                     break
+                # A pass over the whole working set that moved no coefficient
+                # is a fixed point of block coordinate descent: its gap will
+                # not fall (as in the Lasso kernel, where float32 coefficients
+                # of columns with norms of 1e6 stopped moving and ran to the
+                # work budget, past max_iter). The outer loop grows the set.
+                if full_pass and w_last != NULL:
+                    still = True
+                    for t in range(ws_len):
+                        if w[ws_feat[t]] != w_last[t]:
+                            still = False
+                            break
+                    if still:
+                        break
 
                 if K > 0:
                     for t in range(ws_len):
@@ -1093,6 +1116,8 @@ def group_solve(
                 if inner_work >= inner_budget:
                     break
             PyMem_RawFree(ws_feat)
+            PyMem_RawFree(w_last)
+            w_last = NULL
             if K > 0:
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
