@@ -507,6 +507,32 @@ def test_bad_weights_are_clear_errors(weights, message):
         sf.GroupLasso([3, 3], 0.1, weights=weights).fit(X, y)
 
 
+def test_group_labels_per_feature_are_not_taken_for_sizes_silently():
+    """Found by a review: one group label per feature (the convention of
+    other packages) is a flat list of numbers, which sparsefuse reads as
+    block sizes; the messages say so and how to pass labels."""
+    X, y, _, _ = problem(seed=11, sizes=(3, 3))
+    hint = r"not one group label per feature: for labels, pass \[np.flatnonzero"
+    with pytest.raises(ValueError, match="sizes must be positive.*" + hint):
+        sf.GroupLasso([0, 0, 0, 1, 1, 1], 0.1).fit(X, y)
+    with pytest.raises(ValueError, match="sizes sum to 9, but X has 6 features.*" + hint):
+        sf.GroupLasso([1, 1, 1, 2, 2, 2], 0.1).fit(X, y)
+    # all ones are valid sizes (the Lasso): a warning
+    with pytest.warns(UserWarning, match="6 sizes of 1: 6 groups of one feature.*" + hint):
+        ones = sf.GroupLasso(np.ones(6, dtype=int), 0.1).fit(X, y)
+    assert len(ones.groups_) == 6
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    as_labels = sf.GroupLasso([np.flatnonzero(labels == g) for g in np.unique(labels)],
+                              0.1).fit(X, y)
+    np.testing.assert_array_equal(as_labels.coef_, sf.GroupLasso(3, 0.1).fit(X, y).coef_)
+    # sizes that are not one per feature: no hint, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sf.GroupLasso([1, 1, 1, 3], 0.1).fit(X, y)
+    with pytest.raises(ValueError, match="features.$"):
+        sf.GroupLasso([1, 1, 1, 1, 1], 0.1).fit(X, y)
+
+
 def test_cv_picks_an_alpha_and_refits():
     X, y, sizes, _ = problem(seed=12, n=120)
     cv = sf.GroupLassoCV(sizes, alphas=12, cv=3, tol=1e-8).fit(X, y)

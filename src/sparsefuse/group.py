@@ -11,6 +11,7 @@ gives celer's and skglm's ``GroupLasso`` objective.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
@@ -64,8 +65,8 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         An int ``k``: contiguous blocks of ``k`` features (``n_features`` must
         be a multiple of ``k``). A list of ints: the sizes of contiguous
         blocks, in order (whole floats such as ``2.0`` are read as ints;
-        booleans are refused). A list of index lists (or sets): the features
-        of each group.
+        booleans are refused), never one group label per feature. A list of
+        index lists (or sets): the features of each group.
         A dict ``{name: indices}``: named groups (modalities); indices may be
         feature names when ``feature_names`` is given.
     n_features : int
@@ -116,12 +117,23 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
         if all(isinstance(g, (numbers.Number, np.number, np.bool_))
                or (isinstance(g, np.ndarray) and g.ndim == 0) for g in groups):
             # a flat list of numbers: block sizes (never feature indices)
-            sizes = _check_sizes(groups)
+            # (one number per feature: perhaps meant as a group label each)
+            labels_hint = (
+                " A flat list of numbers holds block sizes, not one group label per "
+                "feature: for labels, pass [np.flatnonzero(labels == g) for g in "
+                "np.unique(labels)]." if len(groups) == n_features > 1 else "")
+            sizes = _check_sizes(groups, labels_hint)
             if sizes.sum() > n_features or (
                     sizes.sum() < n_features and ungrouped == "error"):
                 raise ValueError(
                     f"group sizes sum to {sizes.sum()}, but X has {n_features} features."
+                    + labels_hint
                 )
+            if labels_hint and sizes.sum() == n_features:
+                warnings.warn(
+                    f"groups is {n_features} sizes of 1: {n_features} groups of one "
+                    "feature each (the Lasso penalty; groups=1 says so without this "
+                    "warning)." + labels_hint, UserWarning, stacklevel=3)
             indices = np.split(np.arange(sizes.sum(), dtype=np.int64), np.cumsum(sizes)[:-1])
         else:
             indices = [_resolve(g, k, feature_names, n_features)
@@ -182,8 +194,9 @@ def _explain_bad_groups(indices, names, n_features, feature_names=None):
     raise AssertionError("groups found invalid but no group is")  # pragma: no cover
 
 
-def _check_sizes(sizes):
-    """Block sizes as int64: whole positive numbers (``2.0`` is 2), never booleans."""
+def _check_sizes(sizes, hint=""):
+    """Block sizes as int64: whole positive numbers (``2.0`` is 2), never
+    booleans (``hint`` ends the messages of sizes that are not)."""
     sizes = [s.item() if isinstance(s, np.generic) else s for s in sizes]
     if any(isinstance(s, bool) for s in sizes):
         raise InvalidParameterError(
@@ -194,9 +207,9 @@ def _check_sizes(sizes):
     values = np.asarray(sizes, dtype=np.float64)
     if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
         raise InvalidParameterError(
-            f"group sizes must be whole numbers; got {sizes}.")
+            f"group sizes must be whole numbers; got {sizes}.{hint}")
     if np.any(values < 1):
-        raise InvalidParameterError(f"group sizes must be positive; got {sizes}.")
+        raise InvalidParameterError(f"group sizes must be positive; got {sizes}.{hint}")
     if np.any(values > 2**53):  # (beyond int64 once summed, and beyond any X)
         raise InvalidParameterError(
             f"group sizes must be at most the number of features; got {sizes}.")
@@ -1027,8 +1040,9 @@ class SparseGroupLasso(LinearPredictMixin, RegressorMixin, BaseEstimator):
     ----------
     groups : int, list or dict
         The groups: an int (contiguous blocks of that size), a list of block
-        sizes, a list of index lists, or a dict ``{name: indices}``. Every
-        feature must be in exactly one group, unless ``ungrouped="unpenalized"``.
+        sizes (not of one group label per feature), a list of index lists, or
+        a dict ``{name: indices}``. Every feature must be in exactly one group,
+        unless ``ungrouped="unpenalized"``.
     alpha : float, default=1.0
         Regularization strength; positive.
     l1_ratio : float, default=0.5
