@@ -606,3 +606,15 @@ def test_one_column_of_large_mean_does_not_loosen_the_gram_check():
     wrong[off] += 1.0
     with pytest.warns(UserWarning, match="does not match X"):
         sf.Lasso(alpha=0.001, precompute=wrong).fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["Lasso", "ElasticNet", "LassoCV", "ElasticNetCV"])
+def test_metadata_requests_match_scikit_learn(name):
+    """Found by a review: fit's check_input was routable metadata (and an
+    argument of set_fit_request), which scikit-learn marks as unused."""
+    ours, theirs = getattr(sf, name)(), getattr(sk, name)()
+    assert str(ours.get_metadata_routing()) == str(theirs.get_metadata_routing())
+    for method in ("fit", "score"):
+        request = f"set_{method}_request"
+        assert (inspect.signature(getattr(ours, request)).parameters.keys()
+                == inspect.signature(getattr(theirs, request)).parameters.keys())

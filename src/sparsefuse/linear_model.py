@@ -7,7 +7,7 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, metadata_routing
 from sklearn.utils.validation import validate_data
 
 from sparsefuse._base import LinearPredictMixin, keeps_state_on_failure
@@ -128,6 +128,9 @@ class ElasticNet(LinearPredictMixin, RegressorMixin, BaseEstimator):
     >>> bool(model.dual_gap_ < 1e-4)
     True
     """
+
+    # (fit's check_input is an option, not metadata to route: as scikit-learn)
+    __metadata_request__fit = {"check_input": metadata_routing.UNUSED}
 
     def __init__(self, alpha=1.0, *, l1_ratio=0.5, fit_intercept=True,
                  precompute=False, max_iter=1000, copy_X=True, tol=1e-4,
