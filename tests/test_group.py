@@ -13,14 +13,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sparsefuse as sf
 from sparsefuse import _cd
-from reference import dense, enet_objective
+from reference import dense, enet_objective, sgl_certificate, sgl_penalty
 
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
-
-
-def sgl_penalty(w, indices, weights, tau):
-    return tau * np.abs(w).sum() + (1 - tau) * sum(
-        wt * np.linalg.norm(w[idx]) for idx, wt in zip(indices, weights))
 
 
 def sgl_objective(X, y, w, b, alpha, tau, indices, weights, sample_weight=None):
@@ -57,36 +52,6 @@ def fista(X, y, alpha, tau, indices, weights, fit_intercept, n_iter=20000):
         w, t = w_next, t_next
     b = y.mean() - X.mean(axis=0) @ w if fit_intercept else 0.0
     return w, b
-
-
-def sgl_certificate(X, y, w, alpha, tau, indices, weights, fit_intercept):
-    """Gap of a feasible dual point; the group dual norm found by bisection."""
-    X = dense(X).astype(np.float64)
-    n = len(y)
-    if fit_intercept:
-        X, y = X - X.mean(axis=0), y - y.mean()
-    r = y - X @ w
-    corr = X.T @ r
-    lam1, lam2 = n * alpha * tau, n * alpha * (1 - tau)
-
-    def feasible(s):
-        c = corr / s
-        st = np.sign(c) * np.maximum(np.abs(c) - lam1, 0)
-        return all(np.linalg.norm(st[idx]) <= lam2 * wt * (1 + 1e-12) + 1e-300
-                   for idx, wt in zip(indices, weights))
-
-    lo, hi = 1.0, 1.0
-    while not feasible(hi):
-        hi *= 2
-    if hi > 1:
-        lo = hi / 2
-        for _ in range(200):
-            mid = (lo + hi) / 2
-            lo, hi = (lo, mid) if feasible(mid) else (mid, hi)
-    theta = r / hi
-    primal = 0.5 * r @ r + n * alpha * sgl_penalty(w, indices, weights, tau)
-    dual = y @ theta - 0.5 * theta @ theta
-    return (primal - dual) / n
 
 
 def problem(seed=0, n=80, sizes=(5, 10, 3, 12, 6, 4), sparse_density=None, offset=2.0):
@@ -510,17 +475,14 @@ def test_bad_weights_are_clear_errors(weights, message):
 def test_group_labels_per_feature_are_not_taken_for_sizes_silently():
     """Found by a review: one group label per feature (the convention of
     other packages) is a flat list of numbers, which sparsefuse reads as
-    block sizes; the messages say so and how to pass labels."""
+    block sizes; the errors say so and how to pass labels."""
     X, y, _, _ = problem(seed=11, sizes=(3, 3))
     hint = r"not one group label per feature: for labels, pass \[np.flatnonzero"
     with pytest.raises(ValueError, match="sizes must be positive.*" + hint):
         sf.GroupLasso([0, 0, 0, 1, 1, 1], 0.1).fit(X, y)
     with pytest.raises(ValueError, match="sizes sum to 9, but X has 6 features.*" + hint):
         sf.GroupLasso([1, 1, 1, 2, 2, 2], 0.1).fit(X, y)
-    # all ones are valid sizes (the Lasso): a warning
-    with pytest.warns(UserWarning, match="6 sizes of 1: 6 groups of one feature.*" + hint):
-        ones = sf.GroupLasso(np.ones(6, dtype=int), 0.1).fit(X, y)
-    assert len(ones.groups_) == 6
+    # (all ones are valid sizes, groups of one feature: as documented)
     labels = np.array([0, 0, 0, 1, 1, 1])
     as_labels = sf.GroupLasso([np.flatnonzero(labels == g) for g in np.unique(labels)],
                               0.1).fit(X, y)

@@ -11,7 +11,6 @@ gives celer's and skglm's ``GroupLasso`` objective.
 """
 
 import numbers
-import warnings
 
 import numpy as np
 from scipy import sparse
@@ -129,11 +128,6 @@ def check_groups(groups, n_features, feature_names=None, ungrouped="error"):
                     f"group sizes sum to {sizes.sum()}, but X has {n_features} features."
                     + labels_hint
                 )
-            if labels_hint and sizes.sum() == n_features:
-                warnings.warn(
-                    f"groups is {n_features} sizes of 1: {n_features} groups of one "
-                    "feature each (the Lasso penalty; groups=1 says so without this "
-                    "warning)." + labels_hint, UserWarning, stacklevel=3)
             indices = np.split(np.arange(sizes.sum(), dtype=np.int64), np.cumsum(sizes)[:-1])
         else:
             indices = [_resolve(g, k, feature_names, n_features)
