@@ -858,6 +858,44 @@ def test_tiny_l1_ratio_is_the_group_lasso():
         assert scale[0] == pytest.approx(5.0, rel=1e-12)
 
 
+def test_l1_ratio_near_one_dual_scale_and_certificate():
+    """Found by a review: with l1_ratio within 1e-8 of 1 (kappa = weight
+    (1 - l1_ratio) / l1_ratio below 1e-8) the dual scale of a group whose
+    top products are within kappa of each other (as they are near the
+    optimum) came from a quadratic whose terms cancelled to rounding: 1e-9
+    too large, and the sparse-group lasso ran to max_iter with its gap stuck
+    near 1e-9 at tol 1e-12."""
+    from sparsefuse import _group_cd
+
+    def scale_by_bisection(c, l1, lg):
+        # the smallest s with ||S_l1(c / s)|| <= lg, each entry thresholded apart
+        lo, hi = 0.0, np.abs(c).max() / l1
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if np.linalg.norm(
+                np.maximum(np.abs(c) / mid - l1, 0.0)) > lg else (lo, mid)
+        return hi
+
+    rng = np.random.default_rng(0)
+    for kappa in (1e-6, 1e-9, 1e-12):
+        for size in (2, 5, 20):
+            c = 1.0 + kappa * rng.random(size)
+            c[rng.random(size) < 0.3] *= 0.5  # (some entries far below)
+            c *= rng.choice([-1.0, 1.0], size)
+            got = _group_cd.group_dual_scales(c, np.array([0, size], np.intc), 1.0,
+                                              np.array([kappa]))[0]
+            assert got == pytest.approx(scale_by_bisection(c, 1.0, kappa), rel=1e-14)
+
+    X, y, sizes, indices = problem(seed=5, n=60, sizes=(3, 5, 1, 4, 7), offset=0.0)
+    for l1_ratio in (1 - 1e-8, 1 - 1e-9):
+        model = sf.SparseGroupLasso(sizes, 0.1, l1_ratio=l1_ratio, tol=1e-12,
+                                    max_iter=10_000).fit(X, y)  # (no ConvergenceWarning)
+        assert model.n_iter_ < 1000
+        weights = np.sqrt(sizes)
+        gap = sgl_certificate(X, y, model.coef_, 0.1, l1_ratio, indices, weights, True)
+        assert gap <= 1e-12 * np.var(y)
+
+
 def test_overflowed_group_iterates_are_not_certified():
     """Found by a review: a NaN gap (coefficients beyond float32) was
     reported as 0, converged, by group_lasso_path (max(NaN, 0) is 0)."""

@@ -98,7 +98,7 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
     With t = l1 s and kappa = lg / l1 this is the root of
     ||S_t(c)||_2 = kappa t, a quadratic between consecutive sorted |c_i|.
     """
-    cdef double top = 0.0, kappa, s1 = 0.0, s2 = 0.0, nxt, d, a
+    cdef double top = 0.0, kappa, s1 = 0.0, s2 = 0.0, b1 = 0.0, b2 = 0.0, nxt, u, d, a
     cdef int i, k
     for i in range(m):
         top = max_d(top, fabs(c[i]))
@@ -117,14 +117,26 @@ cdef double sgl_dual_scale(const double *c, int m, double l1, double lg,
     for i in range(m):
         work[i] = fabs(c[i]) / top
     qsort(work, m, sizeof(double), descending)
+    # The sums over the k largest entries are also kept as sums of their
+    # distances b = 1 - a to the largest: with a small kappa (l1_ratio near
+    # 1) the root lies within kappa of the top entries, which near the
+    # optimum are all within kappa of each other, and the quadratic's terms
+    # in a cancelled to rounding (the scale too large by 1e-9 for l1_ratio
+    # 1 - 1e-9: the gap stuck there, to max_iter). (Exact: a >= 1/2 within
+    # that reach, and 1 - a of such an a is exact.)
     for k in range(1, m + 1):
         a = work[k - 1]
         s1 += a
         s2 += a * a
+        b1 += 1.0 - a
+        b2 += (1.0 - a) * (1.0 - a)
         nxt = work[k] if k < m else 0.0
-        # ||S_t(c)||^2 at t = nxt, with the k largest entries above it
-        if s2 - 2.0 * nxt * s1 + k * nxt * nxt >= kappa * kappa * nxt * nxt:
-            d = s1 * s1 - (k - kappa * kappa) * s2
+        u = 1.0 - nxt
+        # ||S_t(c)||^2 at t = nxt, with the k largest entries above it:
+        # sum (a_i - nxt)^2 = sum (u - b_i)^2
+        if k * u * u - 2.0 * u * b1 + b2 >= kappa * kappa * nxt * nxt:
+            # s1^2 - k s2 = b1^2 - k b2 (kappa^2 s2 apart: k - kappa^2 lost it)
+            d = (b1 * b1 - k * b2) + kappa * kappa * s2
             return top * s2 / (s1 + sqrt(max_d(d, 0.0))) / l1
     return 0.0
 
