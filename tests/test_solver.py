@@ -147,8 +147,10 @@ def test_screening_does_not_change_the_answer(fmt, fit_intercept):
 def test_huge_sparse_with_intercept_is_never_densified():
     """200k x 2M CSR, ~1M nonzeros: densifying would need 3.2 TB.
 
-    Peak memory is asserted: an O(n_samples) dense column or a centred copy of
-    X would show up immediately.
+    Peak memory is asserted: a centred (dense) copy of X, or one dense
+    column per feature, would show up immediately; the bound leaves room for
+    the CSC copy and the per-feature arrays (a single dense column of
+    n_samples would pass: tests/test_reliability.py bounds the peak tighter).
     """
     n_samples, n_features, nnz = 200_000, 2_000_000, 1_000_000
     rng = np.random.default_rng(0)
