@@ -158,8 +158,8 @@ def test_work_counters_show_what_each_device_does():
     assert plain > 2 * epochs(newton=False)
     assert plain > 2 * epochs(anderson=0)
     # (the estimators' switch reaches the kernel)
-    assert sf.Lasso(alpha=alpha, tol=1e-8, anderson=0).fit(X, y).n_iter_ \
-        > sf.Lasso(alpha=alpha, tol=1e-8).fit(X, y).n_iter_
+    assert sf.Lasso(alpha=alpha, tol=1e-8, anderson=0, working_set=False).fit(X, y).n_iter_ \
+        > sf.Lasso(alpha=alpha, tol=1e-8, working_set=False).fit(X, y).n_iter_
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csc"])

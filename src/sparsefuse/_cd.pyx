@@ -1819,7 +1819,9 @@ def enet_solve(
     # loop's certificates and KKT checks), by coordinate updates (their
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
-    cdef bint gap_met, settle, stop = False
+    cdef bint gap_met, settle, stop = False, fixed_last = False
+    # (the coefficients' precision: a step below 64 of its units is rounding)
+    cdef double w_eps = FLT_EPSILON if sizeof(floating) == sizeof(float) else DBL_EPSILON
     cdef int settle_end = 0
     cdef double w_new, g, scale, dist_ref
     cdef double max_bound = -INFINITY, max_norm = 0.0
@@ -1867,7 +1869,7 @@ def enet_solve(
     # Newton steps (see newton_step): the epoch of the last change of sign
     # pattern, the steps' work and the epochs' before this inner solve (in
     # stored entries, as inner_work), how many moved w
-    cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait, still
+    cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait, still, fixed_size = 0
     cdef bint moved_newton
     cdef double newton_work = 0.0, solve_work = 0.0, fact_newton
     cdef bint capped_newton
@@ -2292,10 +2294,13 @@ def enet_solve(
                     # was far too small)
                     ws_size = choose_working_set(ws, cand, n_cand, &state[0], &w[0], gb,
                                                  col_norm, aug_norm, l1_reg, positive,
-                                                 ws_start, ws_prev, ws_fast_growth,
+                                                 ws_start,
+                                                 2 * ws_prev if fixed_last else ws_prev,
+                                                 ws_fast_growth,
                                                  gap > 0.4 * gap_ws_prev, ws_budget, active,
                                                  n_active, is_sparse, indptr, n, conv_scale,
                                                  conv_dist)
+                    fixed_last = False
                     gap_ws_prev = gap
                     # The inner solve reduces the gap by inner_ratio, leaving
                     # the next outer iteration to find new violators. When no
@@ -2479,16 +2484,29 @@ def enet_solve(
                 if gap_met and (dw_max <= dw_tol * w_max or epochs_in >= settle_end):
                     break
                 # A pass over the whole working set that moved no coefficient
-                # (in its working precision) is a fixed point of coordinate
-                # descent: its gap will not fall (float32 coefficients of
-                # columns with norms of 1e6 stopped moving 13 epochs into a
-                # working set of 10, the gap 7% above the inner target, and
-                # ran 1,800 epochs to the work budget, past max_iter). The
-                # outer loop grows the set instead. (Random order may miss
-                # a coordinate in a pass: three such passes in a row.)
-                if full_pass and inner_budget < INFINITY:
-                    still = still + 1 if dw_max == 0.0 else 0
+                # beyond rounding (64 ulps of the largest) is a fixed point of
+                # coordinate descent: its gap will not fall (float32
+                # coefficients of columns with norms of 1e6 stopped moving 13
+                # epochs into a working set of 10, the gap 7% above the inner
+                # target, and ran 1,800 epochs to the work budget, past
+                # max_iter; on larger ones they jitter by a few ulps). The
+                # outer loop then evaluates the full problem, whose gap may
+                # meet tol where the inner target (a share of the last gap) is
+                # out of reach (float32 fits ran to max_iter with their gap
+                # below tol, silently), and grows the set at least twofold.
+                # (A set of every active feature, which has no budget, only
+                # returns.) A set of the size of the last one stopped this way
+                # (it could not grow, every candidate being in; or screening
+                # left every active feature as it was) goes on with its epochs,
+                # its budget, residual refreshes and Newton steps, as before:
+                # the outer iterations spun, one epoch each, to max_iter.
+                # (Random order may miss a coordinate in a pass: three such
+                # passes.)
+                if full_pass and ws_size != fixed_size:
+                    still = still + 1 if dw_max <= 64.0 * w_eps * w_max else 0
                     if still >= (3 if random else 1):
+                        fixed_size = ws_size
+                        fixed_last = inner_budget < INFINITY
                         break
                 # Gap checks after check_at epochs (ws_first_check or
                 # cd_first_check), then twice as many, and so on, then every

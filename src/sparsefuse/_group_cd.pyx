@@ -40,6 +40,7 @@ after sorting).
 import numpy as np
 
 from libc.math cimport fabs, sqrt, fmin, fmax, isfinite, INFINITY
+from libc.float cimport DBL_EPSILON, FLT_EPSILON
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport qsort
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
@@ -726,7 +727,11 @@ def group_solve(
     cdef double *w_acc = NULL
     cdef double *q_hist = NULL
     cdef double *w_last = NULL
-    cdef bint still
+    cdef bint still, fixed_last = False
+    cdef int fixed_size = 0
+    cdef double w_top
+    # (the coefficients' precision: a step below 64 of its units is rounding)
+    cdef double w_eps = FLT_EPSILON if sizeof(floating) == sizeof(float) else DBL_EPSILON
     cdef double c_hist[17]
     cdef bint combine_q
     cdef double weights_k[16]
@@ -912,9 +917,12 @@ def group_solve(
                     else:
                         score[g] = -group_scale[g] / s
                     ws[k] = g
-                ws_size = min(max(ws_start, 2 * nnz_groups, ws_prev), n_active)
+                # (at least twice the last set after it stopped at a fixed point)
+                ws_size = min(max(ws_start, 2 * nnz_groups,
+                                  2 * ws_prev if fixed_last else ws_prev), n_active)
                 select_smallest(&ws[0], n_active, ws_size, &score[0])
                 ws_prev = ws_size
+                fixed_last = False
                 # (a warm start that met tol goes on to one inner solve: its
                 # gap may be rounding, so the inner target is tol's share)
                 tol_in = inner_ratio * max_d(gap, tol_abs)
@@ -951,10 +959,10 @@ def group_solve(
             if K > 0:
                 hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_len, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
-            if ws_size < n_active:  # (see the fixed point below)
+            if ws_size != fixed_size:  # (see the fixed point below)
                 w_last = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
             if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)) \
-                    or (ws_size < n_active and w_last == NULL):
+                    or (ws_size != fixed_size and w_last == NULL):
                 PyMem_RawFree(ws_feat)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
@@ -1046,17 +1054,26 @@ def group_solve(
                 if epochs >= max_iter:
                     break
                 # A pass over the whole working set that moved no coefficient
-                # is a fixed point of block coordinate descent: its gap will
-                # not fall (as in the Lasso kernel, where float32 coefficients
-                # of columns with norms of 1e6 stopped moving and ran to the
-                # work budget, past max_iter). The outer loop grows the set.
+                # beyond rounding (64 ulps of the largest) is a fixed point of
+                # block coordinate descent: its gap will not fall. The outer
+                # loop evaluates the full problem (its gap may meet tol where
+                # the inner target is out of reach) and grows the set at least
+                # twofold; a set of the size of the last one stopped this way
+                # goes on with its epochs, as before. (See the Lasso kernel:
+                # float32 coefficients of columns with norms of 1e6 stopped
+                # moving and ran to the work budget, past max_iter.)
                 if full_pass and w_last != NULL:
+                    w_top = 0.0
+                    for t in range(ws_len):
+                        w_top = max_d(w_top, fabs(w[ws_feat[t]]))
                     still = True
                     for t in range(ws_len):
-                        if w[ws_feat[t]] != w_last[t]:
+                        if fabs(w[ws_feat[t]] - w_last[t]) > 64.0 * w_eps * w_top:
                             still = False
                             break
                     if still:
+                        fixed_size = ws_size
+                        fixed_last = ws_size < n_active
                         break
 
                 if K > 0:
