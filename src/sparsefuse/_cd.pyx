@@ -1820,8 +1820,6 @@ def enet_solve(
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
     cdef bint gap_met, settle, stop = False, fixed_last = False
-    # (the coefficients' precision: a step below 64 of its units is rounding)
-    cdef double w_eps = FLT_EPSILON if sizeof(floating) == sizeof(float) else DBL_EPSILON
     cdef int settle_end = 0
     cdef double w_new, g, scale, dist_ref
     cdef double max_bound = -INFINITY, max_norm = 0.0
@@ -2484,29 +2482,29 @@ def enet_solve(
                 if gap_met and (dw_max <= dw_tol * w_max or epochs_in >= settle_end):
                     break
                 # A pass over the whole working set that moved no coefficient
-                # beyond rounding (64 ulps of the largest) is a fixed point of
-                # coordinate descent: its gap will not fall (float32
-                # coefficients of columns with norms of 1e6 stopped moving 13
-                # epochs into a working set of 10, the gap 7% above the inner
-                # target, and ran 1,800 epochs to the work budget, past
-                # max_iter; on larger ones they jitter by a few ulps). The
-                # outer loop then evaluates the full problem, whose gap may
-                # meet tol where the inner target (a share of the last gap) is
-                # out of reach (float32 fits ran to max_iter with their gap
-                # below tol, silently), and grows the set at least twofold.
-                # (A set of every active feature, which has no budget, only
-                # returns.) A set of the size of the last one stopped this way
-                # (it could not grow, every candidate being in; or screening
-                # left every active feature as it was) goes on with its epochs,
-                # its budget, residual refreshes and Newton steps, as before:
-                # the outer iterations spun, one epoch each, to max_iter.
-                # (Random order may miss a coordinate in a pass: three such
-                # passes.)
-                if full_pass and ws_size != fixed_size:
-                    still = still + 1 if dw_max <= 64.0 * w_eps * w_max else 0
+                # is a fixed point of coordinate descent: its gap will not fall
+                # (float32 coefficients of columns with norms of 1e6 stopped
+                # moving 13 epochs into a working set of 10, the gap 7% above
+                # the inner target, and ran 1,800 epochs to the work budget,
+                # past max_iter). The outer loop then evaluates the full
+                # problem, whose gap may meet tol where the inner target (a
+                # share of the last gap) is out of reach (float32 fits whose set
+                # held every active feature ran to max_iter with their gap below
+                # tol, silently), and grows the set at least twofold. A set with
+                # a work budget of the size of the last one stopped this way (it
+                # could not grow: every candidate is in) goes on with its epochs
+                # to its budget, as before (the outer iterations spun, one epoch
+                # each, to max_iter). (Only an exact fixed point: a threshold of
+                # 64 ulps of the largest coefficient fired on float64 problems
+                # still converging, and on float32 ones whose target was below
+                # float32's reach. Random order may miss a coordinate in a pass:
+                # three such passes.)
+                if full_pass and (inner_budget == INFINITY or ws_size != fixed_size):
+                    still = still + 1 if dw_max == 0.0 else 0
                     if still >= (3 if random else 1):
-                        fixed_size = ws_size
-                        fixed_last = inner_budget < INFINITY
+                        if inner_budget < INFINITY:
+                            fixed_size = ws_size
+                            fixed_last = True
                         break
                 # Gap checks after check_at epochs (ws_first_check or
                 # cd_first_check), then twice as many, and so on, then every

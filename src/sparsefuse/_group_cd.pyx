@@ -40,7 +40,6 @@ after sorting).
 import numpy as np
 
 from libc.math cimport fabs, sqrt, fmin, fmax, isfinite, INFINITY
-from libc.float cimport DBL_EPSILON, FLT_EPSILON
 from libc.stdint cimport uint32_t
 from libc.stdlib cimport qsort
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
@@ -729,9 +728,6 @@ def group_solve(
     cdef double *w_last = NULL
     cdef bint still, fixed_last = False
     cdef int fixed_size = 0
-    cdef double w_top
-    # (the coefficients' precision: a step below 64 of its units is rounding)
-    cdef double w_eps = FLT_EPSILON if sizeof(floating) == sizeof(float) else DBL_EPSILON
     cdef double c_hist[17]
     cdef bint combine_q
     cdef double weights_k[16]
@@ -959,10 +955,10 @@ def group_solve(
             if K > 0:
                 hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_len, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
-            if ws_size != fixed_size:  # (see the fixed point below)
+            if ws_size >= n_active or ws_size != fixed_size:  # (see the fixed point below)
                 w_last = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
             if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)) \
-                    or (ws_size != fixed_size and w_last == NULL):
+                    or ((ws_size >= n_active or ws_size != fixed_size) and w_last == NULL):
                 PyMem_RawFree(ws_feat)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
@@ -1054,26 +1050,24 @@ def group_solve(
                 if epochs >= max_iter:
                     break
                 # A pass over the whole working set that moved no coefficient
-                # beyond rounding (64 ulps of the largest) is a fixed point of
-                # block coordinate descent: its gap will not fall. The outer
-                # loop evaluates the full problem (its gap may meet tol where
-                # the inner target is out of reach) and grows the set at least
-                # twofold; a set of the size of the last one stopped this way
-                # goes on with its epochs, as before. (See the Lasso kernel:
-                # float32 coefficients of columns with norms of 1e6 stopped
-                # moving and ran to the work budget, past max_iter.)
+                # is a fixed point of block coordinate descent: its gap will
+                # not fall. The outer loop evaluates the full problem (its gap
+                # may meet tol where the inner target is out of reach) and
+                # grows the set at least twofold; a set with a work budget of
+                # the size of the last one stopped this way goes on with its
+                # epochs, as before. (See the Lasso kernel: float32
+                # coefficients of columns with norms of 1e6 stopped moving and
+                # ran to the work budget, past max_iter.)
                 if full_pass and w_last != NULL:
-                    w_top = 0.0
-                    for t in range(ws_len):
-                        w_top = max_d(w_top, fabs(w[ws_feat[t]]))
                     still = True
                     for t in range(ws_len):
-                        if fabs(w[ws_feat[t]] - w_last[t]) > 64.0 * w_eps * w_top:
+                        if w[ws_feat[t]] != w_last[t]:
                             still = False
                             break
                     if still:
-                        fixed_size = ws_size
-                        fixed_last = ws_size < n_active
+                        if ws_size < n_active:
+                            fixed_size = ws_size
+                            fixed_last = True
                         break
 
                 if K > 0:
