@@ -726,7 +726,7 @@ def group_solve(
     cdef double *w_acc = NULL
     cdef double *q_hist = NULL
     cdef double *w_last = NULL
-    cdef bint still, fixed_last = False
+    cdef bint still, watch, fixed_last = False
     cdef int fixed_size = 0
     cdef double c_hist[17]
     cdef bint combine_q
@@ -955,10 +955,12 @@ def group_solve(
             if K > 0:
                 hist = <double *> PyMem_RawMalloc(<size_t> (K + 1) * max(ws_len, 1) * sizeof(double))
                 w_acc = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
-            if ws_size >= n_active or ws_size != fixed_size:  # (see the fixed point below)
+            # (whether a fixed point ends this solve: see below)
+            watch = ws_size >= n_active or ws_size != fixed_size
+            if watch:
                 w_last = <double *> PyMem_RawMalloc(max(ws_len, 1) * sizeof(double))
             if ws_feat == NULL or (K > 0 and (hist == NULL or w_acc == NULL)) \
-                    or ((ws_size >= n_active or ws_size != fixed_size) and w_last == NULL):
+                    or (watch and w_last == NULL):
                 PyMem_RawFree(ws_feat)
                 PyMem_RawFree(hist)
                 PyMem_RawFree(w_acc)
