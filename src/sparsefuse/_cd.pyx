@@ -49,6 +49,8 @@ from sparsefuse._utils cimport (
     anderson_weights, anderson_candidate, nonzero_column_nnz, column_cost, col_entries,
     design_pointers, sum_squares, dot_acc, INNER_PASSES, first_check, interrupted, reraise,
     move_residual, fold_intercept, exact_residual, certified, col_dot, col_xv,
+    NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, rounding_margin, newton_work, cholesky_factor,
+    cholesky_apply, support_gram,
 )
 
 
@@ -643,70 +645,16 @@ cdef double COEF_TOL_FLOOR_FLOAT = 1e-6
 # Newton steps on the support (see newton_step): tried when no coefficient has
 # changed sign (or left or joined the support) for NEWTON_STABLE epochs and the
 # gap is still not met, on supports of at most NEWTON_MAX features, while the
-# steps' work stays below the coordinate updates' in the solve so far.
-cdef int NEWTON_STABLE = 5
-cdef int NEWTON_MAX = 2000
+# steps' work stays below the coordinate updates' in the solve so far (the
+# constants, the Cholesky factorisation and the support's Gram matrix are in
+# _utils.pxd, shared with the group kernel's Newton steps).
 cdef int NEWTON_DROPS = 20  # (at most 32: active_set_newton's arrays)
-# (relative to the largest diagonal entry: the ridge of a singular Newton system)
-cdef double NEWTON_RIDGE = 1e-10
 
 
 cdef inline bint sign_changed(double a, double b) noexcept nogil:
     """Whether a and b differ in sign (positive, zero, negative): the sign
     pattern whose stability triggers the Newton steps."""
     return (a > 0) != (b > 0) or (a < 0) != (b < 0)
-
-
-cdef inline double rounding_margin(double objective, bint single) noexcept nogil:
-    """A fall of P below which a Newton step is rounding, not progress (500
-    such steps were taken at a tol float32 cannot reach)."""
-    return 4.0 * (FLT_EPSILON if single else DBL_EPSILON) * objective
-
-
-cdef bint cholesky_factor(double *H, int m) noexcept nogil:
-    """Overwrite the lower triangle of H (symmetric positive definite, given
-    row by row: ``H[i * m + j]``, j <= i) with its Cholesky factor L (H = L
-    L^T); False if H is not numerically positive definite. (Row-oriented,
-    each entry a dot product of two contiguous rows; LAPACK's dpotrf would
-    start BLAS threads, whose start-up cost more than the factorisation on
-    the small systems of newton_step.)
-    """
-    cdef int i, j, k
-    cdef double s
-    cdef double *Li
-    cdef double *Lj
-    for i in range(m):
-        Li = H + <size_t> i * m
-        for j in range(i + 1):
-            Lj = H + <size_t> j * m
-            s = Li[j]
-            for k in range(j):
-                s -= Li[k] * Lj[k]
-            if j < i:
-                Li[j] = s / Lj[j]
-            elif s > 0 and isfinite(s):
-                Li[i] = sqrt(s)
-            else:
-                return False
-    return True
-
-
-cdef void cholesky_apply(const double *L, int m, double *b) noexcept nogil:
-    """b <- (L L^T)^{-1} b for the factor of :func:`cholesky_factor`."""
-    cdef int i, k
-    cdef double s
-    cdef const double *Li
-    for i in range(m):
-        Li = L + <size_t> i * m
-        s = b[i]
-        for k in range(i):
-            s -= Li[k] * b[k]
-        b[i] = s / Li[i]
-    for i in range(m - 1, -1, -1):
-        Li = L + <size_t> i * m
-        b[i] /= Li[i]
-        for k in range(i):
-            b[k] -= Li[k] * b[i]
 
 
 cdef void newton_rhs(
@@ -937,10 +885,8 @@ cdef bint newton_step(
     factorisations, ``capped`` whether the drops reached their limit,
     ``reads`` gains the stored entries read.
     """
-    cdef int m = 0, k, kk, j, jj
-    cdef index_t p
-    cdef long long nread = 0
-    cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, g, margin
+    cdef int m = 0, k, j
+    cdef double d, p_old, p_new, c_old = c[0], r_dot_y, r_dot_v, margin
     cdef bint moved
     cdef int *S = <int *> PyMem_RawMalloc(max(m_all, 1) * sizeof(int))
     n_fact_out[0] = 0
@@ -972,30 +918,8 @@ cdef bint newton_step(
         j = S[k]
         w_old[k] = w[j]
         p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
-        xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
-        grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
-        nread += col_entries(j, is_sparse, indptr, n)
-    # column k of X spread into buf, then its products with the columns after it
-    for k in range(m):
-        j = S[k]
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = data[p]
-        else:
-            for p in range(n):
-                buf[p] = X[<size_t> j * n + p]
-        nread += col_entries(j, is_sparse, indptr, n)
-        for kk in range(k, m):
-            jj = S[kk]
-            g = (col_dot(jj, n, is_sparse, X, data, indices, indptr, buf)
-                 - xvs[k] * xvs[kk] * inv_vv)
-            Gx[<size_t> k * m + kk] = g
-            Gx[<size_t> kk * m + k] = g
-            nread += col_entries(jj, is_sparse, indptr, n)
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = 0.0
-    reads[0] += nread
+    reads[0] += support_gram(S, m, n, is_sparse, X, data, indices, indptr, implicit, xv,
+                             inv_vv, q, coef, Gx, grad, xvs, buf)
     moved = active_set_newton(Gx, m, grad, w_old, l1_reg, l2_reg, max_drops,
                               floating is float, w_cur, n_fact_out, capped)
     if not moved:
@@ -1546,25 +1470,16 @@ cdef double newton_cost(
     int n, int *m, double *factorisation,
 ) noexcept nogil:
     """The work of a Newton step on the support within ``ws`` (its size goes
-    to ``m``), in stored entries of X: returns that of its products,
-    (m + 3) / 2 passes over the support (the Gram matrix's take m / 2);
-    ``factorisation`` receives its Cholesky factorisation's,
-    counted as the larger of m^3 / 6 (for m^3 / 3 flops) and 2/3 of the Gram
-    matrix's cost, which bounds it on dense columns with m <= n and scales
-    with X's entries, as the epochs' work does: a fit with integer sample
-    weights then takes the same steps as one on repeated rows (scikit-learn's
-    check). (The drops, O(m^2) each, are not counted.)"""
+    to ``m``), in stored entries of X (see :func:`newton_work`; the drops,
+    O(m^2) each, are not counted)."""
     cdef int k, m_s = 0
     cdef long long entries = 0
-    cdef double cost
     for k in range(ws_size):
         if w[ws[k]] != 0:
             m_s += 1
             entries += col_entries(ws[k], is_sparse, indptr, n)
-    cost = 0.5 * (m_s + 3) * entries
     m[0] = m_s
-    factorisation[0] = max(m_s * (<double> m_s * m_s) / 6.0, cost * 2.0 / 3.0)
-    return cost
+    return newton_work(entries, m_s, factorisation)
 
 
 cdef double evaluate_listed(

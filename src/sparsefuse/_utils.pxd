@@ -8,6 +8,7 @@
 
 from cython cimport floating
 from libc.math cimport fabs, sqrt, isfinite, INFINITY
+from libc.float cimport DBL_EPSILON, FLT_EPSILON
 from libc.stdint cimport uint32_t
 from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport ddot, daxpy
@@ -690,3 +691,133 @@ cdef inline void design_pointers(
             indices[0] = &X_indices[0]
     elif X.shape[0] > 0 and X.shape[1] > 0:
         Xp[0] = &X[0, 0]
+
+
+# --- Newton steps on a settled support -----------------------------------------
+# Coordinate descent converges linearly, at a rate set by the conditioning of
+# the support's Gram matrix; both kernels take Newton steps on the support
+# once it has settled (no coefficient changed sign, left or joined it for
+# NEWTON_STABLE epochs), on supports of at most NEWTON_MAX features, while the
+# steps' work stays below the coordinate updates' in the solve so far.
+
+cdef enum:
+    NEWTON_STABLE = 5
+    NEWTON_MAX = 2000
+
+
+cdef extern from *:
+    """
+    /* relative to the largest diagonal entry: the ridge of a singular Newton system */
+    #define SPARSEFUSE_NEWTON_RIDGE 1e-10
+    """
+    const double NEWTON_RIDGE "SPARSEFUSE_NEWTON_RIDGE"
+
+
+cdef inline double rounding_margin(double objective, bint single) noexcept nogil:
+    """A fall of P below which a Newton step is rounding, not progress (500
+    such steps were taken at a tol float32 cannot reach)."""
+    return 4.0 * (FLT_EPSILON if single else DBL_EPSILON) * objective
+
+
+cdef inline double newton_work(long long entries, int m, double *factorisation) noexcept nogil:
+    """The work of a Newton step on a support of m columns holding ``entries``
+    stored entries of X, in stored entries: returns that of its products,
+    (m + 3) / 2 passes over the support (the Gram matrix's take m / 2);
+    ``factorisation`` receives a Cholesky factorisation's, counted as the
+    larger of m^3 / 6 (for m^3 / 3 flops) and 2/3 of the Gram matrix's cost,
+    which bounds it on dense columns with m <= n and scales with X's
+    entries, as the epochs' work does: a fit with integer sample weights
+    then takes the same steps as one on repeated rows (scikit-learn's
+    check)."""
+    cdef double cost = 0.5 * (m + 3) * <double> entries
+    factorisation[0] = max_d(m * (<double> m * m) / 6.0, cost * 2.0 / 3.0)
+    return cost
+
+
+cdef inline bint cholesky_factor(double *H, int m) noexcept nogil:
+    """Overwrite the lower triangle of H (symmetric positive definite, given
+    row by row: ``H[i * m + j]``, j <= i) with its Cholesky factor L (H = L
+    L^T); False if H is not numerically positive definite. (Row-oriented,
+    each entry a dot product of two contiguous rows; LAPACK's dpotrf would
+    start BLAS threads, whose start-up cost more than the factorisation on
+    the small systems of the Newton steps.)
+    """
+    cdef int i, j, k
+    cdef double s
+    cdef double *Li
+    cdef double *Lj
+    for i in range(m):
+        Li = H + <size_t> i * m
+        for j in range(i + 1):
+            Lj = H + <size_t> j * m
+            s = Li[j]
+            for k in range(j):
+                s -= Li[k] * Lj[k]
+            if j < i:
+                Li[j] = s / Lj[j]
+            elif s > 0 and isfinite(s):
+                Li[i] = sqrt(s)
+            else:
+                return False
+    return True
+
+
+cdef inline void cholesky_apply(const double *L, int m, double *b) noexcept nogil:
+    """b <- (L L^T)^{-1} b for the factor of :func:`cholesky_factor`."""
+    cdef int i, k
+    cdef double s
+    cdef const double *Li
+    for i in range(m):
+        Li = L + <size_t> i * m
+        s = b[i]
+        for k in range(i):
+            s -= Li[k] * b[k]
+        b[i] = s / Li[i]
+    for i in range(m - 1, -1, -1):
+        Li = L + <size_t> i * m
+        b[i] /= Li[i]
+        for k in range(i):
+            b[k] -= Li[k] * b[i]
+
+
+cdef inline long long support_gram(
+    const int *S, int m, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, bint implicit, const double *xv,
+    double inv_vv, const double *q, double coef, double *Gx, double *grad, double *xvs,
+    double *buf,
+) noexcept nogil:
+    """The Newton system's data on the columns ``S[:m]``: ``Gx`` (m x m, full,
+    row-major) the Gram matrix of the centred columns and ``grad`` their
+    centred products with the residual (``q`` and ``coef`` as for
+    :func:`centred_dot`). Scratch: ``xvs`` (m) and ``buf`` (n, zero on entry
+    and on return). Returns the stored entries read."""
+    cdef int k, kk, j, jj
+    cdef index_t p
+    cdef long long nread = 0
+    cdef double g
+    for k in range(m):
+        j = S[k]
+        xvs[k] = col_xv(j, xv, data, indptr) if implicit else 0.0
+        grad[k] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
+        nread += col_entries(j, is_sparse, indptr, n)
+    # column k of X spread into buf, then its products with the columns after it
+    for k in range(m):
+        j = S[k]
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = data[p]
+        else:
+            for p in range(n):
+                buf[p] = X[<size_t> j * n + p]
+        nread += col_entries(j, is_sparse, indptr, n)
+        for kk in range(k, m):
+            jj = S[kk]
+            g = (col_dot(jj, n, is_sparse, X, data, indices, indptr, buf)
+                 - xvs[k] * xvs[kk] * inv_vv)
+            Gx[<size_t> k * m + kk] = g
+            Gx[<size_t> kk * m + k] = g
+            nread += col_entries(jj, is_sparse, indptr, n)
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = 0.0
+    return nread
