@@ -809,8 +809,8 @@ EXTRAPOLATE_MAX_SIZE = 63
 
 def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, screening=True, working_set=True,
-                     anderson=5, strong_rules=True, path_extrapolation=True, warn=True,
-                     stats=None):
+                     anderson=5, strong_rules=True, path_extrapolation=True, newton=True,
+                     warn=True, stats=None):
     """Warm-started block CD along ``alphas``; coefficients in X's column order.
 
     Without working sets, the warm-started steps of a path use the sequential
@@ -821,9 +821,10 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
     the last two solutions, ``e`` the ratio of the penalty steps, at most 1),
     a coefficient whose sign would flip set to zero, as the Lasso path does:
     where the solution moves smoothly with alpha this predicts the next one.
-    ``warn``: a ConvergenceWarning for each alpha whose gap stays above the
-    tolerance; given a list, their ratios gap / tolerance are appended to it
-    instead.
+    ``newton``: Newton steps on a settled support (see
+    :func:`sparsefuse._group_cd.group_newton_step`). ``warn``: a
+    ConvergenceWarning for each alpha whose gap stays above the tolerance;
+    given a list, their ratios gap / tolerance are appended to it instead.
     """
     design = problem.design
     n_samples, n_features = design.X.shape
@@ -858,7 +859,7 @@ def solve_group_path(problem, y_prepared, alphas, *, l1_ratio, coef_init=None, t
             free_inv=problem.free_inv, eig_ptr=problem.spectra[0],
             eig_vals=problem.spectra[1], eig_vecs=problem.spectra[2],
             bound_norms=problem.bound_norms if screening else None,
-            screen_norms=problem.screen_norms)
+            screen_norms=problem.screen_norms, newton=newton)
         if gap > tol_abs:
             warn_not_converged(warn, gap, tol_abs, n_iter, alpha, tol, design.X.dtype,
                                n_samples)
@@ -907,7 +908,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
                      fit_intercept=False, sample_weight=None, coef_init=None, tol=1e-4,
                      max_iter=1000, positive=False, return_n_iter=False,
                      screening=True, working_set=True, anderson=5, strong_rules=True,
-                     path_extrapolation=True, ungrouped="error"):
+                     path_extrapolation=True, newton=True, ungrouped="error"):
     """Compute the group (or sparse-group) lasso path by block coordinate descent.
 
     Same conventions as :func:`sparsefuse.lasso_path`: no intercept unless
@@ -963,6 +964,10 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         moved along the path's last step, on the groups of at most 63
         columns (larger groups, updated coordinate-wise, keep the last
         solution). It changes the work; the answer, only within tol.
+    newton : bool, default=True
+        Newton steps on the support once its signs have settled, where block
+        coordinate descent crawls on correlated columns. It changes the work;
+        the answer, only within tol.
     ungrouped : {"error", "unpenalized"}, default="error"
         Features in no group: an error, or unpenalised (fitted jointly by
         least squares; not compatible with ``positive=True``). Meant for a
@@ -983,7 +988,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
     """
     check_bools(fit_intercept=fit_intercept, positive=positive, return_n_iter=return_n_iter,
                 screening=screening, working_set=working_set, strong_rules=strong_rules,
-                path_extrapolation=path_extrapolation)
+                path_extrapolation=path_extrapolation, newton=newton)
     # (groups may name the columns of a DataFrame, as for the estimators)
     feature_names = _column_names(X)
     X, y = check_Xy(X, y)
@@ -1009,7 +1014,7 @@ def group_lasso_path(X, y, groups, *, l1_ratio=0.0, weights=None, eps=1e-3, alph
         problem, y_prep, alphas, l1_ratio=l1_ratio, coef_init=coef_init, tol=tol,
         max_iter=max_iter, positive=positive, screening=screening,
         working_set=working_set, anderson=anderson, strong_rules=strong_rules,
-        path_extrapolation=path_extrapolation)
+        path_extrapolation=path_extrapolation, newton=newton)
     if return_n_iter:
         return alphas, coefs, gaps, n_iters
     return alphas, coefs, gaps
