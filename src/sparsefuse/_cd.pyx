@@ -852,7 +852,7 @@ cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
     return True
 
 
-cdef bint newton_step(
+cdef int newton_step(
     const int *feats, int m_all, floating *w, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr,
     bint implicit, const double *xv, double inv_vv, bint fold, const floating *v,
@@ -879,9 +879,11 @@ cdef bint newton_step(
     :func:`active_set_newton`.)
 
     ``coef`` is the residual's coefficient for centred products (as in the gap
-    checks); ``r_norm2`` is ||r||^2 now. Returns whether w (and the residual
-    ``q + c v``) moved: not for a singular G_SS, no decrease, or no memory
-    (the step is optional). ``n_fact_out`` receives the number of
+    checks); ``r_norm2`` is ||r||^2 now. Returns 1 if w (and the residual
+    ``q + c v``) moved, 0 if not (a singular G_SS, no decrease, or no
+    memory: the step is optional), -1 if not because w is the minimiser on
+    its sign pattern to the rounding of P (a full step, without drops or a
+    ridge, that P does not see). ``n_fact_out`` receives the number of
     factorisations, ``capped`` whether the drops reached their limit,
     ``reads`` gains the stored entries read.
     """
@@ -925,7 +927,7 @@ cdef bint newton_step(
     if not moved:
         PyMem_RawFree(Gx)
         PyMem_RawFree(S)
-        return False
+        return 0
     memcpy(q_old, q, n * sizeof(double))
     for k in range(m):
         j = S[k]
@@ -951,7 +953,7 @@ cdef bint newton_step(
         c[0] = c_old
     PyMem_RawFree(Gx)
     PyMem_RawFree(S)
-    return moved
+    return 1 if moved else (-1 if n_fact_out[0] == 1 and not capped[0] else 0)
 
 
 cdef bint gram_newton_step(
@@ -1783,7 +1785,8 @@ def enet_solve(
     # pattern, the steps' work and the epochs' before this inner solve (in
     # stored entries, as inner_work), how many moved w
     cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait, still, fixed_size = 0
-    cdef bint moved_newton
+    cdef bint moved_newton, newton_settled
+    cdef int status
     cdef double newton_work = 0.0, solve_work = 0.0, fact_newton
     cdef bint capped_newton
     cdef long long read_newton = 0
@@ -2330,11 +2333,13 @@ def enet_solve(
             supp_cost = 0
             sign_epoch = 0
             newton_wait = NEWTON_STABLE
+            newton_settled = False
             still = 0
             while True:
                 # Active-set cycling (as glmnet): a pass over the whole working
                 # set, then a few cheaper passes over its nonzero coefficients.
-                full_pass = epochs_in % (support_passes + 1) == 0
+                # (after a settled Newton step, a pass over the whole set)
+                full_pass = newton_settled or epochs_in % (support_passes + 1) == 0
                 if cd_epoch(ws if full_pass else supp, ws_size if full_pass else n_supp,
                             random, &rng_state, n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, rv, q, &c, &w[0], col_norm, l1_reg,
@@ -2342,6 +2347,7 @@ def enet_solve(
                             NULL if full_pass else supp_pos, epochs_in, epoch_out,
                             &read_cd, &read_update):
                     sign_epoch = epochs_in
+                    newton_settled = False
                 dw_max = epoch_out[0]
                 w_max = epoch_out[1]
                 moved = epoch_out[2]
@@ -2387,6 +2393,7 @@ def enet_solve(
                                 for k in range(ws_size):
                                     if sign_changed(w_acc[k], w[ws[k]]):
                                         sign_epoch = epochs_in
+                                        newton_settled = False
                                     w[ws[k]] = <floating> w_acc[k]
                                 q_tmp = q
                                 q = q_alt
@@ -2414,6 +2421,13 @@ def enet_solve(
                 # still converging, and on float32 ones whose target was below
                 # float32's reach. Random order may miss a coordinate in a pass:
                 # three such passes.)
+                # A settled Newton step (below) and a pass over the whole set
+                # after it that changed no sign: ended as at a fixed point.
+                if newton_settled:
+                    if inner_budget < INFINITY:
+                        fixed_size = ws_size
+                        fixed_last = True
+                    break
                 if full_pass and (inner_budget == INFINITY or ws_size != fixed_size):
                     still = still + 1 if dw_max == 0.0 else 0
                     if still >= (3 if random else 1):
@@ -2474,11 +2488,12 @@ def enet_solve(
                                        &fact_newton)
                     if 0 < m_newton <= NEWTON_MAX \
                             and newton_work + cost + fact_newton <= solve_work + inner_work:
-                        moved_newton = newton_step(
+                        status = newton_step(
                             ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
                             c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
                             NEWTON_DROPS, &n_fact, &capped_newton, &read_newton)
+                        moved_newton = status > 0
                         newton_work += cost + n_fact * fact_newton
                         # (a step that failed, or stopped at the drops' limit
                         # (coordinate descent then often puts them back),
@@ -2490,6 +2505,22 @@ def enet_solve(
                             n_newton += 1
                             n_hist = 0
                             bound_epoch = -1
+                        # float32: settled signs and w the minimiser on them
+                        # to the rounding of P, the gap still above the
+                        # target. If a pass over the whole set (the passes
+                        # since the last may have been over the support only)
+                        # changes no sign either, the gap left is the
+                        # coefficients' rounding (with columns of norm 1e6 it
+                        # kept the set's gap at P itself, and the solve ran
+                        # to max_iter where float64 took 140 epochs), or
+                        # features the outer loop must add: the solve ends as
+                        # at a fixed point. (Not in float64: on an
+                        # ill-conditioned support a step that P does not see
+                        # can still lower the gradients, and the gap, far above
+                        # rounding; coordinate descent goes on there.)
+                        newton_settled = (floating is float and status < 0
+                                          and (inner_budget == INFINITY
+                                               or ws_size != fixed_size))
             solve_work += inner_work
             PyMem_RawFree(block)
             block = NULL

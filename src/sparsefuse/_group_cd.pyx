@@ -1060,7 +1060,7 @@ def group_solve(
     cdef int status
     cdef double newton_total = 0.0, solve_work = 0.0, fact_newton, cost_newton, r_dot_v_new
     cdef long long read_newton = 0
-    cdef bint changed, moved_newton
+    cdef bint changed, moved_newton, newton_settled = False
 
     cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
     with nogil:
@@ -1341,6 +1341,7 @@ def group_solve(
             inner_budget = refresh_every if ws_size < n_active else INFINITY
             refresh_at = refresh_every
             inner_work = 0.0
+            newton_settled = False
             if newton:
                 for t in range(ws_len):
                     pattern[t] = (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0)
@@ -1349,7 +1350,9 @@ def group_solve(
             while True:
                 # Active-set cycling, as in the Lasso kernel: a pass over the
                 # whole working set, then passes over its nonzero groups.
-                full_pass = support_passes <= 0 or epochs_in % (support_passes + 1) == 0
+                # (after a settled Newton step, a pass over the whole set)
+                full_pass = (newton_settled or support_passes <= 0
+                             or epochs_in % (support_passes + 1) == 0)
                 n_visit = ws_size if full_pass else n_supp
                 if full_pass and w_last != NULL:
                     for t in range(ws_len):
@@ -1398,6 +1401,18 @@ def group_solve(
                 # epochs, as before. (See the Lasso kernel: float32
                 # coefficients of columns with norms of 1e6 stopped moving and
                 # ran to the work budget, past max_iter.)
+                # A settled Newton step (below) and a pass over the whole set
+                # after it that changed no sign: ended as at a fixed point.
+                if newton_settled:
+                    newton_settled = False
+                    for t in range(ws_len):
+                        if (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0) != pattern[t]:
+                            break
+                    else:
+                        if ws_size < n_active:
+                            fixed_size = ws_size
+                            fixed_last = True
+                        break
                 if full_pass and w_last != NULL:
                     still = True
                     for t in range(ws_len):
@@ -1525,16 +1540,16 @@ def group_solve(
                         PyMem_RawFree(nlam)
                         nsup = NULL
                         nlam = NULL
-                        # Settled signs and w the minimiser on its support to
-                        # the rounding of P: the gap left is rounding (float32
-                        # coefficients of columns with norms of 1e6 kept it
-                        # at P itself), or features the outer loop must add.
-                        # Ended as at a fixed point (see above).
-                        if status < 0 and watch:
-                            if ws_size < n_active:
-                                fixed_size = ws_size
-                                fixed_last = True
-                            break
+                        # float32: settled signs and w the minimiser on its
+                        # support to the rounding of P, the gap still above
+                        # the target. If a pass over the whole set (the passes
+                        # since the last may have been over the nonzero groups
+                        # only) changes no sign either, the gap left is the
+                        # coefficients' rounding (with columns of norm 1e6 it
+                        # kept the set's gap at P itself), or features the
+                        # outer loop must add: the solve ends as at a fixed
+                        # point. (Not in float64, as in the Lasso kernel.)
+                        newton_settled = floating is float and status < 0 and watch
             solve_work += inner_work
             PyMem_RawFree(ws_feat)
             PyMem_RawFree(w_last)
