@@ -1622,9 +1622,10 @@ def test_newton_steps_end_the_crawl(size, tau, variant):
         kw = dict(fit_intercept=True, sample_weight=sw)
     runs = crawl_fits(Xf, y.astype(Xf.dtype), groups, tau, tol=tol, **kw)
     epochs, w = runs[True]
-    # (not a warning with them; at least 3x the epochs without, most often
-    # 5,000 and a warning)
-    assert epochs < 1000 and 3 * epochs <= runs[False][0]
+    # (not a warning with them; 57 to 226 epochs, 626 for float32 in groups
+    # of one, at least 5x fewer than without, most often 5,000 and a warning)
+    assert epochs <= (700 if Xf.dtype == np.float32 else 300)
+    assert 5 * epochs <= runs[False][0]
     # the certificate of an independent dual point, on the problem as the
     # solver sees it: weights rescaled to sum to n, X and y centred with
     # them, rows scaled by their square roots
@@ -1669,3 +1670,27 @@ def test_newton_steps_keep_positive_coefficients_and_the_answer(size, tau):
     objectives = [sgl_objective(X, y, runs[on][0], 0.0, 1e-4, tau, indices, weights)
                   for on in (True, False)]
     assert objectives[0] == pytest.approx(objectives[1], rel=1e-9)
+
+
+def test_newton_steps_leave_nearly_dependent_unpenalised_columns_to_their_pseudo_inverse():
+    """Found by a review: two unpenalised columns 1e-7 apart went into the
+    Newton system, which fitted their difference (coefficients of -7.7e5 and
+    +7.7e5 instead of 0.72 each: predictions on rows where the columns
+    differ were off by a thousand). The steps now take the unpenalised
+    features minimised out through the pseudo-inverse the solver's own
+    least-squares step uses, which cuts that direction off."""
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        Xg = rng.standard_normal((60, 40))
+        z = rng.standard_normal(60)
+        X = np.hstack([Xg, np.c_[z, z + 1e-7 * rng.standard_normal(60)]])
+        y = Xg[:, :3] @ rng.standard_normal(3) + z + rng.standard_normal(60)
+        groups = [list(range(j, j + 4)) for j in range(0, 40, 4)]
+        coefs = {}
+        for newton in (True, False):
+            _, c, _ = sf.group_lasso_path(X, y, groups, l1_ratio=0.5, alphas=[1e-3], tol=1e-10,
+                                          max_iter=20_000, ungrouped="unpenalized",
+                                          newton=newton)
+            coefs[newton] = c[:, 0]
+        np.testing.assert_allclose(coefs[True][40:], coefs[False][40:], atol=1e-6)
+        assert abs(coefs[True][40] - coefs[True][41]) < 1e-6

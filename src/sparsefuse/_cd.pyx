@@ -1787,7 +1787,7 @@ def enet_solve(
     cdef int sign_epoch, n_newton = 0, m_newton, n_fact, newton_wait, still, fixed_size = 0
     cdef bint moved_newton, newton_settled
     cdef int status
-    cdef double newton_work = 0.0, solve_work = 0.0, fact_newton
+    cdef double newton_spent = 0.0, solve_work = 0.0, fact_newton
     cdef bint capped_newton
     cdef long long read_newton = 0
     cdef long long ws_cost, supp_cost
@@ -2487,14 +2487,14 @@ def enet_solve(
                     cost = newton_cost(ws, ws_size, &w[0], is_sparse, indptr, n, &m_newton,
                                        &fact_newton)
                     if 0 < m_newton <= NEWTON_MAX \
-                            and newton_work + cost + fact_newton <= solve_work + inner_work:
+                            and newton_spent + cost + fact_newton <= solve_work + inner_work:
                         status = newton_step(
                             ws, ws_size, &w[0], n, is_sparse, Xp, data, indices, indptr,
                             implicit, xvp, inv_vv, fold, vp, &y[0], q, &c,
                             c - inv_vv * r_dot_v, r_norm2, l1_reg, l2_reg,
                             NEWTON_DROPS, &n_fact, &capped_newton, &read_newton)
                         moved_newton = status > 0
-                        newton_work += cost + n_fact * fact_newton
+                        newton_spent += cost + n_fact * fact_newton
                         # (a step that failed, or stopped at the drops' limit
                         # (coordinate descent then often puts them back),
                         # waits twice as long for the next)
@@ -2572,7 +2572,7 @@ def enet_gram_solve(
     cdef double tol_abs = tol * y_norm2, gap = INFINITY, dual_norm, z, w_old, w_new
     cdef double w_dot_q, w_dot_h, w_l1, w_l2, r_norm2, acc
     cdef int sign_epoch = 0, newton_wait = NEWTON_STABLE, m_newton, n_fact
-    cdef double work = 0.0, newton_work = 0.0, cost, fact
+    cdef double work = 0.0, newton_spent = 0.0, cost, fact
     cdef bint moved, capped
 
     cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
@@ -2619,12 +2619,12 @@ def enet_gram_solve(
                     m_newton += w[j] != 0
                 fact = m_newton * (<double> m_newton * m_newton) / 6.0
                 cost = m_newton * (m_newton + <double> n_features)
-                if 0 < m_newton <= NEWTON_MAX and newton_work + cost + fact <= work:
+                if 0 < m_newton <= NEWTON_MAX and newton_spent + cost + fact <= work:
                     moved = gram_newton_step(
                         &Q[0, 0], n_features, &w[0], &h[0], l1_reg, l2_reg,
                         0.5 * r_norm2 + l1_reg * w_l1 + 0.5 * l2_reg * w_l2, NEWTON_DROPS,
                         &n_fact, &capped)
-                    newton_work += cost + n_fact * fact
+                    newton_spent += cost + n_fact * fact
                     newton_wait = NEWTON_STABLE if moved and not capped else 2 * newton_wait
                     sign_epoch = epochs
             while True:

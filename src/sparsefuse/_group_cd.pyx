@@ -52,7 +52,7 @@ from sparsefuse._utils cimport (
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, first_check,
     interrupted, reraise, fold_intercept, exact_residual, certified, col_entries,
     support_gram, cholesky_factor, cholesky_apply, rounding_margin, newton_work,
-    NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE,
+    NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, col_dot, col_xv,
 )
 
 
@@ -531,22 +531,32 @@ cdef double group_step(
 # Damped Newton iterations in one step, each a factorisation: the group norms
 # make P smooth but not quadratic on a support, unlike the Lasso's.
 cdef int NEWTON_ITERS = 20
+# ... of which this many whatever the work budget (each step's first
+# factorisation is within it): with fewer, steps on near-duplicate columns
+# stopped short and 8 of 12 such fits ran to max_iter, none with 20 (a
+# review's benchmark); beyond them, only within the budget (a sparse-group
+# support of 1,254 columns took 24 factorisations in two steps, and the fit
+# twice as long as without them).
+cdef int NEWTON_ITERS_FREE = 5
 
 
 cdef int newton_support(
     const int *ws, int ws_size, const int *group_ptr, const double *weights, double group_reg,
-    double l1_reg, bint positive, int f0, int n_features, const unsigned char *feat_off,
-    const floating *w, int *S, int *seg_ptr, double *seg_lam, int *n_seg,
+    double l1_reg, bint positive, const unsigned char *feat_off, const floating *w, int *S,
+    int *seg_ptr, double *seg_lam, int *n_seg,
 ) noexcept nogil:
     """The features of a Newton step (returns their number m; ``S`` holds
     them) in segments, one per nonzero group of the working set, at
-    ``S[seg_ptr[s]:seg_ptr[s + 1]]`` with penalty weight ``seg_lam[s]``, and
-    the unpenalised features last (weight -1: neither penalty). With an l1
-    term or ``positive`` a group's zero coefficients sit at a kink and stay
-    out; in the group lasso the group norm is smooth in each of them, and
-    the whole group is in (but columns of zero norm). ``S`` holds up to the
-    working set's features, ``seg_ptr`` ``ws_size + 2`` and ``seg_lam``
-    ``ws_size + 1`` entries."""
+    ``S[seg_ptr[s]:seg_ptr[s + 1]]`` with penalty weight ``seg_lam[s]``. With
+    an l1 term or ``positive`` a group's zero coefficients sit at a kink and
+    stay out; in the group lasso the group norm is smooth in each of them,
+    and the whole group is in (but columns of zero norm), unless it has one
+    column (its norm is |w_j|). The unpenalised features stay out: their
+    least-squares step after each sweep takes the pseudo-inverse of their
+    Gram matrix, which cuts off nearly dependent directions that a Newton
+    system would fit (a review saw coefficients of 1e6 on two columns equal
+    to 1e-7). ``S`` holds up to the working set's grouped features,
+    ``seg_ptr`` ``ws_size + 1`` and ``seg_lam`` ``ws_size`` entries."""
     cdef bint smooth = l1_reg == 0 and not positive
     cdef int k, g, j, m = 0, ns = 0
     for k in range(ws_size):
@@ -557,15 +567,8 @@ cdef int newton_support(
         seg_lam[ns] = group_reg * weights[g]
         ns += 1
         for j in range(group_ptr[g], group_ptr[g + 1]):
-            if w[j] != 0 or (smooth and not feat_off[j]):
-                S[m] = j
-                m += 1
-    if f0 < n_features:
-        seg_ptr[ns] = m
-        seg_lam[ns] = -1.0
-        ns += 1
-        for j in range(f0, n_features):
-            if not feat_off[j]:
+            if w[j] != 0 or (smooth and group_ptr[g + 1] - group_ptr[g] > 1
+                             and not feat_off[j]):
                 S[m] = j
                 m += 1
     seg_ptr[ns] = m
@@ -580,8 +583,6 @@ cdef double support_penalty(const double *u, const int *seg_ptr, const double *s
     cdef double total = 0.0, l1, sq
     cdef int t, k
     for t in range(n_seg):
-        if seg_lam[t] < 0:
-            continue
         l1 = 0.0
         sq = 0.0
         for k in range(seg_ptr[t], seg_ptr[t + 1]):
@@ -637,13 +638,78 @@ cdef void newton_system(
                         (1.0 if k == kk else 0.0) - (u[k] / nrm) * (u[kk] / nrm))
 
 
+cdef inline long long column_cost_range(int j0, int m, bint is_sparse, const index_t *indptr,
+                                        int n) noexcept nogil:
+    """Stored entries of the columns [j0, j0 + m)."""
+    return indptr[j0 + m] - indptr[j0] if is_sparse else <long long> m * n
+
+
+cdef bint minimise_out_free(
+    const int *S, int m, int n, bint is_sparse, const floating *X, const floating *data,
+    const index_t *indices, const index_t *indptr, bint implicit, const double *xv,
+    double inv_vv, const double *q, double coef, int f0, int n_free, const double *inv,
+    double *gu, const double *xvs, double *buf, double *G, double *grad, long long *reads,
+) noexcept nogil:
+    """The Newton system of the support ``S`` with the unpenalised features
+    [f0, f0 + n_free) minimised out: with B = X_S^T X_U (centred) and C = B
+    inv, G -= C B^T and grad -= C X_U^T r. ``buf`` (n) is zero on entry and
+    on return, ``gu`` scratch of n_free; False if out of memory."""
+    cdef double *B = <double *> PyMem_RawMalloc(2 * <size_t> m * n_free * sizeof(double))
+    if B == NULL:
+        return False
+    cdef double *C = B + <size_t> m * n_free
+    cdef int k, kk, l, t, j
+    cdef index_t p
+    cdef double acc, xl
+    for l in range(n_free):
+        j = f0 + l
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = data[p]
+        else:
+            for p in range(n):
+                buf[p] = X[<size_t> j * n + p]
+        xl = col_xv(j, xv, data, indptr) if implicit else 0.0
+        for k in range(m):
+            B[<size_t> k * n_free + l] = (
+                col_dot(S[k], n, is_sparse, X, data, indices, indptr, buf)
+                - xvs[k] * xl * inv_vv)
+            reads[0] += col_entries(S[k], is_sparse, indptr, n)
+        if is_sparse:
+            for p in range(indptr[j], indptr[j + 1]):
+                buf[indices[p]] = 0.0
+        gu[l] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
+        reads[0] += 2 * col_entries(j, is_sparse, indptr, n)
+    for k in range(m):
+        for l in range(n_free):
+            acc = 0.0
+            for t in range(n_free):
+                acc += B[<size_t> k * n_free + t] * inv[<size_t> t * n_free + l]
+            C[<size_t> k * n_free + l] = acc
+    for k in range(m):
+        acc = 0.0
+        for l in range(n_free):
+            acc += C[<size_t> k * n_free + l] * gu[l]
+        grad[k] -= acc
+        for kk in range(k, m):
+            acc = 0.0
+            for l in range(n_free):
+                acc += C[<size_t> k * n_free + l] * B[<size_t> kk * n_free + l]
+            G[<size_t> k * m + kk] -= acc
+            if kk != k:
+                G[<size_t> kk * m + k] = G[<size_t> k * m + kk]
+    PyMem_RawFree(B)
+    return True
+
+
 cdef int group_newton_step(
     const int *S, int m, const int *seg_ptr, const double *seg_lam, int n_seg,
     double l1_reg, bint positive, floating *w, int n, bint is_sparse, const floating *X,
     const floating *data, const index_t *indices, const index_t *indptr, bint implicit,
     const double *xv, double inv_vv, bint fold, const floating *v, const floating *y,
     double *q, double *c, double coef, double r_norm2, double *r_dot_v_out,
-    int *n_fact_out, long long *reads,
+    double budget, double fact_cost, double *work_out, long long *reads,
+    int f0, int n_free, const double *inv, double *free_g, double *free_d,
 ) noexcept nogil:
     """Move w towards the minimiser of P on the support ``S`` (see
     :func:`newton_support`), if that lowers P.
@@ -662,19 +728,31 @@ cdef int group_newton_step(
     where the Lasso kernel with its Newton steps took 200).
 
     ``coef`` and ``r_norm2`` as in the Lasso kernel's newton_step;
+    With unpenalised features ``[f0, f0 + n_free)`` (``inv`` the
+    pseudo-inverse of their Gram matrix, ``free_g`` and ``free_d`` scratch of
+    n_free; w at their least-squares fit given the others, as at every gap
+    check) the steps are on P with them minimised out, as the solver's own
+    least-squares step does: the Gram matrix and gradient of the support are
+    those of its columns projected off theirs, X_S^T X_U inv X_U^T X_S
+    subtracted, and their step follows the support's.
     ``r_dot_v_out`` receives r . v of the new residual. Returns 1 if w (and
     the residual ``q + c v``) moved, 0 if not, -1 if not because w is the
     minimiser on its support to the rounding of P (the first Newton
-    decrement is below it); ``n_fact_out`` receives the factorisations,
-    ``reads`` gains the stored entries read."""
+    decrement is below it). ``work_out`` receives the work of its
+    factorisations (``fact_cost`` each) and line-search trials (m^2 each);
+    the iterations stop before that would exceed ``budget`` (the first
+    factorisation is always made). ``reads`` gains the stored entries read."""
     cdef int k, kk, it, ls, k_stop, attempt, sg
-    cdef double nrm, g
+    work_out[0] = 0.0
+    cdef double nrm, g, thr
+    cdef bint lone
     cdef double p_old, p_new, f, f_cur, dec, t, t_max, tk, diag_max = 0.0, margin, dD
     cdef double c_old = c[0], r_dot_y, r_dot_v
-    cdef bint ok, accepted, single = floating is float, settled = False
-    n_fact_out[0] = 0
+    cdef bint ok, accepted, single = floating is float, settled = False, ridged = False
+    cdef double work = 0.0
+    work_out[0] = 0.0
     cdef double *G = <double *> PyMem_RawMalloc(
-        (2 * <size_t> m * m + 11 * <size_t> m + 2 * <size_t> n) * sizeof(double))
+        (2 * <size_t> m * m + 11 * <size_t> m + 2 * <size_t> n + n_free) * sizeof(double))
     cdef int *act = <int *> PyMem_RawMalloc(max(m, 1) * sizeof(int))
     if G == NULL or act == NULL:
         PyMem_RawFree(G)
@@ -694,54 +772,68 @@ cdef int group_newton_step(
     cdef double *D = xvs + m
     cdef double *buf = D + m
     cdef double *q_old = buf + n
+    cdef double *wu_old = q_old + n
     memset(buf, 0, n * sizeof(double))
     reads[0] += support_gram(S, m, n, is_sparse, X, data, indices, indptr, implicit, xv,
                              inv_vv, q, coef, G, grad0, xvs, buf)
+    if n_free > 0 and not minimise_out_free(
+            S, m, n, is_sparse, X, data, indices, indptr, implicit, xv, inv_vv, q, coef,
+            f0, n_free, inv, free_g, xvs, buf, G, grad0, reads):
+        PyMem_RawFree(G)
+        PyMem_RawFree(act)
+        return 0
     for k in range(m):
         u0[k] = w[S[k]]
         u[k] = u0[k]
         Gd[k] = 0.0
         act[k] = 1
         diag_max = max_d(diag_max, G[<size_t> k * m + k])
-    # the coefficients cut at zero: with an l1 term or under positive, but
-    # the unpenalised ones (the last segment, weight -1)
+    # the coefficients cut at zero: with an l1 term or under positive, and
+    # alone in their segment (the group norm is |w_j| there)
     for sg in range(n_seg):
         for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
-            sgn[k] = (0.0 if seg_lam[sg] < 0 or not (l1_reg > 0 or positive)
-                      else 1.0 if u0[k] > 0 else -1.0)
+            sgn[k] = (1.0 if u0[k] > 0 else -1.0) if (
+                l1_reg > 0 or positive or seg_ptr[sg + 1] - seg_ptr[sg] == 1) else 0.0
     p_old = 0.5 * r_norm2 + support_penalty(u0, seg_ptr, seg_lam, n_seg, l1_reg)
     margin = rounding_margin(p_old, single)
     f_cur = p_old
     for it in range(NEWTON_ITERS):
+        if it >= NEWTON_ITERS_FREE and work + fact_cost > budget:
+            break
         # A coefficient cut at zero whose constraint its new gradient violates
-        # comes back, with the sign that lowers P, if its group is nonzero (a
-        # zero group's norm is not smooth there): on correlated columns the
-        # way to the minimiser changes many signs, each a cut, and coordinate
-        # descent took hundreds of epochs to put them back.
+        # comes back, with the sign that lowers P, if its group is nonzero or
+        # it is alone in its segment (a larger zero group's norm is not smooth
+        # there; a lone one's is |w_j|, whose kink adds to the l1 term's): on
+        # correlated columns the way to the minimiser changes many signs, each
+        # a cut, and coordinate descent took hundreds of epochs to put them
+        # back.
         for sg in range(n_seg):
-            if seg_lam[sg] < 0:
-                continue
             nrm = 0.0
             for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
                 nrm += u[k] * u[k]
-            if nrm == 0.0:
+            lone = seg_ptr[sg + 1] - seg_ptr[sg] == 1
+            if nrm == 0.0 and not lone:
                 continue
+            thr = l1_reg + (seg_lam[sg] if lone else 0.0)
             for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
                 if act[k]:
                     continue
                 g = Gd[k] - grad0[k]
-                if g < -l1_reg or (g > l1_reg and not positive):
+                if g < -thr or (g > thr and not positive):
                     act[k] = 1
                     sgn[k] = 1.0 if g < 0 else -1.0
+        # (a singular system, such as a support of more features than
+        # samples, takes a small ridge, kept for the step's later iterations)
         ok = False
         for attempt in range(2):
+            if attempt == 1 and (ridged or not diag_max > 0):
+                break
+            ridged = ridged or attempt == 1
             newton_system(G, m, u, Gd, grad0, sgn, act, seg_ptr, seg_lam, n_seg, l1_reg,
-                          0.0 if attempt == 0 else NEWTON_RIDGE * diag_max, H, gF)
-            n_fact_out[0] += 1
+                          NEWTON_RIDGE * diag_max if ridged else 0.0, H, gF)
+            work += fact_cost
             if cholesky_factor(H, m):
                 ok = True
-                break
-            if not diag_max > 0:
                 break
         if not ok:
             break
@@ -791,6 +883,7 @@ cdef int group_newton_step(
                     dD += G[<size_t> k * m + kk] * D[kk]
                 Gt[k] = dD
                 f += D[k] * (0.5 * dD - grad0[k])
+            work += <double> m * m
             if f <= f_cur - 1e-4 * t * dec:
                 accepted = True
                 break
@@ -803,11 +896,13 @@ cdef int group_newton_step(
             if sgn[k] != 0 and u[k] == 0.0:
                 act[k] = 0
         f_cur = f
+    work_out[0] = work
     if not f_cur < p_old - margin:
         PyMem_RawFree(G)
         PyMem_RawFree(act)
         return -1 if settled else 0
-    # the step, on the coefficients as stored (float32 rounds them), and P anew
+    # the step, on the coefficients as stored (float32 rounds them), then the
+    # unpenalised features' least-squares step, and P anew
     memcpy(q_old, q, n * sizeof(double))
     for k in range(m):
         w[S[k]] = <floating> u[k]
@@ -818,6 +913,16 @@ cdef int group_newton_step(
             reads[0] += col_entries(S[k], is_sparse, indptr, n)
     if fold:
         fold_intercept(n, q, c, v)
+    if n_free > 0:
+        residual_stats(n, q, c[0], v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
+        for k in range(n_free):
+            wu_old[k] = w[f0 + k]
+        c[0] = free_step(f0, n_free, inv, free_g, free_d, w, n, is_sparse, X, data, indices,
+                         indptr, q, implicit, xv, inv_vv, c[0],
+                         inv_vv * r_dot_v if fold else 0.0)
+        reads[0] += 2 * column_cost_range(f0, n_free, is_sparse, indptr, n)
+        if fold:
+            fold_intercept(n, q, c, v)
     residual_stats(n, q, c[0], v, y, implicit, &r_norm2, &r_dot_y, &r_dot_v)
     p_new = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
     ok = p_new < p_old - margin
@@ -826,6 +931,8 @@ cdef int group_newton_step(
     else:
         for k in range(m):
             w[S[k]] = <floating> u0[k]
+        for k in range(n_free):
+            w[f0 + k] = <floating> wu_old[k]
         memcpy(q, q_old, n * sizeof(double))
         c[0] = c_old
     PyMem_RawFree(G)
@@ -1056,9 +1163,10 @@ def group_solve(
     cdef signed char sg
     cdef int *nsup = NULL
     cdef double *nlam = NULL
-    cdef int n_newton = 0, newton_wait = NEWTON_STABLE, sign_epoch = 0, m_newton, n_fact, n_seg
+    cdef int n_newton = 0, newton_wait = NEWTON_STABLE, sign_epoch = 0, m_newton, n_seg
     cdef int status
     cdef double newton_total = 0.0, solve_work = 0.0, fact_newton, cost_newton, r_dot_v_new
+    cdef double work_newton
     cdef long long read_newton = 0
     cdef bint changed, moved_newton, newton_settled = False
 
@@ -1513,20 +1621,23 @@ def group_solve(
                         if nsup != NULL and nlam != NULL:
                             m_newton = newton_support(
                                 &ws[0], ws_size, &group_ptr[0], &weights[0], group_reg, l1_reg,
-                                positive, f0, n_features, &feat_off[0], &w[0], nsup,
-                                nsup + ws_len, nlam, &n_seg)
+                                positive, &feat_off[0], &w[0], nsup, nsup + ws_len, nlam,
+                                &n_seg)
                             cost_newton = newton_work(
                                 column_cost(nsup, m_newton, is_sparse, indptr, n), m_newton,
                                 &fact_newton)
-                            if 0 < m_newton <= NEWTON_MAX and newton_total + cost_newton \
+                            if 0 < m_newton <= min(NEWTON_MAX, n) and newton_total + cost_newton \
                                     + fact_newton <= solve_work + inner_work:
                                 status = group_newton_step(
                                     nsup, m_newton, nsup + ws_len, nlam, n_seg, l1_reg, positive,
                                     &w[0], n, is_sparse, Xp, data, indices, indptr, implicit,
                                     xvp, inv_vv, fold, vp, &y[0], q, &c, coef, r_norm2,
-                                    &r_dot_v_new, &n_fact, &read_newton)
+                                    &r_dot_v_new,
+                                    solve_work + inner_work - newton_total - cost_newton,
+                                    fact_newton, &work_newton, &read_newton, f0, n_free, inv,
+                                    &free_g[0], &free_d[0])
                                 moved_newton = status > 0
-                                newton_total += cost_newton + n_fact * fact_newton
+                                newton_total += cost_newton + work_newton
                                 # (a step that failed waits twice as long for the next)
                                 newton_wait = NEWTON_STABLE if moved_newton else 2 * newton_wait
                                 sign_epoch = epochs_in
