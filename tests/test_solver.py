@@ -424,6 +424,32 @@ def test_float32_centring_keeps_the_digits_of_large_means(fmt, weighted):
     assert objective(model.coef_.astype(np.float64)) <= objective(ref.coef_) + 2e-5 * var
 
 
+def norm1e6_fits(seed, n, p, make):
+    """Fits of ``make()`` in float32 and float64 (neither may warn) on columns
+    of means 1e5 without an intercept; their objectives (groups of one
+    feature: the sparse-group penalty is alpha |w|_1) agree to the default
+    tol's certificate, 1e-4 ||y||^2 / n."""
+    rng = np.random.default_rng(seed)
+    X = (rng.standard_normal((n, p)) * np.exp(2 * rng.standard_normal(p))
+         + 1e5 * rng.standard_normal(p))
+    X[rng.random((n, p)) < 0.3] = 0
+    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.1)) + rng.standard_normal(n) + 1e3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        single = make().fit(X.astype(np.float32), y.astype(np.float32))
+        double = make().fit(X, y)
+    alpha = single.alpha
+    l1_ratio = single.l1_ratio if isinstance(single, sf.ElasticNet) else 1.0
+
+    def objective(coef):
+        coef = coef.astype(np.float64)
+        return (0.5 * np.mean((y - X @ coef) ** 2) + alpha * l1_ratio * np.abs(coef).sum()
+                + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
+
+    assert abs(objective(single.coef_) - objective(double.coef_)) <= 2e-4 * np.mean(y**2)
+    return single, double
+
+
 @pytest.mark.parametrize("seed", [2, 5, 11])
 @pytest.mark.parametrize("make", [
     lambda: sf.Lasso(alpha=0.03, fit_intercept=False),
@@ -439,28 +465,8 @@ def test_float32_working_set_at_a_fixed_point_grows(seed, make):
     third of the way from w = 0). A pass that moves nothing now returns to
     the outer loop, which grows the set; float32 takes about the epochs
     float64 takes."""
-    rng = np.random.default_rng(seed)
-    n, p = 120, 180
-    X = (rng.standard_normal((n, p)) * np.exp(2 * rng.standard_normal(p))
-         + 1e5 * rng.standard_normal(p))
-    X[rng.random((n, p)) < 0.3] = 0
-    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.1)) + rng.standard_normal(n) + 1e3
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        single = make().fit(X.astype(np.float32), y.astype(np.float32))
-        double = make().fit(X, y)
+    single, double = norm1e6_fits(seed, 120, 180, make)
     assert single.n_iter_ <= 1.5 * double.n_iter_ + 20
-    # (groups of one feature: the sparse-group penalty is alpha |w|_1)
-    alpha = single.alpha
-    l1_ratio = single.l1_ratio if isinstance(single, sf.ElasticNet) else 1.0
-
-    def objective(coef):
-        coef = coef.astype(np.float64)
-        return (0.5 * np.mean((y - X @ coef) ** 2) + alpha * l1_ratio * np.abs(coef).sum()
-                + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
-
-    # (each certified to the default tol: 1e-4 ||y||^2 / n)
-    assert abs(objective(single.coef_) - objective(double.coef_)) <= 2e-4 * np.mean(y**2)
 
 
 @pytest.mark.parametrize("seed", [2, 5])
@@ -477,26 +483,8 @@ def test_float32_settled_support_ends_the_inner_solve(seed, make):
     ConvergenceWarning on these seeds, where float64 takes 140 and 204). A
     Newton step that P does not see now ends the inner solve as a fixed
     point does."""
-    rng = np.random.default_rng(seed)
-    n, p = 300, 2000
-    X = (rng.standard_normal((n, p)) * np.exp(2 * rng.standard_normal(p))
-         + 1e5 * rng.standard_normal(p))
-    X[rng.random((n, p)) < 0.3] = 0
-    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.1)) + rng.standard_normal(n) + 1e3
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        single = make().fit(X.astype(np.float32), y.astype(np.float32))
-        double = make().fit(X, y)
+    single, double = norm1e6_fits(seed, 300, 2000, make)
     assert single.n_iter_ <= 3 * double.n_iter_
-    alpha = single.alpha
-    l1_ratio = single.l1_ratio if isinstance(single, sf.ElasticNet) else 1.0
-
-    def objective(coef):
-        coef = coef.astype(np.float64)
-        return (0.5 * np.mean((y - X @ coef) ** 2) + alpha * l1_ratio * np.abs(coef).sum()
-                + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
-
-    assert abs(objective(single.coef_) - objective(double.coef_)) <= 2e-4 * np.mean(y**2)
 
 
 def test_working_set_stuck_at_a_fixed_point_does_not_spin():

@@ -52,7 +52,7 @@ from sparsefuse._utils cimport (
     soft_threshold, design_pointers, column_cost, group_cost, INNER_PASSES, first_check,
     interrupted, reraise, fold_intercept, exact_residual, certified, col_entries,
     support_gram, cholesky_factor, cholesky_apply, rounding_margin, newton_work,
-    NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, col_dot, col_xv,
+    NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, col_dot, col_xv, spread_column, clear_column,
 )
 
 
@@ -659,25 +659,17 @@ cdef bint minimise_out_free(
         return False
     cdef double *C = B + <size_t> m * n_free
     cdef int k, kk, l, t, j
-    cdef index_t p
     cdef double acc, xl
     for l in range(n_free):
         j = f0 + l
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = data[p]
-        else:
-            for p in range(n):
-                buf[p] = X[<size_t> j * n + p]
+        spread_column(j, n, is_sparse, X, data, indices, indptr, buf)
         xl = col_xv(j, xv, data, indptr) if implicit else 0.0
         for k in range(m):
             B[<size_t> k * n_free + l] = (
                 col_dot(S[k], n, is_sparse, X, data, indices, indptr, buf)
                 - xvs[k] * xl * inv_vv)
             reads[0] += col_entries(S[k], is_sparse, indptr, n)
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = 0.0
+        clear_column(j, is_sparse, indices, indptr, buf)
         gu[l] = centred_dot(j, n, is_sparse, X, data, indices, indptr, q, implicit, xv, coef)
         reads[0] += 2 * col_entries(j, is_sparse, indptr, n)
     for k in range(m):

@@ -780,6 +780,29 @@ cdef inline void cholesky_apply(const double *L, int m, double *b) noexcept nogi
             b[k] -= Li[k] * b[i]
 
 
+cdef inline void spread_column(int j, int n, bint is_sparse, const floating *X,
+                               const floating *data, const index_t *indices,
+                               const index_t *indptr, double *buf) noexcept nogil:
+    """Column j of X into ``buf`` (n, dense; for sparse X zero elsewhere,
+    which :func:`clear_column` restores)."""
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            buf[indices[p]] = data[p]
+    else:
+        for p in range(n):
+            buf[p] = X[<size_t> j * n + p]
+
+
+cdef inline void clear_column(int j, bint is_sparse, const index_t *indices,
+                              const index_t *indptr, double *buf) noexcept nogil:
+    """Undo :func:`spread_column` of sparse column j (dense: overwritten next)."""
+    cdef index_t p
+    if is_sparse:
+        for p in range(indptr[j], indptr[j + 1]):
+            buf[indices[p]] = 0.0
+
+
 cdef inline long long support_gram(
     const int *S, int m, int n, bint is_sparse, const floating *X, const floating *data,
     const index_t *indices, const index_t *indptr, bint implicit, const double *xv,
@@ -792,7 +815,6 @@ cdef inline long long support_gram(
     :func:`centred_dot`). Scratch: ``xvs`` (m) and ``buf`` (n, zero on entry
     and on return). Returns the stored entries read."""
     cdef int k, kk, j, jj
-    cdef index_t p
     cdef long long nread = 0
     cdef double g
     for k in range(m):
@@ -803,12 +825,7 @@ cdef inline long long support_gram(
     # column k of X spread into buf, then its products with the columns after it
     for k in range(m):
         j = S[k]
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = data[p]
-        else:
-            for p in range(n):
-                buf[p] = X[<size_t> j * n + p]
+        spread_column(j, n, is_sparse, X, data, indices, indptr, buf)
         nread += col_entries(j, is_sparse, indptr, n)
         for kk in range(k, m):
             jj = S[kk]
@@ -817,7 +834,5 @@ cdef inline long long support_gram(
             Gx[<size_t> k * m + kk] = g
             Gx[<size_t> kk * m + k] = g
             nread += col_entries(jj, is_sparse, indptr, n)
-        if is_sparse:
-            for p in range(indptr[j], indptr[j + 1]):
-                buf[indices[p]] = 0.0
+        clear_column(j, is_sparse, indices, indptr, buf)
     return nread
