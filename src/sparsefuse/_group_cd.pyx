@@ -638,6 +638,23 @@ cdef void newton_system(
                         (1.0 if k == kk else 0.0) - (u[k] / nrm) * (u[kk] / nrm))
 
 
+cdef bint update_signs(signed char *pattern, const floating *w, const int *feats, int m,
+                       bint write) noexcept nogil:
+    """Whether the signs (-1, 0, 1) of ``w[feats[:m]]`` differ from
+    ``pattern``; with ``write`` the pattern takes them."""
+    cdef bint changed = False
+    cdef signed char sg
+    cdef int t
+    for t in range(m):
+        sg = (w[feats[t]] > 0) - (w[feats[t]] < 0)
+        if sg != pattern[t]:
+            changed = True
+            if not write:
+                break
+            pattern[t] = sg
+    return changed
+
+
 cdef inline long long column_cost_range(int j0, int m, bint is_sparse, const index_t *indptr,
                                         int n) noexcept nogil:
     """Stored entries of the columns [j0, j0 + m)."""
@@ -1152,7 +1169,6 @@ def group_solve(
     # the last gap check and the epoch it last changed, their work and the
     # block updates' (solve_work: the inner solves before this one)
     cdef signed char *pattern = NULL
-    cdef signed char sg
     cdef int *nsup = NULL
     cdef double *nlam = NULL
     cdef int n_newton = 0, newton_wait = NEWTON_STABLE, sign_epoch = 0, m_newton, n_seg
@@ -1160,7 +1176,7 @@ def group_solve(
     cdef double newton_total = 0.0, solve_work = 0.0, fact_newton, cost_newton, r_dot_v_new
     cdef double work_newton
     cdef long long read_newton = 0
-    cdef bint changed, moved_newton, newton_settled = False
+    cdef bint moved_newton, newton_settled = False
 
     cdef double next_check = first_check()  # (Ctrl-C, see interrupted)
     with nogil:
@@ -1443,8 +1459,7 @@ def group_solve(
             inner_work = 0.0
             newton_settled = False
             if newton:
-                for t in range(ws_len):
-                    pattern[t] = (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0)
+                update_signs(pattern, &w[0], ws_feat, ws_len, True)
                 sign_epoch = 0
                 newton_wait = NEWTON_STABLE
             while True:
@@ -1505,10 +1520,7 @@ def group_solve(
                 # after it that changed no sign: ended as at a fixed point.
                 if newton_settled:
                     newton_settled = False
-                    for t in range(ws_len):
-                        if (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0) != pattern[t]:
-                            break
-                    else:
+                    if not update_signs(pattern, &w[0], ws_feat, ws_len, False):
                         if ws_size < n_active:
                             fixed_size = ws_size
                             fixed_last = True
@@ -1598,13 +1610,7 @@ def group_solve(
                     # ill-conditioned support: a Newton step there, when its
                     # work keeps the steps' total below the epochs' of this
                     # solve (as in the Lasso kernel).
-                    changed = False
-                    for t in range(ws_len):
-                        sg = (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0)
-                        if sg != pattern[t]:
-                            pattern[t] = sg
-                            changed = True
-                    if changed:
+                    if update_signs(pattern, &w[0], ws_feat, ws_len, True):
                         sign_epoch = epochs_in
                     elif epochs_in - sign_epoch >= newton_wait:
                         status = 0
@@ -1637,8 +1643,7 @@ def group_solve(
                                     n_newton += 1
                                     n_hist = 0
                                     rv = inv_vv * r_dot_v_new if fold else 0.0
-                                    for t in range(ws_len):
-                                        pattern[t] = (w[ws_feat[t]] > 0) - (w[ws_feat[t]] < 0)
+                                    update_signs(pattern, &w[0], ws_feat, ws_len, True)
                         PyMem_RawFree(nsup)
                         PyMem_RawFree(nlam)
                         nsup = NULL
