@@ -50,7 +50,7 @@ from sparsefuse._utils cimport (
     design_pointers, sum_squares, dot_acc, INNER_PASSES, first_check, interrupted, reraise,
     move_residual, fold_intercept, exact_residual, certified, col_dot, col_xv,
     NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, rounding_margin, newton_work, cholesky_factor,
-    cholesky_apply, support_gram,
+    cholesky_apply, support_gram, NEWTON_DROPS, active_set_newton,
 )
 
 
@@ -646,210 +646,15 @@ cdef double COEF_TOL_FLOOR_FLOAT = 1e-6
 # changed sign (or left or joined the support) for NEWTON_STABLE epochs and the
 # gap is still not met, on supports of at most NEWTON_MAX features, while the
 # steps' work stays below the coordinate updates' in the solve so far (the
-# constants, the Cholesky factorisation and the support's Gram matrix are in
-# _utils.pxd, shared with the group kernel's Newton steps).
-cdef int NEWTON_DROPS = 20  # (at most 32: active_set_newton's arrays)
+# constants, the Cholesky factorisation, the support's Gram matrix and the
+# active-set step are in _utils.pxd, shared with the group kernel's Newton
+# steps).
 
 
 cdef inline bint sign_changed(double a, double b) noexcept nogil:
     """Whether a and b differ in sign (positive, zero, negative): the sign
     pattern whose stability triggers the Newton steps."""
     return (a > 0) != (b > 0) or (a < 0) != (b < 0)
-
-
-cdef void newton_rhs(
-    const double *Gx, int m, const double *grad, const double *w_old, const double *w_cur,
-    const double *sgn, const int *act, double l1_reg, double l2_reg, double *rhs,
-) noexcept nogil:
-    """The Newton system's right-hand side at w_cur: the gradient there,
-    grad - Gx (w_cur - w_old), minus the penalties', on the features still
-    in the support (``act``), 0 on the others."""
-    cdef int k, kk
-    cdef double g
-    for k in range(m):
-        if not act[k]:
-            rhs[k] = 0.0
-            continue
-        g = grad[k]
-        for kk in range(m):
-            if w_cur[kk] != w_old[kk]:
-                g -= Gx[<size_t> k * m + kk] * (w_cur[kk] - w_old[kk])
-        rhs[k] = g - l2_reg * w_cur[k] - l1_reg * sgn[k]
-
-
-cdef int cut_step(
-    double *w_cur, const double *d, int *act, const double *sgn, int m, bint single,
-    int *dropped,
-) noexcept nogil:
-    """w_cur += t d on the features still in the support (``act``), t <= 1
-    the largest step that keeps every sign: the coefficient that sets t (and
-    any other rounded past zero) is set to 0 and leaves the support, listed
-    in ``dropped``. Returns how many left, or -1 (nothing moved) if d is
-    not finite."""
-    cdef int k, k_stop = -1, n_out = 0
-    cdef double t = 1.0, wn
-    for k in range(m):
-        if not act[k]:
-            continue
-        if not isfinite(d[k]):
-            return -1
-        if (w_cur[k] + d[k]) * sgn[k] < 0 and -w_cur[k] / d[k] < t:
-            t = -w_cur[k] / d[k]
-            k_stop = k
-    for k in range(m):
-        if not act[k]:
-            continue
-        wn = w_cur[k] + t * d[k]
-        if k == k_stop or wn * sgn[k] <= 0:
-            wn = 0.0
-            act[k] = 0
-            dropped[n_out] = k
-            n_out += 1
-        w_cur[k] = <double> <float> wn if single else wn
-    return n_out
-
-
-cdef bint active_set_newton(
-    const double *Gx, int m, const double *grad, const double *w_old, double l1_reg,
-    double l2_reg, int max_drops, bint single, double *w_cur, int *n_fact_out, bint *capped,
-) noexcept nogil:
-    """The Newton steps of :func:`newton_step` from ``w_old`` (all nonzero: the
-    sign pattern) given the support's Gram matrix ``Gx`` (m x m, full) and
-    gradient ``grad`` (X_S^T r there): the result in ``w_cur`` (rounded to
-    float32 when ``single``), whether it moved returned (not without memory),
-    the factorisations in ``n_fact_out``, whether it stopped at the drops'
-    limit in ``capped``.
-
-    H = Gx + l2_reg I is factorised once. With the dropped features D (at 0),
-    the system on the others, H_AA x_A = b_A, is solved through the factor
-    of H: x = u - Z lambda with u = H^{-1} b (b_D = 0), Z = H^{-1} E_D and
-    (E_D^T Z) lambda = u_D, a |D| x |D| system (a Schur complement), so that
-    a drop costs O(m^2) instead of a new factorisation; at most ``max_drops``
-    (and NEWTON_DROPS) of them. Through the factor of H the solution loses
-    digits where H is nearly singular in the dropped directions (a ridge,
-    duplicate columns), and scikit-learn's sample-weight equivalence check
-    saw it: after drops, one more step on the final support comes from a
-    factorisation of its own system.
-    """
-    cdef int k, kk, a, b, n_out, n_drop = 0, n_fact = 0, attempt
-    cdef double ridge = 0.0, diag_max = 0.0
-    cdef int D[32]       # NEWTON_DROPS <= 32
-    cdef double S[32 * 32]
-    cdef double lam[32]
-    n_fact_out[0] = 0
-    capped[0] = False
-    max_drops = min(max_drops, NEWTON_DROPS)
-    # scratch: H (m x m, the factor), rhs, the signs, Z (max_drops x m); the
-    # features still in the support (act) and those a step drops
-    cdef double *H = <double *> PyMem_RawMalloc(
-        (<size_t> m * (m + 2 + max(max_drops, 1))) * sizeof(double))
-    cdef int *act = <int *> PyMem_RawMalloc(2 * <size_t> max(m, 1) * sizeof(int))
-    if H == NULL or act == NULL:
-        PyMem_RawFree(H)
-        PyMem_RawFree(act)
-        return False
-    cdef double *rhs = H + <size_t> m * m
-    cdef double *sgn = rhs + m
-    cdef double *Z = sgn + m
-    cdef int *dropped = act + m
-    for k in range(m):
-        diag_max = max_d(diag_max, Gx[<size_t> k * m + k])
-        w_cur[k] = w_old[k]
-        sgn[k] = 1.0 if w_old[k] > 0 else -1.0
-        act[k] = 1
-    while True:
-        for k in range(m):
-            for kk in range(k + 1):
-                H[<size_t> k * m + kk] = Gx[<size_t> k * m + kk]
-            H[<size_t> k * m + k] += l2_reg + ridge
-        n_fact += 1
-        if cholesky_factor(H, m):
-            break
-        # Collinear columns in S: then the step with a small ridge, whose
-        # direction still lowers P (and P along it is least beyond the full
-        # step), runs along the flat direction until a coefficient reaches 0.
-        if ridge > 0 or diag_max <= 0:
-            n_drop = -1  # (no factor: no step)
-            break
-        ridge = NEWTON_RIDGE * diag_max
-    n_fact_out[0] = n_fact
-    while n_drop >= 0:
-        newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
-        cholesky_apply(H, m, rhs)
-        if n_drop > 0:
-            for a in range(n_drop):
-                lam[a] = rhs[D[a]]
-                for b in range(a + 1):
-                    S[a * n_drop + b] = Z[<size_t> b * m + D[a]]
-            if not cholesky_solve(S, n_drop, lam):
-                break
-            for b in range(n_drop):
-                for k in range(m):
-                    rhs[k] -= Z[<size_t> b * m + k] * lam[b]
-        n_out = cut_step(w_cur, rhs, act, sgn, m, single, dropped)
-        if n_out <= 0:
-            break
-        for a in range(n_out):
-            if n_drop < max_drops:
-                k = dropped[a]
-                D[n_drop] = k
-                for kk in range(m):
-                    Z[<size_t> n_drop * m + kk] = 0.0
-                Z[<size_t> n_drop * m + k] = 1.0
-                cholesky_apply(H, m, Z + <size_t> n_drop * m)
-            n_drop += 1
-        if n_drop > max_drops:
-            break
-    capped[0] = n_drop > max_drops
-    if n_drop > 0 or (n_drop == 0 and ridge > 0):
-        newton_rhs(Gx, m, grad, w_old, w_cur, sgn, act, l1_reg, l2_reg, rhs)
-        a = 0
-        for k in range(m):
-            if act[k]:
-                rhs[a] = rhs[k]
-                a += 1
-        # H_AA, packed with stride a: no ridge first, unless it is singular
-        for attempt in range(2 if a > 0 else 0):
-            ridge = 0.0 if attempt == 0 else NEWTON_RIDGE * diag_max
-            b = 0
-            for k in range(m):
-                if not act[k]:
-                    continue
-                n_out = 0
-                for kk in range(k + 1):
-                    if act[kk]:
-                        H[<size_t> b * a + n_out] = Gx[<size_t> k * m + kk]
-                        n_out += 1
-                H[<size_t> b * a + b] += l2_reg + ridge
-                b += 1
-            n_fact += 1
-            if cholesky_factor(H, a):
-                cholesky_apply(H, a, rhs)
-                # (spread back to the support's positions, from the end)
-                for k in range(m - 1, -1, -1):
-                    if act[k]:
-                        a -= 1
-                        rhs[k] = rhs[a]
-                    else:
-                        rhs[k] = 0.0
-                cut_step(w_cur, rhs, act, sgn, m, single, dropped)
-                break
-        n_fact_out[0] = n_fact
-    PyMem_RawFree(H)
-    PyMem_RawFree(act)
-    for k in range(m):
-        if w_cur[k] != w_old[k]:
-            return True
-    return False
-
-
-cdef bint cholesky_solve(double *H, int m, double *b) noexcept nogil:
-    """Solve H x = b in place (x in b): :func:`cholesky_factor`, then
-    :func:`cholesky_apply`; False if H is not positive definite."""
-    if not cholesky_factor(H, m):
-        return False
-    cholesky_apply(H, m, b)
-    return True
 
 
 cdef int newton_step(
@@ -922,7 +727,7 @@ cdef int newton_step(
         p_old += l1_reg * fabs(w[j]) + 0.5 * l2_reg * w[j] * w[j]
     reads[0] += support_gram(S, m, n, is_sparse, X, data, indices, indptr, implicit, xv,
                              inv_vv, q, coef, Gx, grad, xvs, buf)
-    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, l2_reg, max_drops,
+    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, NULL, l2_reg, max_drops,
                               floating is float, w_cur, n_fact_out, capped)
     if not moved:
         PyMem_RawFree(Gx)
@@ -995,7 +800,7 @@ cdef bint gram_newton_step(
         grad[k] = h[j]
         for kk in range(m):
             Gx[<size_t> k * m + kk] = Q[<size_t> j * p + S[kk]]
-    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, l2_reg, max_drops,
+    moved = active_set_newton(Gx, m, grad, w_old, l1_reg, NULL, l2_reg, max_drops,
                               floating is float, w_cur, n_fact_out, capped)
     if moved:
         for k in range(m):
