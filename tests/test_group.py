@@ -1672,6 +1672,45 @@ def test_newton_steps_keep_positive_coefficients_and_the_answer(size, tau):
     assert objectives[0] == pytest.approx(objectives[1], rel=1e-9)
 
 
+def near_duplicates_problem(seed, eps):
+    """40 samples, 40 columns each present twice, eps apart (the same
+    feature in two modalities, say): at a small alpha the iterates' support
+    holds more columns than samples and its Gram matrix is singular up to
+    eps^2."""
+    rng = np.random.default_rng(seed)
+    X = np.repeat(rng.standard_normal((40, 40)), 2, axis=1) + eps * rng.standard_normal((40, 80))
+    y = X @ rng.standard_normal(80) + 0.1 * rng.standard_normal(40)
+    return X, y
+
+
+@pytest.mark.parametrize("size, tau", [(1, 0.0), (1, 0.5), (4, 0.0)])
+@pytest.mark.parametrize("seed, eps, ratio", [(0, 1e-3, 1e-4), (1, 1e-5, 1e-2), (2, 1e-5, 1e-4)])
+def test_newton_steps_on_near_duplicate_columns(size, tau, seed, eps, ratio):
+    """Block coordinate descent crawls along the nearly flat directions of
+    the pairs: every one of these fits ran to max_iter (20,000 epochs),
+    with or without Newton steps, which were taken on supports of at most
+    n_samples columns only. Groups of one now take the Lasso kernel's
+    active-set steps (several cuts per factorisation: 88 to 896 epochs,
+    as the Lasso's), and a group whose step points through the origin is
+    cut there (groups of four, each pair split between two groups: 497 to
+    779 epochs)."""
+    X, y = near_duplicates_problem(seed, eps)
+    if size > 1:
+        X = X[:, np.r_[0:80:2, 1:80:2]]
+    n, p = X.shape
+    alpha = ratio * np.abs(X.T @ y).max() / n
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        _, coefs, _, n_iter = sf.group_lasso_path(
+            X, y, size, l1_ratio=tau, alphas=[alpha], tol=1e-8, max_iter=20_000,
+            return_n_iter=True)
+    assert n_iter[0] <= 2000
+    indices = [np.arange(j, j + size) for j in range(0, p, size)]
+    weights = np.sqrt(np.full(len(indices), size))
+    bound = 1e-8 * (y @ y) / n * 1.01
+    assert sgl_certificate(X, y, coefs[:, 0], alpha, tau, indices, weights, False) <= bound
+
+
 def test_newton_steps_leave_nearly_dependent_unpenalised_columns_to_their_pseudo_inverse():
     """Found by a review: two unpenalised columns 1e-7 apart went into the
     Newton system, which fitted their difference (coefficients of -7.7e5 and

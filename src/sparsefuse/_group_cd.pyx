@@ -53,6 +53,7 @@ from sparsefuse._utils cimport (
     interrupted, reraise, fold_intercept, exact_residual, certified, col_entries,
     support_gram, cholesky_factor, cholesky_apply, rounding_margin, newton_work,
     NEWTON_STABLE, NEWTON_MAX, NEWTON_RIDGE, col_dot, col_xv, spread_column, clear_column,
+    NEWTON_DROPS, active_set_newton,
 )
 
 
@@ -711,6 +712,23 @@ cdef bint minimise_out_free(
     return True
 
 
+cdef inline bint smooth_segment(const int *seg_ptr, int sg, const double *sgn) noexcept nogil:
+    """Whether segment ``sg`` of a Newton step is a group of two or more
+    coefficients without kinks (their ``sgn`` 0: no l1 term, not positive)."""
+    return seg_ptr[sg + 1] - seg_ptr[sg] > 1 and sgn[seg_ptr[sg]] == 0
+
+
+cdef inline double segment_dot(const double *a, const double *b, const int *seg_ptr, int sg,
+                               const int *act) noexcept nogil:
+    """a . b over the active coefficients of segment ``sg``."""
+    cdef double acc = 0.0
+    cdef int k
+    for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
+        if act[k]:
+            acc += a[k] * b[k]
+    return acc
+
+
 cdef int group_newton_step(
     const int *S, int m, const int *seg_ptr, const double *seg_lam, int n_seg,
     double l1_reg, bint positive, floating *w, int n, bint is_sparse, const floating *X,
@@ -751,7 +769,9 @@ cdef int group_newton_step(
     factorisations (``fact_cost`` each) and line-search trials (m^2 each);
     the iterations stop before that would exceed ``budget`` (the first
     factorisation is always made). ``reads`` gains the stored entries read."""
-    cdef int k, kk, it, ls, k_stop, attempt, sg
+    cdef int k, kk, it, ls, k_stop, attempt, sg, sg_stop, n_fact = 0, rank
+    cdef bint capped = False
+    cdef double radial
     work_out[0] = 0.0
     cdef double nrm, g, thr
     cdef bint lone
@@ -806,7 +826,44 @@ cdef int group_newton_step(
     p_old = 0.5 * r_norm2 + support_penalty(u0, seg_ptr, seg_lam, n_seg, l1_reg)
     margin = rounding_margin(p_old, single)
     f_cur = p_old
-    for it in range(NEWTON_ITERS):
+    if n_seg == m:
+        # Every coefficient alone in its segment (groups of one, or one
+        # nonzero coefficient per group with an l1 term): P on the support is
+        # a quadratic plus weighted |w_j|, as the Lasso's, and so is its step:
+        # the Lasso kernel's active-set method, whose cuts cost O(m^2) each
+        # through one factorisation. (The damped iterations below factorise
+        # again after each cut: on a singular support of near-duplicate
+        # columns, one cut per iteration left fits at max_iter where the
+        # Lasso kernel took a few hundred epochs.)
+        for sg in range(n_seg):
+            gF[sg] = l1_reg + seg_lam[sg]
+        if active_set_newton(G, m, grad0, u0, 0.0, gF, 0.0, NEWTON_DROPS, single, ut,
+                             &n_fact, &capped):
+            f = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
+            for k in range(m):
+                D[k] = ut[k] - u0[k]
+            for k in range(m):
+                dD = 0.0
+                for kk in range(m):
+                    dD += G[<size_t> k * m + kk] * D[kk]
+                f += D[k] * (0.5 * dD - grad0[k])
+            if f < f_cur:
+                f_cur = f
+                for k in range(m):
+                    u[k] = ut[k]
+        work = n_fact * fact_cost + <double> (NEWTON_DROPS + 2) * m * m
+        # (-1 below: a full step without cuts or a ridge that P does not see)
+        settled = n_fact == 1 and not capped
+    # The Hessian's rank is at most n (X_S^T X_S) plus, for each nonzero
+    # segment of c >= 2 coefficients with a group term, c - 1 (its curvature
+    # vanishes along w_g): below m, the system without a ridge is singular
+    # and its factorisation (the step's largest cost) would only fail.
+    rank = n
+    for sg in range(n_seg):
+        if seg_lam[sg] > 0 and seg_ptr[sg + 1] - seg_ptr[sg] > 1:
+            rank += seg_ptr[sg + 1] - seg_ptr[sg] - 1
+    ridged = rank < m
+    for it in range(NEWTON_ITERS if n_seg < m else 0):
         if it >= NEWTON_ITERS_FREE and work + fact_cost > budget:
             break
         # A coefficient cut at zero whose constraint its new gradient violates
@@ -832,7 +889,8 @@ cdef int group_newton_step(
                     act[k] = 1
                     sgn[k] = 1.0 if g < 0 else -1.0
         # (a singular system, such as a support of more features than
-        # samples, takes a small ridge, kept for the step's later iterations)
+        # samples, takes a small ridge, kept for the step's later iterations;
+        # one whose rank is surely below m, see above, from the start)
         ok = False
         for attempt in range(2):
             if attempt == 1 and (ridged or not diag_max > 0):
@@ -875,6 +933,23 @@ cdef int group_newton_step(
                 if tk < t_max:
                     t_max = tk
                     k_stop = k
+        # A group without kinks (the group lasso's, of two or more
+        # coefficients) whose step points through the origin is cut there as
+        # a coefficient is at its sign change: its radial coordinate
+        # u_g . (u_g + t d_g) / ||u_g|| vanishes at t = ||u_g||^2 / -(u_g . d_g).
+        # On the group norm, linear along the radius, the Newton model has no
+        # curvature in that direction: the step went far past the origin
+        # where the group's optimum was 0, and the line search took steps
+        # of 1e-6 (columns nearly equal across groups: 20,000 epochs).
+        sg_stop = -1
+        for sg in range(n_seg):
+            if smooth_segment(seg_ptr, sg, sgn):
+                radial = segment_dot(u, d, seg_ptr, sg, act)
+                nrm = segment_dot(u, u, seg_ptr, sg, act)
+                if radial < 0 and nrm > 0 and nrm < -radial * t_max:
+                    t_max = nrm / -radial
+                    k_stop = -1
+                    sg_stop = sg
         t = 1.0
         accepted = False
         for ls in range(60):
@@ -883,6 +958,13 @@ cdef int group_newton_step(
                 if sgn[k] != 0 and act[k] and ((k == k_stop and t == t_max)
                                                or ut[k] * sgn[k] <= 0):
                     ut[k] = 0.0
+            for sg in range(n_seg):
+                if smooth_segment(seg_ptr, sg, sgn) and (
+                        (sg == sg_stop and t == t_max)
+                        or segment_dot(u, ut, seg_ptr, sg, act) <= 0):
+                    for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
+                        ut[k] = 0.0
+            for k in range(m):
                 D[k] = ut[k] - u0[k]
             # P(ut) from the Gram matrix: ||r0||^2 / 2 - D . grad0 + D^T G D / 2
             f = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
@@ -904,6 +986,11 @@ cdef int group_newton_step(
             Gd[k] = Gt[k]
             if sgn[k] != 0 and u[k] == 0.0:
                 act[k] = 0
+        for sg in range(n_seg):
+            # (a group cut at the origin leaves the support as a whole)
+            if smooth_segment(seg_ptr, sg, sgn) and segment_dot(u, u, seg_ptr, sg, act) == 0:
+                for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
+                    act[k] = 0
         f_cur = f
     work_out[0] = work
     if not f_cur < p_old - margin:
@@ -1624,7 +1711,7 @@ def group_solve(
                             cost_newton = newton_work(
                                 column_cost(nsup, m_newton, is_sparse, indptr, n), m_newton,
                                 &fact_newton)
-                            if 0 < m_newton <= min(NEWTON_MAX, n) and newton_total + cost_newton \
+                            if 0 < m_newton <= NEWTON_MAX and newton_total + cost_newton \
                                     + fact_newton <= solve_work + inner_work:
                                 status = group_newton_step(
                                     nsup, m_newton, nsup + ws_len, nlam, n_seg, l1_reg, positive,
