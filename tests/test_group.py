@@ -1711,6 +1711,30 @@ def test_newton_steps_on_near_duplicate_columns(size, tau, seed, eps, ratio):
     assert sgl_certificate(X, y, coefs[:, 0], alpha, tau, indices, weights, False) <= bound
 
 
+@pytest.mark.parametrize("seed", [0, 2])
+@pytest.mark.parametrize("size, tau", [(4, 0.0), (1, 0.5)])
+def test_float32_fixed_point_beyond_tol_stops_with_a_warning(seed, size, tau):
+    """At a tol float32 cannot reach, block coordinate descent over every
+    active group ends at a fixed point: each outer iteration found it again
+    in one epoch, and the fit ran to max_iter (20,000 epochs; 185 to 362
+    now). It stops with a warning, at the objective of a float64 fit to
+    float32's precision."""
+    X, y = crawl_problem(seed)
+    with pytest.warns(ConvergenceWarning):
+        _, coefs, _, n_iter = sf.group_lasso_path(
+            X.astype(np.float32), y.astype(np.float32), size, l1_ratio=tau, alphas=[1e-3],
+            tol=1e-10, max_iter=20_000, return_n_iter=True)
+    assert n_iter[0] <= 1000
+    _, exact, _ = sf.group_lasso_path(X, y, size, l1_ratio=tau, alphas=[1e-3], tol=1e-12,
+                                      max_iter=100_000)
+    p = X.shape[1]
+    indices = [np.arange(j, j + size) for j in range(0, p, size)]
+    weights = np.sqrt(np.full(len(indices), size))
+    objectives = [sgl_objective(X, y, w.astype(np.float64), 0.0, 1e-3, tau, indices, weights)
+                  for w in (coefs[:, 0], exact[:, 0])]
+    assert objectives[0] == pytest.approx(objectives[1], rel=1e-5)
+
+
 def test_newton_steps_leave_nearly_dependent_unpenalised_columns_to_their_pseudo_inverse():
     """Found by a review: two unpenalised columns 1e-7 apart went into the
     Newton system, which fitted their difference (coefficients of -7.7e5 and

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 from sklearn import linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
 
@@ -538,6 +539,33 @@ def test_float32_fixed_point_of_every_active_feature_asks_the_full_gap():
     # weighted: the data as given, certified independently, are close)
     _, _, gap = enet_certificate(X, y, model.coef_, alpha, sample_weight=sw)
     assert gap <= 2e-6 * scale
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_float32_fixed_point_beyond_tol_stops_with_a_warning(seed, l1_ratio):
+    """At a tol float32 cannot reach, coordinate descent over every active
+    feature ends at a fixed point: each outer iteration found it again in
+    one epoch, and the fit ran to max_iter (20,000 epochs, 19,727 outer
+    iterations; 260 to 280 epochs now). It stops with a warning, at the
+    objective of a float64 fit to float32's precision. Random-walk columns
+    with large means, as in test_group's crawl problem."""
+    rng = np.random.default_rng(seed)
+    X = np.cumsum(rng.standard_normal((60, 40)), axis=1) * 0.3 + 5 * rng.standard_normal(40)
+    y = X[:, :3] @ rng.standard_normal(3) + rng.standard_normal(60)
+    model = sf.ElasticNet(alpha=1e-3, l1_ratio=l1_ratio, tol=1e-10, max_iter=20_000,
+                          fit_intercept=False)
+    with pytest.warns(ConvergenceWarning):
+        single = clone(model).fit(X.astype(np.float32), y.astype(np.float32))
+    assert single.n_iter_ <= 1000
+    double = clone(model).set_params(tol=1e-12, max_iter=100_000).fit(X, y)
+
+    def objective(coef):
+        coef = coef.astype(np.float64)
+        return (0.5 * np.mean((y - X @ coef) ** 2) + 1e-3 * l1_ratio * np.abs(coef).sum()
+                + 0.5e-3 * (1 - l1_ratio) * coef @ coef)
+
+    assert objective(single.coef_) == pytest.approx(objective(double.coef_), rel=1e-5)
 
 
 def test_dense_intercept_fit_copies_no_X():

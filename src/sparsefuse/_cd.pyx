@@ -1541,7 +1541,7 @@ def enet_solve(
     # loop's certificates and KKT checks), by coordinate updates (their
     # products, then their residual updates) and by the inner gap checks
     cdef long long read_grad = 0, read_cd = 0, read_update = 0, read_check = 0
-    cdef bint gap_met, settle, stop = False, fixed_last = False
+    cdef bint gap_met, settle, stop = False, fixed_last = False, stalled = False
     cdef int settle_end = 0
     cdef double w_new, g, scale, dist_ref
     cdef double max_bound = -INFINITY, max_norm = 0.0
@@ -1964,7 +1964,13 @@ def enet_solve(
                         conv_scale = scale
                         gap = enet_gap(r_norm2, r_dot_y, w_l1, w_l2, dual_norm, l1_reg, l2_reg,
                                        xr_norm2)
-                if gap <= tol_abs or epochs >= max_iter:
+                # (stalled: the last inner solve, over every active feature,
+                # found its start a fixed point of coordinate descent: so was
+                # the one before, and unless features joined from the pool
+                # this gap is that one's; no epoch can lower it, which
+                # float32 at a tol beyond its reach met once per outer
+                # iteration, one epoch each, to max_iter)
+                if gap <= tol_abs or epochs >= max_iter or (stalled and ws_size >= n_active):
                     saved = seq or (keep and ref_full)
                     if saved:
                         # theta = r / scale, the reference of the screened
@@ -2239,6 +2245,7 @@ def enet_solve(
                         if inner_budget < INFINITY:
                             fixed_size = ws_size
                             fixed_last = True
+                        stalled = ws_size >= n_active and epochs_in == still
                         break
                 # Gap checks after check_at epochs (ws_first_check or
                 # cd_first_check), then twice as many, and so on, then every

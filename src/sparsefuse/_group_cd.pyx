@@ -1246,7 +1246,7 @@ def group_solve(
     cdef double *w_acc = NULL
     cdef double *q_hist = NULL
     cdef double *w_last = NULL
-    cdef bint still, watch, fixed_last = False
+    cdef bint still, watch, fixed_last = False, stalled = False
     cdef int fixed_size = 0
     cdef double c_hist[17]
     cdef bint combine_q
@@ -1392,7 +1392,12 @@ def group_solve(
             # (one epoch or more; scikit-learn's solvers take at least one):
             # along a path at a loose tol, steps would otherwise return the
             # last solution unchanged, and cross-validation curves go flat.
-            if (gap <= tol_abs and (epochs > 0 or not warm)) or epochs >= max_iter:
+            # (stalled: the last inner solve, over every active group, found
+            # its start a fixed point of block coordinate descent: so was
+            # the one before, and this gap is that one's; no epoch can lower
+            # it, which float32 at a tol beyond its reach met once per outer
+            # iteration, one epoch each, to max_iter)
+            if (gap <= tol_abs and (epochs > 0 or not warm)) or epochs >= max_iter or stalled:
                 break
 
             # ---- Gap Safe screening of groups, then of features -------------
@@ -1622,6 +1627,7 @@ def group_solve(
                         if ws_size < n_active:
                             fixed_size = ws_size
                             fixed_last = True
+                        stalled = ws_size >= n_active and epochs_in == 1
                         break
 
                 if K > 0:
