@@ -91,7 +91,7 @@ def random_problems(args):
             value[newton] = (objective(X, y, coefs[:, 0].astype(float), size, alpha,
                                        params["l1_ratio"]), gaps[0])
         scale = 0.5 * np.mean(y.astype(float) ** 2)
-        slack = value[False][1] + 2 * tol * scale + (1e-5 * scale if X.dtype == np.float32 else 0)
+        slack = value[True][1] + 2 * tol * scale + (1e-5 * scale if X.dtype == np.float32 else 0)
         worse += value[True][0] - value[False][0] > slack
     print(f"{args.problems} problems (seed {args.seed})")
     for newton in (True, False):
