@@ -109,7 +109,7 @@ def main(argv=None):
             value[newton] = (objective(X, y, weights, model.coef_, model.intercept_, alpha,
                                        params["l1_ratio"]), model.dual_gap_)
         scale = 0.5 * np.average(yc**2, weights=s)
-        slack = value[False][1] + 2 * tol * scale + (1e-5 * scale if X.dtype == np.float32 else 0)
+        slack = value[True][1] + 2 * tol * scale + (1e-5 * scale if X.dtype == np.float32 else 0)
         worse += value[True][0] - value[False][0] > slack
     print(f"{args.problems} problems (seed {args.seed}{', Gram solver' if args.gram else ''})")
     for newton in (True, False):
