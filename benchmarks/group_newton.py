@@ -13,11 +13,14 @@ the certified gaps allow (there should be none). Counts, not times. With
 ``--paths`` it runs instead 20-alpha paths of the group benchmark problems
 (``sparsefuse bench --group``; weights 1) at l1_ratio 0 and 0.5 and tol
 1e-4 and 1e-8, Newton on and off: epochs, steps taken, and the best of
-``--repeat`` wall times (one BLAS thread advised). Run either on two
+``--repeat`` wall times (one BLAS thread advised); with ``--easy``, single
+fits on dense Gaussian designs whose supports hold up to 8 times as many
+columns as samples, timed the same way. Run either on two
 checkouts (``PYTHONPATH=.../src``) to compare them. From the repo root::
 
     python benchmarks/group_newton.py --seed 0 --problems 200
     python benchmarks/group_newton.py --paths ar1-dense/10 leukemia/10
+    python benchmarks/group_newton.py --easy
 """
 
 import argparse
@@ -123,16 +126,52 @@ def paths(args):
                       flush=True)
 
 
+EASY = [(200, 2000, 5, 0.5, 1e-2), (200, 2000, 5, 0.5, 1e-3), (200, 2000, 10, 0.5, 1e-2),
+        (200, 2000, 10, 0.9, 1e-3), (200, 2000, 5, 0.0, 1e-2), (200, 2000, 10, 0.0, 1e-3),
+        (150, 6000, 20, 0.0, 1e-3), (150, 6000, 20, 0.5, 1e-2), (200, 10000, 25, 0.5, 1e-3)]
+
+
+def easy(args):
+    """Dense Gaussian designs, 40 or 60 true features, one alpha, tol 1e-8:
+    supports of 1.3 to 8 times n_samples, where the steps save few epochs."""
+    for n, p, size, l1_ratio, frac in EASY:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((n, p))
+        k = 60 if p > 2000 else 40
+        beta = np.zeros(p)
+        beta[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+        y = X @ beta + 0.5 * rng.standard_normal(n)
+        problem = G._GroupProblem(X, size, None, False, None)
+        alpha = frac * G.group_alpha_max(problem, y, l1_ratio=l1_ratio)
+        cells = []
+        for newton in (True, False):
+            best = np.inf
+            for _ in range(args.repeat):
+                stats = []
+                start = time.perf_counter()
+                G.solve_group_path(problem, y, [alpha], l1_ratio=l1_ratio, tol=1e-8,
+                                   max_iter=20_000, newton=newton, stats=stats)
+                best = min(best, time.perf_counter() - start)
+            cells.append(f"newton={newton!s:5} {stats[0]['n_epochs']:5d} epochs, "
+                         f"{stats[0]['n_newton']:2d} steps, {best:6.3f} s")
+        print(f"{n} x {p}, groups of {size}, l1_ratio {l1_ratio}, alpha_max * {frac:g}: "
+              + "; ".join(cells), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--problems", type=int, default=200)
     parser.add_argument("--paths", nargs="*", choices=list(GROUP_PROBLEMS), default=None,
                         help="paths of these group benchmark problems instead")
+    parser.add_argument("--easy", action="store_true",
+                        help="easy dense problems with large supports instead (times)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data-dir", default="../shared/data")
     args = parser.parse_args(argv)
-    if args.paths is not None:
+    if args.easy:
+        easy(args)
+    elif args.paths is not None:
         paths(args)
     else:
         random_problems(args)
