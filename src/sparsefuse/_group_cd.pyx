@@ -729,6 +729,29 @@ cdef inline double segment_dot(const double *a, const double *b, const int *seg_
     return acc
 
 
+cdef double step_objective(
+    const double *G, int m, const double *u0, const double *ut, const double *grad0,
+    double r_norm2, const int *seg_ptr, const double *seg_lam, int n_seg, double l1_reg,
+    double *D, double *GD,
+) noexcept nogil:
+    """P at the support's coefficients ``ut`` from the Gram matrix ``G`` of
+    the support, exact for a step from ``u0`` (residual norm^2 ``r_norm2``,
+    products ``grad0`` there): ||r0||^2 / 2 - D . grad0 + D^T G D / 2 plus the
+    penalties, D = ut - u0 (into ``D``, and G D into ``GD``)."""
+    cdef double f, dD
+    cdef int k, kk
+    for k in range(m):
+        D[k] = ut[k] - u0[k]
+    f = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
+    for k in range(m):
+        dD = 0.0
+        for kk in range(m):
+            dD += G[<size_t> k * m + kk] * D[kk]
+        GD[k] = dD
+        f += D[k] * (0.5 * dD - grad0[k])
+    return f
+
+
 cdef int group_newton_step(
     const int *S, int m, const int *seg_ptr, const double *seg_lam, int n_seg,
     double l1_reg, bint positive, floating *w, int n, bint is_sparse, const floating *X,
@@ -772,10 +795,9 @@ cdef int group_newton_step(
     cdef int k, kk, it, ls, k_stop, attempt, sg, sg_stop, n_fact = 0, rank
     cdef bint capped = False, lone_done = False
     cdef double radial
-    work_out[0] = 0.0
     cdef double nrm, g, thr
     cdef bint lone
-    cdef double p_old, p_new, f, f_cur, dec, t, t_max, tk, diag_max = 0.0, margin, dD
+    cdef double p_old, p_new, f, f_cur, dec, t, t_max, tk, diag_max = 0.0, margin
     cdef double c_old = c[0], r_dot_y, r_dot_v
     cdef bint ok, accepted, single = floating is float, settled = False, ridged = False
     cdef double work = 0.0
@@ -839,14 +861,8 @@ cdef int group_newton_step(
             gF[sg] = l1_reg + seg_lam[sg]
         if active_set_newton(G, m, grad0, u0, 0.0, gF, 0.0, NEWTON_DROPS, single, ut,
                              &n_fact, &capped):
-            f = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
-            for k in range(m):
-                D[k] = ut[k] - u0[k]
-            for k in range(m):
-                dD = 0.0
-                for kk in range(m):
-                    dD += G[<size_t> k * m + kk] * D[kk]
-                f += D[k] * (0.5 * dD - grad0[k])
+            f = step_objective(G, m, u0, ut, grad0, r_norm2, seg_ptr, seg_lam, n_seg, l1_reg,
+                               D, Gt)
             # (a fall that P sees ends the step; otherwise (float32's
             # rounding of the result, a step stopped at the drops' limit)
             # the damped iterations below go on from w, as before this step)
@@ -966,16 +982,8 @@ cdef int group_newton_step(
                         or segment_dot(u, ut, seg_ptr, sg, act) <= 0):
                     for k in range(seg_ptr[sg], seg_ptr[sg + 1]):
                         ut[k] = 0.0
-            for k in range(m):
-                D[k] = ut[k] - u0[k]
-            # P(ut) from the Gram matrix: ||r0||^2 / 2 - D . grad0 + D^T G D / 2
-            f = 0.5 * r_norm2 + support_penalty(ut, seg_ptr, seg_lam, n_seg, l1_reg)
-            for k in range(m):
-                dD = 0.0
-                for kk in range(m):
-                    dD += G[<size_t> k * m + kk] * D[kk]
-                Gt[k] = dD
-                f += D[k] * (0.5 * dD - grad0[k])
+            f = step_objective(G, m, u0, ut, grad0, r_norm2, seg_ptr, seg_lam, n_seg, l1_reg,
+                               D, Gt)
             work += <double> m * m
             if f <= f_cur - 1e-4 * t * dec:
                 accepted = True
