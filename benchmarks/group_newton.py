@@ -102,6 +102,23 @@ def random_problems(args):
     print(f"  worse with Newton steps beyond the certified gap: {worse}")
 
 
+def timed(problem, y, alphas, l1_ratio, tol, max_iter, repeat):
+    """One cell per ``newton`` setting (on, off): epochs and steps over the
+    alphas, and the best of ``repeat`` wall times."""
+    cells = []
+    for newton in (True, False):
+        best = np.inf
+        for _ in range(repeat):
+            stats = []
+            start = time.perf_counter()
+            G.solve_group_path(problem, y, alphas, l1_ratio=l1_ratio, tol=tol,
+                               max_iter=max_iter, newton=newton, stats=stats)
+            best = min(best, time.perf_counter() - start)
+        cells.append(f"newton={newton!s:5} {sum(s['n_epochs'] for s in stats):6d} epochs, "
+                     f"{sum(s['n_newton'] for s in stats):3d} steps, {best:7.3f} s")
+    return "; ".join(cells)
+
+
 def paths(args):
     for name in args.paths:
         X, y, sizes = GROUP_PROBLEMS[name](args.data_dir)
@@ -110,19 +127,8 @@ def paths(args):
             alpha_max = G.group_alpha_max(problem, y, l1_ratio=l1_ratio)
             alphas = alpha_max * np.geomspace(1, 0.01, 20)
             for tol in (1e-4, 1e-8):
-                cells = []
-                for newton in (True, False):
-                    best = np.inf
-                    for _ in range(args.repeat):
-                        stats = []
-                        start = time.perf_counter()
-                        G.solve_group_path(problem, y, alphas, l1_ratio=l1_ratio, tol=tol,
-                                           max_iter=100_000, newton=newton, stats=stats)
-                        best = min(best, time.perf_counter() - start)
-                    cells.append(f"newton={newton!s:5} {sum(s['n_epochs'] for s in stats):6d} "
-                                 f"epochs, {sum(s['n_newton'] for s in stats):3d} steps, "
-                                 f"{best:7.3f} s")
-                print(f"{name:16s} l1_ratio {l1_ratio} tol {tol:g}: " + "; ".join(cells),
+                print(f"{name:16s} l1_ratio {l1_ratio} tol {tol:g}: "
+                      + timed(problem, y, alphas, l1_ratio, tol, 100_000, args.repeat),
                       flush=True)
 
 
@@ -143,19 +149,8 @@ def easy(args):
         y = X @ beta + 0.5 * rng.standard_normal(n)
         problem = G._GroupProblem(X, size, None, False, None)
         alpha = frac * G.group_alpha_max(problem, y, l1_ratio=l1_ratio)
-        cells = []
-        for newton in (True, False):
-            best = np.inf
-            for _ in range(args.repeat):
-                stats = []
-                start = time.perf_counter()
-                G.solve_group_path(problem, y, [alpha], l1_ratio=l1_ratio, tol=1e-8,
-                                   max_iter=20_000, newton=newton, stats=stats)
-                best = min(best, time.perf_counter() - start)
-            cells.append(f"newton={newton!s:5} {stats[0]['n_epochs']:5d} epochs, "
-                         f"{stats[0]['n_newton']:2d} steps, {best:6.3f} s")
         print(f"{n} x {p}, groups of {size}, l1_ratio {l1_ratio}, alpha_max * {frac:g}: "
-              + "; ".join(cells), flush=True)
+              + timed(problem, y, [alpha], l1_ratio, 1e-8, 20_000, args.repeat), flush=True)
 
 
 def main(argv=None):
